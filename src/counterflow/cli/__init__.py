@@ -1,0 +1,1 @@
+"""The ``counterflow`` command line: one module per command group, registered in ``main``."""
