@@ -69,3 +69,27 @@ class ParseResult:
 # returns the parse result. ``dataset`` overrides the default code where the caller knows
 # better (e.g. an OpenSanctions file of another dataset).
 Parser = Callable[[Sequence[Path]], ParseResult]
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    """What a parser module recognised in a file, from its content (the name is a hint
+    only where content cannot tell, e.g. OFAC SDN vs non-SDN legacy CSV).
+
+    Files of one load call with the same ``(format, group)`` are parsed together (an
+    OFAC CSV set: main + add + alt + comments); ``role`` says which part this file is.
+    """
+
+    format: str  # parser module's FORMAT, e.g. "ofac_csv", "un_xml"
+    dataset: str  # dataset code, e.g. "us_ofac_sdn"
+    role: str = "main"  # e.g. "main", "add", "alt", "comments"
+    group: str = ""  # e.g. "us_ofac_sdn" so that a folder's SDN and cons sets stay apart
+
+
+# Every parser module under ``counterflow.lists`` exposes:
+#   FORMAT: str
+#   def detect(path: Path, head: bytes) -> Detected | None
+#       ``head`` is the first 64 KiB of the file (decompressed for .gz).
+#   def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult
+#       ``paths`` are the files of one group, in any order (roles re-detected inside).
+# The registry (``counterflow.lists.registry``) tries each module's ``detect``.
