@@ -1,0 +1,211 @@
+"""Reading helpers shared by the CSV/TSV list parsers (UK OFSI, OpenSanctions, BIS DPL,
+trade.gov CSL): text decoding with BOM/encoding detection, gzip, header checks with
+line numbers, and date/version helpers. No list-specific knowledge lives here."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+
+from counterflow.errors import BadInputError
+from counterflow.lists.base import LoadIssue
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+_FILE_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it is gzip (by magic, not by name)."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise BadInputError(f"broken gzip file: {exc}", file=str(path)) from exc
+    return data
+
+
+def decode_text(data: bytes, path: Path, issues: list[LoadIssue]) -> str:
+    """Decode as UTF-8 (BOM stripped; UTF-16 by BOM). Files that are not valid UTF-8 are
+    read as Windows-1252/latin-1 and a warning says so (never a crash, never guessed
+    silently)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise BadInputError(f"undecodable UTF-16 text: {exc}", file=str(path)) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        issues.append(
+            LoadIssue(
+                str(path),
+                line,
+                None,
+                "not valid UTF-8; read as Windows-1252/latin-1",
+                "warning",
+            )
+        )
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def read_text(path: Path, issues: list[LoadIssue]) -> str:
+    data = read_bytes(path)
+    if not data.strip():
+        raise BadInputError("empty file", file=str(path))
+    return decode_text(data, path, issues)
+
+
+def head_text(head: bytes) -> str:
+    """Best-effort decode of a sniffing head (BOM stripped, never raises)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="replace")
+    return head.decode("utf-8", errors="replace")
+
+
+def header_fields(first_line: str, delimiter: str = ",") -> list[str]:
+    """The fields of one header line (quotes removed, trimmed)."""
+    try:
+        row = next(csv.reader([first_line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return []
+    return [c.strip().strip('"').strip() for c in row]
+
+
+def first_lines(text: str, n: int = 3) -> list[str]:
+    return text.splitlines()[:n]
+
+
+class Rows:
+    """CSV rows with the physical line number each starts on (for issue reports)."""
+
+    def __init__(self, text: str, path: Path, delimiter: str = ",") -> None:
+        self.path = path
+        self._buf = io.StringIO(text, newline="")
+        self._reader = csv.reader(self._buf, delimiter=delimiter, strict=False)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        while True:
+            start = self._reader.line_num + 1
+            try:
+                row = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise BadInputError(f"broken CSV: {exc}", file=str(self.path), line=start) from exc
+            yield start, row
+
+
+def require_columns(
+    header: Sequence[str], required: Sequence[str], path: Path, line: int = 1
+) -> dict[str, int]:
+    """Map column name -> index (case-insensitive); BadInputError naming the first missing
+    required column."""
+    index = {h.strip().lower(): i for i, h in enumerate(header)}
+    for col in required:
+        if col.lower() not in index:
+            raise BadInputError(
+                f"missing required column {col!r}", file=str(path), line=line, field=col
+            )
+    return index
+
+
+def date_from_name(path: Path) -> str | None:
+    """``..._2025-04-10.csv`` -> ``2025-04-10`` (``2025-12`` kept as month)."""
+    m = None
+    for m in _FILE_DATE.finditer(path.name):
+        pass
+    if not m:
+        return None
+    return m.group(0)
+
+
+def fallback_version(path: Path) -> str:
+    """Version when the content has none: a date in the file name, else the file's
+    modification day."""
+    found = date_from_name(path)
+    if found:
+        return found
+    return date.fromtimestamp(path.stat().st_mtime).isoformat()
+
+
+_DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
+_YMD = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?\s*$")
+_MDY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+def iso_from_dmy(text: str) -> str | None:
+    """``dd/mm/yyyy`` (``00`` = unknown part) -> ISO with the precision known:
+    ``00/00/1961`` -> ``1961``, ``00/05/1961`` -> ``1961-05``. ISO input passes."""
+    if not text:
+        return None
+    m = _DMY.match(text)
+    if m:
+        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        return _iso(y, mo, d)
+    return iso_from_ymd(text)
+
+
+def iso_from_mdy(text: str) -> str | None:
+    """US ``mm/dd/yyyy`` -> ISO; ISO input passes."""
+    if not text:
+        return None
+    m = _MDY.match(text)
+    if m:
+        return _iso(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+    return iso_from_ymd(text)
+
+
+def iso_from_ymd(text: str) -> str | None:
+    m = _YMD.match(text or "")
+    if not m:
+        return None
+    y = int(m.group(1))
+    mo = int(m.group(2)) if m.group(2) else 0
+    d = int(m.group(3)) if m.group(3) else 0
+    return _iso(y, mo, d)
+
+
+def _iso(y: int, mo: int, d: int) -> str | None:
+    if not 1000 <= y <= 2999:
+        return None
+    if not 1 <= mo <= 12:
+        return f"{y:04d}"
+    if not 1 <= d <= 31:
+        return f"{y:04d}-{mo:02d}"
+    try:
+        return date(y, mo, d).isoformat()
+    except ValueError:
+        return f"{y:04d}-{mo:02d}"
+
+
+def clean(value: object) -> str:
+    """Cell -> trimmed text (None -> "")."""
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def dedupe(values: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for v in values:
+        if v and v not in seen:
+            seen.add(v)
+            out.append(v)
+    return out
