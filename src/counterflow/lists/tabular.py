@@ -127,12 +127,11 @@ def require_columns(
 
 def date_from_name(path: Path) -> str | None:
     """``..._2025-04-10.csv`` -> ``2025-04-10`` (``2025-12`` kept as month)."""
-    m = None
-    for m in _FILE_DATE.finditer(path.name):
-        pass
-    if not m:
+    found = _FILE_DATE.findall(path.name)
+    if not found:
         return None
-    return m.group(0)
+    y, mo, d = found[-1]
+    return f"{y}-{mo}-{d}" if d else f"{y}-{mo}"
 
 
 def fallback_version(path: Path) -> str:

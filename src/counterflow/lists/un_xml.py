@@ -74,8 +74,8 @@ def _parse_file(path: Path, dataset: str, records: list[Party], issues: list[Loa
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        line = exc.position[0] if exc.position else None
-        raise BadInputError(f"broken XML: {exc}", file=str(path), line=line) from exc
+        err_line: int | None = exc.position[0] if exc.position else None
+        raise BadInputError(f"broken XML: {exc}", file=str(path), line=err_line) from exc
     if root.tag != "CONSOLIDATED_LIST":
         raise BadInputError(
             f"not a UN consolidated list (root element {root.tag!r})", file=str(path), line=1
