@@ -1,0 +1,157 @@
+"""Load files into the store: sniff -> group into publications -> parse -> store.
+
+One bad publication never stops the others: each group's parse or store failure becomes
+an error in the ``LoadReport`` (the store keeps that dataset's previous version), files
+nobody recognises are listed, and a publication that yields no record at all is refused
+(it would otherwise replace a whole list by nothing). When one call holds several
+publications of the same dataset, they are stored oldest version first, so the newest
+ends in force.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from counterflow.errors import CounterflowError, UsageError
+from counterflow.lists.base import LoadIssue, ParseResult
+from counterflow.lists.registry import FileGroup, Unrecognised, sniff
+from counterflow.store import ListStore, SnapshotInfo
+
+Stage = Callable[[str], None]  # a line describing what happens now
+RecordsProgress = Callable[[int, int], None]  # (records stored, records in all)
+
+
+@dataclass(slots=True)
+class GroupOutcome:
+    """What happened to one publication (a group of files)."""
+
+    dataset: str
+    format: str
+    files: list[Path]
+    info: SnapshotInfo | None = None  # the snapshot in force after the load
+    issues: list[LoadIssue] = field(default_factory=list)
+    error: str | None = None
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.info is not None
+
+
+@dataclass(slots=True)
+class LoadReport:
+    outcomes: list[GroupOutcome] = field(default_factory=list)
+    unrecognised: list[Unrecognised] = field(default_factory=list)
+    skipped_folders: list[Path] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> list[GroupOutcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def failed(self) -> list[GroupOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every publication loaded and every named file was recognised, else 1."""
+        if not self.loaded or self.failed or any(u.explicit for u in self.unrecognised):
+            return 1
+        return 0
+
+
+def _files_label(files: Sequence[Path]) -> str:
+    return ", ".join(p.name for p in files)
+
+
+def load_paths(
+    paths: Iterable[Path | str],
+    store: ListStore,
+    *,
+    dataset: str | None = None,
+    on_stage: Stage | None = None,
+    on_records: RecordsProgress | None = None,
+) -> LoadReport:
+    """Load files and folders (one level deep) into ``store``; see the module doc."""
+    sniffed = sniff(paths)
+    report = LoadReport(unrecognised=sniffed.unrecognised, skipped_folders=sniffed.skipped_folders)
+    if dataset is not None and len(sniffed.groups) > 1:
+        raise UsageError(
+            f"--dataset names one publication, but the paths hold {len(sniffed.groups)}: "
+            + "; ".join(g.label for g in sniffed.groups)
+        )
+    # Keep each dataset's publications together, in order of first appearance.
+    by_dataset: dict[str, list[FileGroup]] = {}
+    for g in sniffed.groups:
+        by_dataset.setdefault(dataset or g.dataset, []).append(g)
+    for groups in by_dataset.values():
+        parsed: list[tuple[FileGroup, ParseResult]] = []
+        for g in groups:
+            if on_stage is not None:
+                on_stage(f"parsing {g.label}")
+            try:
+                result = g.parse(dataset)
+            except CounterflowError as exc:
+                report.outcomes.append(
+                    GroupOutcome(g.dataset, g.format, list(g.files), error=str(exc))
+                )
+                continue
+            except Exception as exc:  # a parser bug must not lose the other lists
+                report.outcomes.append(
+                    GroupOutcome(
+                        g.dataset,
+                        g.format,
+                        list(g.files),
+                        error=f"the {g.format} parser failed on {_files_label(g.files)}: "
+                        f"{type(exc).__name__}: {exc}",
+                    )
+                )
+                continue
+            parsed.append((g, result))
+        parsed.sort(key=lambda gr: gr[1].version or "")
+        for g, result in parsed:
+            report.outcomes.append(store_result(store, result, g, on_stage, on_records))
+    return report
+
+
+def store_result(
+    store: ListStore,
+    result: ParseResult,
+    group: FileGroup | None = None,
+    on_stage: Stage | None = None,
+    on_records: RecordsProgress | None = None,
+) -> GroupOutcome:
+    """Store one parse result; failures become the outcome's error (store untouched)."""
+    fmt = result.format or (group.format if group else "")
+    if not result.format:
+        result.format = fmt
+    if not result.files and group is not None:
+        result.files = list(group.files)
+    files = list(group.files) if group is not None else list(result.files)
+    out = GroupOutcome(result.dataset, fmt, files, issues=list(result.issues))
+    if not result.records:
+        first = "; ".join(i.describe() for i in result.issues[:3])
+        out.error = (
+            f"no record could be read from {_files_label(files)}"
+            + (f" ({first})" if first else "")
+            + f"; {result.dataset or 'the dataset'} keeps its previous version"
+        )
+        return out
+    active = store.active(result.dataset)
+    if active is not None and result.version and active.version > result.version:
+        out.note = f"older than the version that was in force ({active.version})"
+    if on_stage is not None:
+        on_stage(f"storing {result.dataset} {result.version} ({len(result.records):,} records)")
+    try:
+        out.info = store.load(result, progress=on_records)
+    except CounterflowError as exc:
+        out.error = f"{result.dataset}: {exc}; the previous version stays in force"
+    except sqlite3.Error as exc:
+        out.error = (
+            f"{result.dataset}: the store refused the load ({exc}); "
+            "the previous version stays in force"
+        )
+    return out
