@@ -50,6 +50,7 @@ _SDN_TYPES: dict[str, Kind] = {
     "vessel": "vessel",
     "aircraft": "aircraft",
 }
+_NO_FLAG = {"none identified", "unknown", "none", "n/a"}
 _ALT_TYPES = {"aka": "a.k.a.", "fka": "f.k.a.", "nka": "n.k.a."}
 
 # Programmes found only on the non-SDN consolidated list (NS-PLC, CMIC, SSI, FSE, ...).
@@ -484,6 +485,8 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
         if len(row.cells) == 12:
             entry = entries.get(row.cells[0].strip())
             flag = clean(row.cells[9])
+            if flag.lower() in _NO_FLAG:
+                continue
             if entry is not None and flag and entry.line == row.line:
                 code = country_code(flag)
                 if code:

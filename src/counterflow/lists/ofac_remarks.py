@@ -450,6 +450,8 @@ def _apply_clause(fields: RemarkFields, clause: str) -> bool:
         value = c[m.end() :].strip().lstrip(":").strip()
         if key in ("sanctionsInfo", "notes"):
             value = c
+        elif key == "cryptoWallet":
+            value = value.lstrip("- ").strip()
         elif key == "pastFlags":
             code = country_code(value)
             value = code or value
