@@ -1,0 +1,65 @@
+"""A tiny deterministic ``Screener`` over a list of ``Party`` records, for tests and demos
+of the review layer, the API and the web page. Not a matcher: it scores by name-token
+overlap only. Real screening is ``counterflow.match.open_screener``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from counterflow.match.types import Hit, Query
+from counterflow.records.model import Party
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _tokens(text: str) -> set[str]:
+    return {t.casefold() for t in _TOKEN.findall(text)}
+
+
+class FakeScreener:
+    """Jaccard overlap of name tokens; >= 0.8 is ``match``, >= 0.5 ``review``."""
+
+    def __init__(self, records: Sequence[Party]) -> None:
+        self.records = list(records)
+
+    def screen(self, query: Query, *, threshold: float = 0.5, limit: int = 10) -> list[Hit]:
+        q = _tokens(query.name)
+        hits: list[Hit] = []
+        for p in self.records:
+            if query.kind not in ("any", p.kind):
+                continue
+            best, best_name = 0.0, p.name
+            for name in p.all_names():
+                t = _tokens(name)
+                if not q or not t:
+                    continue
+                s = len(q & t) / len(q | t)
+                if s > best:
+                    best, best_name = s, name
+            if best >= threshold and best > 0:
+                band = "match" if best >= 0.8 else "review" if best >= 0.5 else "clear"
+                hits.append(
+                    Hit(
+                        query_id=query.id,
+                        score=round(best, 4),
+                        decision=band,  # type: ignore[arg-type]
+                        dataset=p.dataset,
+                        source_id=p.source_id,
+                        entity_id=p.entity_id,
+                        entity_name=p.name,
+                        matched_name=best_name,
+                        kind=p.kind,
+                        explanation=f"name tokens overlap {best:.2f}",
+                        features={"name_tokens": round(best, 4)},
+                        party=p,
+                    )
+                )
+        hits.sort(key=lambda h: (-h.score, h.entity_id))
+        return hits[:limit]
+
+    def screen_many(
+        self, queries: Iterable[Query], *, threshold: float = 0.5, limit: int = 10
+    ) -> Iterator[list[Hit]]:
+        for q in queries:
+            yield self.screen(q, threshold=threshold, limit=limit)
