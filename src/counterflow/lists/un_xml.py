@@ -153,7 +153,7 @@ def _party(
         party.aliases.append(Alias(original, "strong", script_of(original), "original script"))
     for al in el.iterfind(f"{tag_prefix(kind)}_ALIAS"):
         alias = _child(al, "ALIAS_NAME")
-        if not alias or alias == name:
+        if not alias or alias == name or any(a.name == alias for a in party.aliases):
             continue
         quality = _child(al, "QUALITY")
         strength = _QUALITY.get(quality.lower(), "strong")
