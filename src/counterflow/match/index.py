@@ -1,0 +1,344 @@
+"""The candidate-retrieval index over every loaded name and alias, persisted on disk.
+
+Each name of each listed party becomes an *entry*. An entry is filed under keys:
+its tokens (``t:ivanov``), their phonetic keys (``s:vnv``), 4-letter prefixes and
+suffixes of long tokens (typos at either end), adjacent token pairs joined
+(``t:jscargument`` finds ``JSC ARGUMENT``), and the phonetic key of the whole name
+joined (``c:bdlh`` finds ``ABDULLAH`` from Arabic ``عبد الله``). Keys weigh by IDF.
+
+A query's keys are looked up in postings (numpy CSR arrays), the weights summed per
+entry with vectorised adds, normalised by the entry's size, and the best entries come
+back for exact scoring. Merged query tokens are split into known tokens.
+
+On disk (``config.index_dir()/names-<fingerprint>/``): ``postings.npy``,
+``offsets.npy``, ``key_weight.npy``, ``entry_party.npy``, ``entry_norm.npy`` (memory
+mapped) and ``meta.pkl`` (key table, entry tokens, party evidence). Written to a
+temporary folder and renamed, so a half-written index is never opened.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from counterflow.match.frequency import TokenWeights
+from counterflow.match.normalize import NameForm, prepare
+from counterflow.match.phonetic import skeleton
+from counterflow.match.scorer import PartyEvidence, WeightedName, address_words, parse_date
+from counterflow.records.model import Party
+
+FORMAT_VERSION = 1
+DF_CAP = 40_000  # keys in more entries than this only count when little else matched
+
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float32]
+
+
+def name_keys(form: NameForm) -> list[tuple[str, float]]:
+    """Keys of a name with their relative strength (multiplied by IDF later)."""
+    out: list[tuple[str, float]] = []
+    toks = form.tokens
+    for t, m, sk in zip(toks, form.mults, form.skels, strict=True):
+        mm = max(m, 0.3)
+        out.append(("t:" + t, mm))
+        if len(sk) >= 2 and sk != t:
+            out.append(("s:" + sk, 0.8 * mm))
+        if len(t) >= 6:
+            out.append(("p:" + t[:4], 0.5 * mm))
+            out.append(("x:" + t[-4:], 0.5 * mm))
+    for a, b in zip(toks, toks[1:], strict=False):
+        out.append(("t:" + a + b, 1.0))
+    if len(toks) >= 2 or (toks and len(toks[0]) >= 4):
+        ck = skeleton(form.compact)
+        if len(ck) >= 3:
+            out.append(("c:" + ck, 0.8))
+    return out
+
+
+@dataclass(slots=True)
+class PartyMeta:
+    dataset: str
+    source_id: str
+    kind: str
+    name: str
+
+
+class NameIndex:
+    """Entries, keys and postings, plus what the scorer needs of each party."""
+
+    def __init__(
+        self,
+        *,
+        keys: dict[str, int],
+        offsets: npt.NDArray[np.int64],
+        postings: IntArray,
+        key_weight: FloatArray,
+        entry_party: IntArray,
+        entry_norm: FloatArray,
+        entry_names: list[str],
+        entry_tokens: list[tuple[str, ...]],
+        entry_mults: list[tuple[float, ...]],
+        entry_legal: list[tuple[str, ...]],
+        entry_weak: list[bool],
+        parties: list[PartyMeta],
+        evidence: list[PartyEvidence],
+        fingerprint: str = "",
+    ) -> None:
+        self.keys = keys
+        self.offsets = offsets
+        self.postings = postings
+        self.key_weight = key_weight
+        self.entry_party = entry_party
+        self.entry_norm = entry_norm
+        self.entry_names = entry_names
+        self.entry_tokens = entry_tokens
+        self.entry_mults = entry_mults
+        self.entry_legal = entry_legal
+        self.entry_weak = entry_weak
+        self.parties = parties
+        self.evidence = evidence
+        self.fingerprint = fingerprint
+        df: dict[str, int] = {}
+        for k, kid in keys.items():
+            if k.startswith("t:"):
+                df[k[2:]] = int(offsets[kid + 1] - offsets[kid])
+        self.weights = TokenWeights(df, len(entry_names))
+        self._acc = np.zeros(len(entry_names), dtype=np.float32)
+        self._weighted: dict[int, WeightedName] = {}
+
+    # ------------------------------------------------------------ build
+    @classmethod
+    def build(cls, parties: Iterable[Party], fingerprint: str = "") -> NameIndex:
+        keys: dict[str, int] = {}
+        pair_key: list[int] = []
+        pair_entry: list[int] = []
+        pair_strength: list[float] = []
+        entry_party: list[int] = []
+        entry_names: list[str] = []
+        entry_tokens: list[tuple[str, ...]] = []
+        entry_mults: list[tuple[float, ...]] = []
+        entry_legal: list[tuple[str, ...]] = []
+        entry_weak: list[bool] = []
+        metas: list[PartyMeta] = []
+        evidence: list[PartyEvidence] = []
+        for party in parties:
+            pidx = len(metas)
+            metas.append(PartyMeta(party.dataset, party.source_id, party.kind, party.name))
+            evidence.append(party_evidence(party))
+            weak = {a.name for a in party.aliases if a.strength == "weak"}
+            seen: set[tuple[str, ...]] = set()
+            for name in party.all_names():
+                form = prepare(name, party.kind)
+                tt = tuple(form.tokens)
+                if not tt or tt in seen:
+                    continue
+                seen.add(tt)
+                eid = len(entry_names)
+                entry_party.append(pidx)
+                entry_names.append(name)
+                entry_tokens.append(tt)
+                entry_mults.append(tuple(form.mults))
+                entry_legal.append(tuple(form.legal))
+                entry_weak.append(name in weak and name != party.name)
+                done: set[int] = set()
+                for key, strength in name_keys(form):
+                    kid = keys.setdefault(key, len(keys))
+                    if kid in done:
+                        continue
+                    done.add(kid)
+                    pair_key.append(kid)
+                    pair_entry.append(eid)
+                    pair_strength.append(strength)
+        n_entries = len(entry_names)
+        pk = np.asarray(pair_key, dtype=np.int32)
+        pe = np.asarray(pair_entry, dtype=np.int32)
+        ps = np.asarray(pair_strength, dtype=np.float32)
+        order = np.argsort(pk, kind="stable")
+        pk, pe, ps = pk[order], pe[order], ps[order]
+        counts = np.bincount(pk, minlength=len(keys)).astype(np.int64)
+        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        n = max(n_entries, 1)
+        idf = np.log1p(n / np.maximum(counts, 1)) / math.log1p(n)
+        key_weight = idf.astype(np.float32)
+        # entry norm: sqrt of the weights of the entry's own keys
+        contrib = ps * key_weight[pk]
+        norm = np.sqrt(np.bincount(pe, weights=contrib, minlength=n_entries) + 1.0)
+        return cls(
+            keys=keys,
+            offsets=offsets,
+            postings=pe,
+            key_weight=key_weight,
+            entry_party=np.asarray(entry_party, dtype=np.int32),
+            entry_norm=norm.astype(np.float32),
+            entry_names=entry_names,
+            entry_tokens=entry_tokens,
+            entry_mults=entry_mults,
+            entry_legal=entry_legal,
+            entry_weak=entry_weak,
+            parties=metas,
+            evidence=evidence,
+            fingerprint=fingerprint,
+        )
+
+    # ------------------------------------------------------------ persistence
+    _ARRAYS = ("offsets", "postings", "key_weight", "entry_party", "entry_norm")
+
+    def save(self, folder: Path) -> None:
+        """Write atomically to ``folder`` (replaced if present)."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+        try:
+            for name in self._ARRAYS:
+                np.save(tmp / f"{name}.npy", getattr(self, name))
+            meta = {
+                "version": FORMAT_VERSION,
+                "fingerprint": self.fingerprint,
+                "keys": self.keys,
+                "entry_names": self.entry_names,
+                "entry_tokens": self.entry_tokens,
+                "entry_mults": self.entry_mults,
+                "entry_legal": self.entry_legal,
+                "entry_weak": self.entry_weak,
+                "parties": [(p.dataset, p.source_id, p.kind, p.name) for p in self.parties],
+                "evidence": self.evidence,
+            }
+            with open(tmp / "meta.pkl", "wb") as fh:
+                pickle.dump(meta, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            if folder.exists():
+                shutil.rmtree(folder)
+            os.replace(tmp, folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def load(cls, folder: Path) -> NameIndex:
+        with open(folder / "meta.pkl", "rb") as fh:
+            meta: dict[str, Any] = pickle.load(fh)
+        if meta.get("version") != FORMAT_VERSION:
+            raise ValueError("index format changed")
+        arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in cls._ARRAYS}
+        return cls(
+            keys=meta["keys"],
+            offsets=arrays["offsets"],
+            postings=arrays["postings"],
+            key_weight=arrays["key_weight"],
+            entry_party=arrays["entry_party"],
+            entry_norm=arrays["entry_norm"],
+            entry_names=meta["entry_names"],
+            entry_tokens=meta["entry_tokens"],
+            entry_mults=meta["entry_mults"],
+            entry_legal=meta["entry_legal"],
+            entry_weak=meta["entry_weak"],
+            parties=[PartyMeta(*p) for p in meta["parties"]],
+            evidence=meta["evidence"],
+            fingerprint=meta["fingerprint"],
+        )
+
+    def size_bytes(self, folder: Path) -> int:
+        return sum(f.stat().st_size for f in folder.iterdir())
+
+    # ------------------------------------------------------------ query
+    def weighted_entry(self, eid: int) -> WeightedName:
+        wn = self._weighted.get(eid)
+        if wn is None:
+            toks = list(self.entry_tokens[eid])
+            form = NameForm(
+                original=self.entry_names[eid],
+                tokens=toks,
+                mults=list(self.entry_mults[eid]),
+                skels=[skeleton(t) for t in toks],
+                legal=list(self.entry_legal[eid]),
+                compact="".join(toks),
+                compact_sorted="".join(sorted(toks)),
+            )
+            wn = WeightedName.build(form, self.weights)
+            if len(self._weighted) > 300_000:
+                self._weighted.clear()
+            self._weighted[eid] = wn
+        return wn
+
+    def query_keys(self, form: NameForm) -> list[tuple[int, float]]:
+        out: dict[int, float] = {}
+        keys = self.keys
+        pairs = name_keys(form)
+        # merged tokens: split an unknown token into two known ones
+        for t in form.tokens:
+            if len(t) >= 6 and ("t:" + t) not in keys:
+                for k in range(2, len(t) - 1):
+                    a, b = "t:" + t[:k], "t:" + t[k:]
+                    if a in keys and b in keys:
+                        pairs.append((a, 0.8))
+                        pairs.append((b, 0.8))
+                        break
+        for key, strength in pairs:
+            kid = keys.get(key)
+            if kid is None:
+                continue
+            w = strength * float(self.key_weight[kid])
+            if w > out.get(kid, 0.0):
+                out[kid] = w
+        return list(out.items())
+
+    def retrieve(self, form: NameForm, k: int) -> list[int]:
+        """The ``k`` best entry ids for a prepared query name, best first."""
+        qkeys = self.query_keys(form)
+        if not qkeys:
+            return []
+        offsets, postings, acc = self.offsets, self.postings, self._acc
+        qkeys.sort(key=lambda kw: int(offsets[kw[0] + 1] - offsets[kw[0]]))
+        touched: list[IntArray] = []
+        for kid, w in qkeys:
+            s, e = int(offsets[kid]), int(offsets[kid + 1])
+            if e - s > DF_CAP and len(touched) >= 2:
+                continue
+            post = postings[s:e]
+            acc[post] += w
+            touched.append(post)
+        allp = np.concatenate(touched) if len(touched) > 1 else np.asarray(touched[0])
+        sc = acc[allp] / self.entry_norm[allp]
+        acc[allp] = 0.0
+        m = min(len(allp), 4 * k)
+        if len(allp) > m:
+            top = np.argpartition(-sc, m - 1)[:m]
+            sub_sc = sc[top]
+            ordered = top[np.argsort(-sub_sc, kind="stable")]
+        else:
+            ordered = np.argsort(-sc, kind="stable")
+        out: list[int] = []
+        seen: set[int] = set()
+        for i in ordered.tolist():
+            eid = int(allp[i])
+            if eid in seen:
+                continue
+            seen.add(eid)
+            out.append(eid)
+            if len(out) >= k:
+                break
+        return out
+
+
+def party_evidence(party: Party) -> PartyEvidence:
+    ids: dict[str, set[str]] = {}
+    for ident in party.identifiers:
+        if ident.value:
+            ids.setdefault(ident.scheme, set()).add(ident.value)
+    dates = [d for d in (parse_date(b.value) for b in party.birth_dates) if d is not None]
+    return PartyEvidence(
+        kind=party.kind,
+        countries=frozenset(c.code.lower() for c in party.countries if c.code),
+        dates=dates,
+        ids={k: frozenset(v) for k, v in ids.items()},
+        address=address_words(" ".join(party.addresses)) if party.addresses else frozenset(),
+    )

@@ -1,0 +1,229 @@
+"""Name normalisation: clean, transliterate, tokenise, fold, and mark name parts.
+
+``prepare(text, kind)`` turns any name (any script, with HTML, control characters,
+punctuation, legal forms, titles, initials) into a ``NameForm``: lower-case ASCII core
+tokens with a weight multiplier each (particles, titles, initials and patronymics weigh
+less), their phonetic keys, the legal forms found, and compact forms for merged-token
+comparison. Both list names (at index time) and queries go through the same function.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from counterflow.match.legal_forms import AMBIGUOUS, split_legal_forms
+from counterflow.match.phonetic import skeleton
+from counterflow.match.transliterate import to_latin
+
+MAX_NAME_CHARS = 300  # longer inputs are cut: no real name is longer
+MAX_TOKENS = 12
+
+_TAGS = re.compile(r"<[^<>]{0,300}>")
+_APOSTROPHES = re.compile(r"['`´‘’ʼʻʹʾʿ]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_ENDINGS = re.compile(r"(iy|ij|ii|yi|yy)$")
+
+PARTICLES = frozenset(
+    {
+        "al",
+        "el",
+        "ul",
+        "ur",
+        "ad",
+        "as",
+        "ash",
+        "az",
+        "bin",
+        "ibn",
+        "bint",
+        "ben",
+        "binti",
+        "bte",
+        "de",
+        "da",
+        "del",
+        "della",
+        "der",
+        "di",
+        "du",
+        "dos",
+        "das",
+        "do",
+        "van",
+        "von",
+        "le",
+        "la",
+        "y",
+        "e",
+        "of",
+        "the",
+        "and",
+        "for",
+        "und",
+        "et",
+    }
+)
+TITLES = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "haji",
+        "hajji",
+        "hadji",
+        "alhaj",
+        "alhaji",
+        "sheikh",
+        "shaikh",
+        "shaykh",
+        "mullah",
+        "mulla",
+        "maulavi",
+        "mawlawi",
+        "maulvi",
+        "qari",
+        "general",
+        "gen",
+        "colonel",
+        "col",
+        "sir",
+        "captain",
+        "capt",
+    }
+)
+_PATRONYMIC_SUFFIXES = ("ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "kyzy", "uly")
+
+# Legal-form codes of three letters or more that are split off a merged token
+# ("JSCARGUMENT" -> "jsc argument").
+_MERGED_FORMS = ("ojsc", "cjsc", "pjsc", "jsc", "ooo", "llc", "oao", "pao", "zao", "gmbh", "ltd")
+
+WEIGHT_PARTICLE = 0.15
+WEIGHT_TITLE = 0.15
+WEIGHT_INITIAL = 0.3
+WEIGHT_PATRONYMIC = 0.5
+
+
+@dataclass(slots=True)
+class NameForm:
+    """A name ready for matching."""
+
+    original: str
+    tokens: list[str]  # core tokens, lower-case ASCII, in written order
+    mults: list[float]  # weight multiplier per token
+    skels: list[str]  # phonetic key per token
+    legal: list[str] = field(default_factory=list)  # canonical legal-form codes
+    compact: str = ""  # core tokens joined, written order
+    compact_sorted: str = ""  # core tokens sorted then joined
+
+    @property
+    def empty(self) -> bool:
+        return not self.tokens
+
+
+def clean_text(text: str) -> str:
+    """Drop HTML tags and entities, control and format characters, apply NFKC, cut to
+    ``MAX_NAME_CHARS``."""
+    if not text:
+        return ""
+    text = text[: MAX_NAME_CHARS * 4]
+    if "<" in text:
+        text = _TAGS.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii() or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        text = "".join(
+            " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text
+        )
+    return text[:MAX_NAME_CHARS].strip()
+
+
+def fold_token(tok: str) -> str:
+    """Fold spelling-convention differences inside one ASCII token."""
+    if len(tok) > 4 and tok[-1] in "ijy":
+        tok = _ENDINGS.sub("y", tok)
+    if "x" in tok[1:]:
+        tok = tok[0] + tok[1:].replace("x", "ks")
+    return tok
+
+
+def _split_merged(tok: str) -> list[str]:
+    if len(tok) >= 7:
+        for form in _MERGED_FORMS:
+            if tok.startswith(form) and len(tok) - len(form) >= 4:
+                return [form, tok[len(form) :]]
+            if tok.endswith(form) and len(tok) - len(form) >= 4:
+                return [tok[: -len(form)], form]
+    return [tok]
+
+
+def tokenize(text: str) -> list[str]:
+    """Clean, transliterate and split a name into folded ASCII tokens."""
+    text = clean_text(text)
+    if not text:
+        return []
+    latin = to_latin(text)
+    latin = _APOSTROPHES.sub("", latin)
+    if not latin.isascii():
+        latin = "".join(c for c in latin if c.isascii())
+    raw = _NON_ALNUM.split(latin.lower())
+    out: list[str] = []
+    for t in raw:
+        if not t:
+            continue
+        out.extend(fold_token(p) for p in _split_merged(t))
+    return out
+
+
+def _mult(tok: str) -> float:
+    if len(tok) == 1:
+        return WEIGHT_INITIAL
+    if tok in PARTICLES:
+        return WEIGHT_PARTICLE
+    if tok in TITLES:
+        return WEIGHT_TITLE
+    if len(tok) > 6 and tok.endswith(_PATRONYMIC_SUFFIXES):
+        return WEIGHT_PATRONYMIC
+    return 1.0
+
+
+def prepare(text: str, kind: str = "any") -> NameForm:
+    """Normalise one name. ``kind`` is the party kind (person names keep every token;
+    company-like names lose their legal forms to ``legal``)."""
+    tokens = tokenize(text)
+    legal: list[str] = []
+    if tokens and kind != "person":
+        core, legal = split_legal_forms(tokens)
+        if kind == "any":
+            # two-letter forms that are also name words stay, as weak tokens
+            keep = [t for t in tokens if t in AMBIGUOUS]
+            if keep and len(core) < len(tokens):
+                core = [t for t in tokens if t in AMBIGUOUS or t in core]
+                legal = [f for f in legal if f not in AMBIGUOUS]
+        tokens = core
+    tokens = tokens[:MAX_TOKENS]
+    mults = [_mult(t) for t in tokens]
+    if kind == "any":
+        mults = [
+            WEIGHT_PARTICLE if t in AMBIGUOUS and len(tokens) > 1 else m
+            for t, m in zip(tokens, mults, strict=True)
+        ]
+    # A name made only of weak tokens keeps them at full weight.
+    if tokens and all(m < 1.0 for m in mults):
+        mults = [1.0] * len(tokens)
+    skels = [skeleton(t) for t in tokens]
+    return NameForm(
+        original=text,
+        tokens=tokens,
+        mults=mults,
+        skels=skels,
+        legal=legal,
+        compact="".join(tokens),
+        compact_sorted="".join(sorted(tokens)),
+    )

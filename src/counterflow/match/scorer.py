@@ -1,0 +1,377 @@
+"""The scorer: name similarity plus the other evidence, calibrated to [0, 1].
+
+Name similarity aligns the tokens of two names, order-insensitively, each pair scored
+by edit similarity or an equal phonetic key (``mhmd`` ~ ``mohamed``), initials against
+full tokens, acronyms against token runs, merged tokens against their parts; each
+token weighs by its rarity (``frequency``) and its part (particles, titles, initials and
+patronymics weigh less). The name score is the weighted share of aligned tokens.
+
+The final score starts from the name score and adds or removes fixed amounts for the
+other evidence (see ``bands`` for what the bands mean):
+
+==========================  ======================================
+birth date: same day        +0.05
+birth date: same month      +0.04
+birth date: same year       +0.03
+birth year 1 apart          0 (typos, calendar conversions)
+birth year 2-4 apart        -0.15
+birth year >= 5 apart       -0.35
+country agrees              +0.03
+country conflicts           -0.05
+kind conflicts              -0.25
+identifier agrees           score raised to >= 0.92, then +0.05
+unique identifier conflicts -0.25 (IMO, INN, OGRN, LEI, MMSI...)
+passport/national id differ -0.10
+address shares words        +0.02
+weak a.k.a. matched         -0.05
+legal forms conflict        -0.03
+==========================  ======================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz.distance import Indel
+
+from counterflow.match.frequency import TokenWeights
+from counterflow.match.legal_forms import forms_agree
+from counterflow.match.normalize import NameForm, prepare
+from counterflow.match.phonetic import skeleton
+from counterflow.records.identifiers import parse_query_token
+from counterflow.records.model import Identifier
+
+MIN_PAIR_SIM = 0.6
+UNMATCHED_LIST_FACTOR = 0.7  # extra tokens of the listed name cost less than missing ones
+
+UNIQUE_SCHEMES = frozenset(
+    {"imo", "mmsi", "inn", "ogrn", "lei", "swift", "uscc", "duns", "kpp", "okpo", "registration"}
+)
+PERSONAL_SCHEMES = frozenset({"passport", "national_id", "tax_id", "ssn", "cedula"})
+
+
+@lru_cache(maxsize=1 << 20)
+def token_similarity(a: str, b: str) -> float:
+    """Similarity of two folded tokens in [0, 1]."""
+    if a == b:
+        return 1.0
+    la, lb = len(a), len(b)
+    if la == 1 or lb == 1:
+        return 0.9 if a[0] == b[0] else 0.0
+    r = Indel.normalized_similarity(a, b)
+    if min(la, lb) <= 3:
+        r -= 0.15  # one letter in a short token is a big difference
+    # same consonant skeleton: transliteration variants
+    sa, sb = skeleton(a), skeleton(b)
+    if sa and sa == sb:
+        r = max(r, 0.88 if len(sa) >= 3 else 0.8 if len(sa) == 2 else 0.7)
+    elif min(la, lb) >= 4 and (a.startswith(b) or b.startswith(a)):
+        r = max(r, 0.8)
+    return r
+
+
+@dataclass(slots=True)
+class WeightedName:
+    """A ``NameForm`` with its token weights under some frequency table."""
+
+    form: NameForm
+    weights: list[float]
+
+    @classmethod
+    def build(cls, form: NameForm, weights: TokenWeights) -> WeightedName:
+        return cls(form, [weights.weight(t) * m for t, m in zip(form.tokens, form.mults, strict=True)])
+
+
+@dataclass(slots=True)
+class NameMatch:
+    score: float
+    pairs: list[tuple[int, int, float]]  # (query token, listed token, similarity)
+    how: str = "tokens"  # "tokens" | "compact"
+    legal: bool | None = None
+
+
+def _acronym(short: str, tokens: list[str]) -> tuple[int, int] | None:
+    """(start, end) of a run of ``tokens`` whose initials spell ``short``."""
+    n = len(short)
+    if n < 2 or n > 6 or len(tokens) < n:
+        return None
+    initials = "".join(t[0] for t in tokens)
+    i = initials.find(short)
+    return (i, i + n) if i >= 0 else None
+
+
+def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
+    """Weighted, order-insensitive token alignment of two names."""
+    qt, ct = q.form.tokens, c.form.tokens
+    if not qt or not ct:
+        return NameMatch(0.0, [])
+    if qt == ct:
+        return NameMatch(1.0, [(i, i, 1.0) for i in range(len(qt))], legal=_legal(q, c))
+    cand: list[tuple[float, int, int]] = []
+    for i, a in enumerate(qt):
+        for j, b in enumerate(ct):
+            s = token_similarity(a, b)
+            if s >= MIN_PAIR_SIM:
+                cand.append((s, i, j))
+    cand.sort(reverse=True)
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    pairs: list[tuple[int, int, float]] = []
+    for s, i, j in cand:
+        if i in used_q or j in used_c:
+            continue
+        used_q.add(i)
+        used_c.add(j)
+        pairs.append((i, j, s))
+    qw, cw = q.weights, c.weights
+    matched = 0.0
+    for i, j, s in pairs:
+        matched += s * (qw[i] + cw[j])
+    # acronyms: an unmatched short token against a run of unmatched tokens
+    for side_short, side_long, ws, wl, us, ul, flip in (
+        (qt, ct, qw, cw, used_q, used_c, False),
+        (ct, qt, cw, qw, used_c, used_q, True),
+    ):
+        for i, tok in enumerate(side_short):
+            if i in us or len(tok) < 2 or len(tok) > 6:
+                continue
+            rest = [k for k in range(len(side_long)) if k not in ul]
+            span = _acronym(tok, [side_long[k] for k in rest])
+            if span is None:
+                continue
+            ks = rest[span[0] : span[1]]
+            us.add(i)
+            ul.update(ks)
+            matched += 0.9 * (ws[i] + sum(wl[k] for k in ks))
+            for k in ks:
+                pairs.append((k, i, 0.9) if flip else (i, k, 0.9))
+    total_q = sum(qw)
+    total_c_matched = sum(cw[j] for j in used_c)
+    total_c_unmatched = sum(cw) - total_c_matched
+    total = total_q + total_c_matched + UNMATCHED_LIST_FACTOR * total_c_unmatched
+    score = matched / total if total > 0 else 0.0
+    how = "tokens"
+    if len(qt) != len(ct) and score < 0.9:
+        comp = max(
+            Indel.normalized_similarity(q.form.compact, c.form.compact),
+            Indel.normalized_similarity(q.form.compact_sorted, c.form.compact_sorted),
+        )
+        comp *= 0.95
+        if comp < 0.85 and min(len(q.form.compact), len(c.form.compact)) >= 4:
+            sk = skeleton(q.form.compact)
+            if len(sk) >= 3 and sk == skeleton(c.form.compact):
+                comp = 0.85
+        if comp >= 0.8 and comp > score:
+            score, how = comp, "compact"
+    return NameMatch(min(score, 1.0), pairs, how, _legal(q, c))
+
+
+def _legal(q: WeightedName, c: WeightedName) -> bool | None:
+    return forms_agree(q.form.legal, c.form.legal)
+
+
+# ---------------------------------------------------------------- other evidence
+
+_DATE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?")
+
+
+def parse_date(text: str) -> tuple[int, int, int] | None:
+    """Lenient ``YYYY[-MM[-DD]]`` -> (year, month or 0, day or 0); invalid parts -> 0."""
+    m = _DATE.match(text or "")
+    if not m:
+        return None
+    y = int(m.group(1))
+    mo = int(m.group(2)) if m.group(2) else 0
+    d = int(m.group(3)) if m.group(3) else 0
+    if not 1 <= mo <= 12:
+        mo, d = 0, 0
+    if not 1 <= d <= 31:
+        d = 0
+    return (y, mo, d)
+
+
+def compare_dates(
+    qd: list[tuple[int, int, int]], cd: list[tuple[int, int, int]]
+) -> tuple[float, str] | None:
+    """Best agreement between two sets of dates: (score delta, phrase)."""
+    if not qd or not cd:
+        return None
+    best: tuple[float, str] | None = None
+    for a in qd:
+        for b in cd:
+            dy = abs(a[0] - b[0])
+            if dy == 0:
+                if a[1] and b[1] and a[1] == b[1]:
+                    if a[2] and b[2]:
+                        r = (0.05, f"birth date {b[0]}-{b[1]:02d}-{b[2]:02d} agrees") if a[2] == b[2] else (
+                            0.0,
+                            f"birth year {b[0]} agrees, day differs",
+                        )
+                    else:
+                        r = (0.04, f"birth month {b[0]}-{b[1]:02d} agrees")
+                elif a[1] and b[1]:
+                    r = (0.0, f"birth year {b[0]} agrees, month differs")
+                else:
+                    r = (0.03, f"birth year {b[0]} agrees")
+            elif dy == 1:
+                r = (0.0, f"birth year {a[0]} close to listed {b[0]}")
+            elif dy <= 4:
+                r = (-0.15, f"birth year {a[0]} differs from listed {b[0]}")
+            else:
+                r = (-0.35, f"birth year {a[0]} conflicts with listed {b[0]}")
+            if best is None or r[0] > best[0]:
+                best = r
+    return best
+
+
+_ADDR_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+_ADDR_STOP = frozenset({"street", "road", "avenue", "building", "office", "floor", "district", "city"})
+
+
+def address_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _ADDR_WORD.findall(text.lower()) if w not in _ADDR_STOP)
+
+
+@dataclass(slots=True)
+class QueryEvidence:
+    """What a query says besides its name, prepared once per query."""
+
+    kind: str = "any"
+    countries: frozenset[str] = frozenset()
+    dates: list[tuple[int, int, int]] = field(default_factory=list)
+    identifiers: list[Identifier] = field(default_factory=list)
+    address: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class PartyEvidence:
+    """What a listed party says besides its names, prepared at index time."""
+
+    kind: str
+    countries: frozenset[str]
+    dates: list[tuple[int, int, int]]
+    ids: dict[str, frozenset[str]]  # scheme -> values
+    address: frozenset[str]
+
+
+def query_evidence(
+    kind: str,
+    countries: list[str],
+    birth_dates: list[str],
+    identifiers: list[str],
+    address: str | None,
+) -> QueryEvidence:
+    ids = [i for i in (parse_query_token(t) for t in identifiers) if i is not None]
+    dates = [d for d in (parse_date(x) for x in birth_dates) if d is not None]
+    return QueryEvidence(
+        kind=kind or "any",
+        countries=frozenset(c.lower() for c in countries if c),
+        dates=dates,
+        identifiers=ids,
+        address=address_words(address) if address else frozenset(),
+    )
+
+
+def _scheme_label(scheme: str) -> str:
+    return {"imo": "IMO", "inn": "INN", "ogrn": "OGRN", "lei": "LEI", "mmsi": "MMSI"}.get(
+        scheme, scheme.replace("_", " ")
+    )
+
+
+def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, float, list[str]]:
+    """(additive delta, floor, phrases) for the non-name evidence."""
+    delta = 0.0
+    floor = 0.0
+    notes: list[str] = []
+    # identifiers
+    id_agree = False
+    for ident in q.identifiers:
+        if ident.scheme == "other":
+            hit = any(ident.value in vals for vals in p.ids.values())
+            if hit:
+                id_agree = True
+                notes.append(f"identifier {ident.value} agrees")
+            continue
+        vals = p.ids.get(ident.scheme)
+        other_vals = p.ids.get("other", frozenset())
+        if (vals and ident.value in vals) or ident.value in other_vals:
+            id_agree = True
+            notes.append(f"{_scheme_label(ident.scheme)} {ident.value} agrees")
+        elif vals:
+            if ident.scheme in UNIQUE_SCHEMES:
+                delta -= 0.25
+            else:
+                delta -= 0.10
+            notes.append(f"{_scheme_label(ident.scheme)} {ident.value} differs from listed")
+    if id_agree:
+        floor = 0.92
+        delta += 0.05
+    # kind
+    if q.kind != "any" and p.kind != q.kind:
+        delta -= 0.25
+        notes.append(f"kind {q.kind} vs listed {p.kind}")
+    # birth dates
+    dc = compare_dates(q.dates, p.dates)
+    if dc is not None:
+        delta += dc[0]
+        notes.append(dc[1])
+    # countries
+    if q.countries and p.countries:
+        common = q.countries & p.countries
+        if common:
+            delta += 0.03
+            notes.append("country " + "/".join(sorted(c.upper() for c in common)) + " agrees")
+        else:
+            delta -= 0.05
+            notes.append(
+                "country "
+                + "/".join(sorted(c.upper() for c in q.countries))
+                + " vs listed "
+                + "/".join(sorted(c.upper() for c in p.countries)[:3])
+            )
+    # address
+    if q.address and p.address:
+        shared = q.address & p.address
+        if len(shared) >= 1:
+            delta += 0.02
+            notes.append("address shares " + ", ".join(sorted(shared)[:3]))
+    return delta, floor, notes
+
+
+def explain_name(q: WeightedName, c: WeightedName, nm: NameMatch) -> str:
+    """``name 0.93: ivanov = IVANOV, aleksandr ~ ALEXANDER; missing: petr``."""
+    qt, ct = q.form.tokens, c.form.tokens
+    if nm.how == "compact":
+        body = f"{q.form.compact} ~ {c.form.compact.upper()} (joined)"
+    else:
+        parts = []
+        for i, j, s in sorted(nm.pairs):
+            op = "=" if s >= 0.999 else "~"
+            parts.append(f"{qt[i]} {op} {ct[j].upper()}")
+        body = ", ".join(parts) if parts else "no token agrees"
+        matched_q = {i for i, _, _ in nm.pairs}
+        matched_c = {j for _, j, _ in nm.pairs}
+        miss_q = [qt[i] for i in range(len(qt)) if i not in matched_q]
+        miss_c = [ct[j].upper() for j in range(len(ct)) if j not in matched_c]
+        if miss_q:
+            body += "; not in listed name: " + " ".join(miss_q)
+        if miss_c:
+            body += "; listed only: " + " ".join(miss_c)
+    if nm.legal is True:
+        body += "; legal form agrees"
+    elif nm.legal is False:
+        body += "; legal form differs"
+    return f"name {nm.score:.2f}: {body}"
+
+
+def pair_score(name1: str, name2: str, kind: str, weights: TokenWeights) -> tuple[float, str]:
+    """Name-only score of two names (``match pairs``)."""
+    a = WeightedName.build(prepare(name1, kind), weights)
+    b = WeightedName.build(prepare(name2, kind), weights)
+    nm = name_similarity(a, b)
+    score = nm.score
+    if nm.legal is False:
+        score -= 0.03
+    return max(0.0, min(1.0, score)), explain_name(a, b, nm)

@@ -1,0 +1,206 @@
+"""The party screener: retrieve candidates, score them, explain, band.
+
+``open_screener(store)`` opens (or builds and persists) the index of every loaded list
+keyed by ``store.fingerprint()``; ``PartyScreener.from_parties(parties)`` builds one in
+memory (tests, other modules). ``screen_many(..., workers=2)`` screens a stream of
+queries on several processes (fork, the memory-mapped index shared) in input order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any, Protocol
+
+from counterflow.match.bands import MATCH, REVIEW, decide
+from counterflow.match.index import NameIndex
+from counterflow.match.normalize import prepare
+from counterflow.match.scorer import (
+    WeightedName,
+    evidence_adjustment,
+    explain_name,
+    name_similarity,
+    query_evidence,
+)
+from counterflow.match.types import Hit, Query
+from counterflow.records.model import Party
+
+MIN_CANDIDATES = 40
+MIN_NAME_SCORE = 0.3  # below this a candidate is not reported even at threshold 0
+
+
+class _StoreLike(Protocol):
+    def fingerprint(self) -> str: ...
+
+    def iter_records(self, datasets: Sequence[str] | None = None) -> Iterator[Party]: ...
+
+    def get(self, source_id: str, dataset: str | None = None) -> list[Party]: ...
+
+
+PartyLoader = Callable[[int], Party | None]
+
+
+class PartyScreener:
+    """Implements ``match.types.Screener`` over a ``NameIndex``."""
+
+    def __init__(
+        self,
+        index: NameIndex,
+        party_loader: PartyLoader | None = None,
+        *,
+        match_band: float = MATCH,
+        review_band: float = REVIEW,
+    ) -> None:
+        self.index = index
+        self.party_loader = party_loader
+        self.match_band = match_band
+        self.review_band = review_band
+
+    @classmethod
+    def from_parties(cls, parties: Iterable[Party]) -> PartyScreener:
+        """An in-memory screener over ``parties`` (hits carry the ``Party``)."""
+        plist = list(parties)
+        index = NameIndex.build(plist)
+        return cls(index, plist.__getitem__)
+
+    # ------------------------------------------------------------ screening
+    def screen(
+        self,
+        query: Query,
+        *,
+        threshold: float = 0.5,
+        limit: int = 10,
+        attach_party: bool = True,
+    ) -> list[Hit]:
+        """Hits with score >= threshold, best first, at most ``limit``."""
+        if limit <= 0:
+            return []
+        form = prepare(query.name or "", query.kind)
+        if form.empty:
+            return []
+        index = self.index
+        qname = WeightedName.build(form, index.weights)
+        eids = index.retrieve(form, max(MIN_CANDIDATES, 4 * limit))
+        best: dict[int, tuple[float, int, Any]] = {}
+        for eid in eids:
+            pidx = int(index.entry_party[eid])
+            cname = index.weighted_entry(eid)
+            nm = name_similarity(qname, cname)
+            score = nm.score - (0.05 if index.entry_weak[eid] else 0.0)
+            if nm.legal is False:
+                score -= 0.03
+            prev = best.get(pidx)
+            if prev is None or score > prev[0]:
+                best[pidx] = (score, eid, nm)
+        if not best:
+            return []
+        qev = query_evidence(
+            query.kind, query.countries, query.birth_dates, query.identifiers, query.address
+        )
+        hits: list[Hit] = []
+        for pidx, (nscore, eid, nm) in best.items():
+            if nscore < MIN_NAME_SCORE:
+                continue
+            delta, floor, notes = evidence_adjustment(qev, index.evidence[pidx])
+            score = max(nscore + delta, floor + delta if floor else 0.0)
+            score = round(max(0.0, min(1.0, score)), 4)
+            if score < threshold:
+                continue
+            meta = index.parties[pidx]
+            expl = explain_name(qname, index.weighted_entry(eid), nm)
+            if index.entry_weak[eid]:
+                expl += " (weak a.k.a.)"
+            if notes:
+                expl += "; " + "; ".join(notes)
+            hits.append(
+                Hit(
+                    query_id=query.id,
+                    score=score,
+                    decision=decide(score, match=self.match_band, review=self.review_band),
+                    dataset=meta.dataset,
+                    source_id=meta.source_id,
+                    entity_id=f"{meta.dataset}:{meta.source_id}",
+                    entity_name=meta.name,
+                    matched_name=index.entry_names[eid],
+                    kind=meta.kind,
+                    explanation=expl,
+                    features={"name": round(nm.score, 4), "evidence": round(delta, 4)},
+                )
+            )
+        hits.sort(key=lambda h: (-h.score, h.entity_id))
+        hits = hits[:limit]
+        if attach_party and self.party_loader is not None:
+            pos = {
+                (m.dataset, m.source_id): i
+                for i, m in enumerate(self.index.parties)
+                if any(h.dataset == m.dataset and h.source_id == m.source_id for h in hits)
+            }
+            for h in hits:
+                h.party = self.party_loader(pos[(h.dataset, h.source_id)])
+        return hits
+
+    def screen_many(
+        self,
+        queries: Iterable[Query],
+        *,
+        threshold: float = 0.5,
+        limit: int = 10,
+        workers: int = 1,
+        chunk_size: int = 256,
+        attach_party: bool = False,
+    ) -> Iterator[list[Hit]]:
+        """Streams the hits of each query, in input order; ``workers`` > 1 uses forked
+        processes that share the memory-mapped index."""
+        if workers <= 1:
+            for q in queries:
+                yield self.screen(q, threshold=threshold, limit=limit, attach_party=attach_party)
+            return
+        global _WORKER
+        _WORKER = (self, threshold, limit)
+        ctx = mp.get_context("fork")
+        it = iter(queries)
+        chunks = iter(lambda: list(islice(it, chunk_size)), [])
+        with ctx.Pool(workers) as pool:
+            for result in pool.imap(_screen_chunk, chunks):
+                yield from result
+
+
+_WORKER: tuple[PartyScreener, float, int] | None = None
+
+
+def _screen_chunk(chunk: list[Query]) -> list[list[Hit]]:
+    assert _WORKER is not None
+    screener, threshold, limit = _WORKER
+    return [screener.screen(q, threshold=threshold, limit=limit, attach_party=False) for q in chunk]
+
+
+def open_screener(store: _StoreLike, *, rebuild: bool = False) -> PartyScreener:
+    """The screener over every list loaded in ``store``; its index is persisted under
+    ``config.index_dir()`` and rebuilt when the store's fingerprint changes."""
+    from counterflow.config import index_dir
+
+    fp = store.fingerprint()
+    root = index_dir()
+    folder = root / f"names-{fp[:24]}"
+    index: NameIndex | None = None
+    if folder.exists() and not rebuild:
+        try:
+            index = NameIndex.load(folder)
+        except Exception:
+            index = None
+    if index is None:
+        index = NameIndex.build(store.iter_records(), fingerprint=fp)
+        index.save(folder)
+        for old in root.glob("names-*"):
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
+    metas = index.parties
+
+    def load_party(pidx: int) -> Party | None:
+        m = metas[pidx]
+        found = store.get(m.source_id, m.dataset)
+        return found[0] if found else None
+
+    return PartyScreener(index, load_party)

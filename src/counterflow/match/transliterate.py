@@ -1,0 +1,226 @@
+"""Transliteration of any script to lower-case ASCII Latin for name matching.
+
+ICU (``Any-Latin; Latin-ASCII``) does the general work. Two national conventions are
+applied before ICU because its defaults differ from how these names are spelled in
+lists and by customers:
+
+* Russian/Ukrainian/Belarusian Cyrillic follows BGN/PCGN-like English spelling
+  (``Дмитрий`` -> ``dmitriy``, ``Хабаров`` -> ``khabarov``); the remaining convention
+  differences (passport ``dmitrii``, ``iu``/``yu``, ``ts``/``c``) are folded later by
+  ``normalize.fold_token`` and the phonetic key.
+* Korean Hangul is romanised per syllable (Revised Romanisation, by ICU) with the
+  usual spelling of the family name (``박`` -> ``park``, ``이`` -> ``lee``), and syllables
+  are separated so ``김정은`` reads ``kim jeong eun``.
+
+Results are cached per word, so a batch pays the ICU cost once per distinct word.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import icu
+
+_ICU = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
+
+_CYRILLIC: dict[str, str] = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
+    # Ukrainian / Belarusian
+    "є": "ye",
+    "і": "i",
+    "ї": "yi",
+    "ґ": "g",
+    "ў": "u",
+    # Serbian / Macedonian
+    "ђ": "dj",
+    "ј": "j",
+    "љ": "lj",
+    "њ": "nj",
+    "ћ": "c",
+    "џ": "dz",
+    "ѓ": "gj",
+    "ќ": "kj",
+    "ѕ": "dz",
+}
+
+# The spelling of common Korean family names in passports and lists.
+_KOREAN_SURNAMES: dict[str, str] = {
+    "김": "kim",
+    "이": "lee",
+    "리": "ri",
+    "박": "park",
+    "최": "choi",
+    "정": "jung",
+    "강": "kang",
+    "조": "cho",
+    "윤": "yoon",
+    "장": "jang",
+    "임": "lim",
+    "한": "han",
+    "오": "oh",
+    "서": "seo",
+    "신": "shin",
+    "권": "kwon",
+    "황": "hwang",
+    "안": "ahn",
+    "송": "song",
+    "류": "ryu",
+    "유": "yoo",
+    "홍": "hong",
+    "전": "jeon",
+    "고": "ko",
+    "문": "moon",
+    "손": "son",
+    "양": "yang",
+    "배": "bae",
+    "백": "baek",
+    "허": "heo",
+    "남": "nam",
+    "심": "shim",
+    "노": "noh",
+    "하": "ha",
+    "곽": "kwak",
+    "성": "sung",
+    "차": "cha",
+    "주": "joo",
+    "우": "woo",
+    "구": "koo",
+    "민": "min",
+    "나": "na",
+    "진": "jin",
+    "지": "ji",
+    "엄": "eom",
+    "채": "chae",
+    "원": "won",
+    "천": "cheon",
+    "방": "bang",
+    "공": "kong",
+    "현": "hyun",
+    "함": "ham",
+    "변": "byun",
+    "염": "yeom",
+    "여": "yeo",
+    "추": "choo",
+    "도": "do",
+    "소": "so",
+    "석": "seok",
+    "선": "sun",
+    "설": "seol",
+    "마": "ma",
+    "길": "gil",
+    "연": "yeon",
+    "표": "pyo",
+    "명": "myung",
+    "기": "ki",
+    "반": "ban",
+    "왕": "wang",
+    "금": "keum",
+    "옥": "ok",
+    "육": "yook",
+    "인": "in",
+    "맹": "maeng",
+    "제": "je",
+    "모": "mo",
+    "탁": "tak",
+    "국": "kook",
+    "은": "eun",
+    "편": "pyun",
+    "용": "yong",
+}
+
+
+def _is_hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+def _is_cyrillic(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u04ff"
+
+
+@lru_cache(maxsize=1 << 18)
+def _icu_word(word: str) -> str:
+    return str(_ICU.transliterate(word))
+
+
+def _cyrillic_word(word: str) -> str:
+    low = word.lower()
+    # "-ий"/"-ый" endings: the English "-y" (Dmitriy -> dmitry after folding).
+    out = []
+    for ch in low:
+        if _is_cyrillic(ch):
+            out.append(_CYRILLIC.get(ch, ""))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _hangul_word(word: str, first: bool) -> str:
+    parts: list[str] = []
+    for i, ch in enumerate(word):
+        if not _is_hangul(ch):
+            parts.append(_icu_word(ch))
+            continue
+        if i == 0 and first and len(word) in (2, 3, 4) and ch in _KOREAN_SURNAMES:
+            parts.append(_KOREAN_SURNAMES[ch])
+        else:
+            parts.append(_icu_word(ch).replace("-", ""))
+    return " ".join(p for p in parts if p)
+
+
+@lru_cache(maxsize=1 << 18)
+def word_to_latin(word: str, first: bool = False) -> str:
+    """One whitespace-free word to lower-case ASCII (may contain spaces for syllabic
+    scripts such as Hangul and Han, whose syllables become separate tokens)."""
+    if word.isascii():
+        return word.lower()
+    if any(_is_cyrillic(ch) for ch in word):
+        word = _cyrillic_word(word)
+        if word.isascii():
+            return word
+    if any(_is_hangul(ch) for ch in word):
+        return _hangul_word(word, first)
+    if any(unicodedata.category(ch) == "Lo" and "\u4e00" <= ch <= "\u9fff" for ch in word):
+        # Han: one syllable per character, kept apart.
+        return " ".join(_icu_word(ch) for ch in word)
+    return _icu_word(word)
+
+
+def to_latin(text: str) -> str:
+    """A whole name to lower-case ASCII Latin, word by word."""
+    if text.isascii():
+        return text.lower()
+    words = text.split()
+    return " ".join(word_to_latin(w, i == 0) for i, w in enumerate(words))
