@@ -156,7 +156,7 @@ def _is_header(cells: list[str]) -> bool:
     return not _INT.match(first) and ("ent" in first or "num" in first or "id" in first)
 
 
-def role_of(rows: Sequence[list[str]]) -> str | None:
+def role_of(rows: Sequence[list[str]], name: str = "") -> str | None:
     """Which file of the set these rows come from, from their shape; ``None`` if none."""
     votes: dict[str, int] = {}
     for cells in rows[:200]:
@@ -175,7 +175,15 @@ def role_of(rows: Sequence[list[str]]) -> str | None:
     if not votes:
         return None
     role, n = max(votes.items(), key=lambda kv: kv[1])
-    return role if n * 2 >= min(len(rows), 200) else None
+    if n * 2 < min(len(rows), 200):
+        return None
+    if role == "comments" and "comment" not in name.lower():
+        # Two columns keyed by a number is a common shape: ask for remarks-like text.
+        texts = [r[1] for r in rows[:200] if len(r) == 2]
+        remarks_like = sum(1 for t in texts if ";" in t or len(t) >= 80)
+        if remarks_like * 2 < len(texts):
+            return None
+    return role
 
 
 def _head_rows(head: bytes) -> list[list[str]]:
@@ -261,7 +269,7 @@ def _group_of_main(path: Path, dataset: str) -> str:
 def detect(path: Path, head: bytes) -> Detected | None:
     """Recognise one file of an OFAC legacy CSV set from its content."""
     rows = _head_rows(head)
-    role = role_of(rows)
+    role = role_of(rows, path.name)
     if role is None:
         return None
     if role == "main":
@@ -291,7 +299,7 @@ def _load_file(path: Path, issues: list[LoadIssue]) -> _File | None:
     rows = list(_rows(text, name))
     if rows and _is_header(rows[0].cells):
         rows = rows[1:]
-    role = role_of([r.cells for r in rows])
+    role = role_of([r.cells for r in rows], path.name)
     if role is None:
         counts = sorted({len(r.cells) for r in rows[:200]})
         raise BadInputError(

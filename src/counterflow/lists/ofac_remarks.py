@@ -195,7 +195,7 @@ _ISO = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 _TRAILER = re.compile(r"\s+(?:issued|expires|Issue Date|Expiration Date)\b.*$", re.I | re.S)
 _PAREN = re.compile(r"\(([^()]*)\)")
 _GENERIC_ID = re.compile(
-    r"^([A-Z][A-Za-z.'/ ()-]{1,60}?(?:No\.?|Number|ID|Identification|Code))\s+#?\s*(\S.*)$"
+    r"^([A-Z][A-Za-z.'/ ()-]{1,60}?(?:No\.?|Number|ID|Identification|Code)(?:\s+(?:No\.?|Number))?)\s+#?\s*(\S.*)$"
 )
 
 
@@ -368,7 +368,7 @@ def add_xml_feature(fields: RemarkFields, id_type: str, number: str, country: st
     if label in ID_LABELS or _ID_RE.match(label):
         add_id(fields, label, value, country)
         return
-    if not _apply_clause(fields, clause):
+    if not _apply_clause(fields, clause, generic=False):
         # An unknown type of id with a number: keep it, typed by its wording.
         add_id(fields, label, value, country)
 
@@ -387,7 +387,7 @@ def _aka(fields: RemarkFields, kind: str, rest: str) -> bool:
     return True
 
 
-def _apply_clause(fields: RemarkFields, clause: str) -> bool:
+def _apply_clause(fields: RemarkFields, clause: str, *, generic: bool = True) -> bool:
     """Apply one clause; ``False`` when the grammar does not know it."""
     c = _ALT.sub("", clause.strip()).strip()
     if c.startswith("(") and c.endswith(")"):
@@ -457,7 +457,7 @@ def _apply_clause(fields: RemarkFields, clause: str) -> bool:
             value = code or value
         fields.add_property(key, value)
         return True
-    m = _GENERIC_ID.match(c)
+    m = _GENERIC_ID.match(c) if generic else None
     if m and re.search(r"\d", m.group(2)):
         value, country = split_id_value(m.group(2))
         before = len(fields.identifiers)
