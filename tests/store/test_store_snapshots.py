@@ -65,9 +65,7 @@ def test_load_creates_active_snapshot_with_counts(store: ListStore, tmp_path: Pa
     assert info.by_kind == {"person": 1, "organization": 1, "vessel": 1, "aircraft": 0}
     assert (info.skipped, info.orphaned, info.warnings) == (1, 2, 1)
     assert len(info.sha256) == 64
-    assert [i.describe() for i in store.issues(info.snapshot_id)] == [
-        i.describe() for i in issues
-    ]
+    assert [i.describe() for i in store.issues(info.snapshot_id)] == [i.describe() for i in issues]
     assert store.status() == [info]
     d = info.to_dict()
     for key in ("dataset", "version", "records", "by_kind", "skipped", "orphaned", "loaded_at"):
