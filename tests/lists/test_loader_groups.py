@@ -14,8 +14,8 @@ from counterflow.lists.loader import load_paths
 from counterflow.store import ListStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "fakeparser"))
-import cf_fake_list  # noqa: E402
-from cf_fake_list import fake_file  # noqa: E402
+import cf_fake_list
+from cf_fake_list import fake_file
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,8 @@ from counterflow.errors import BadInputError
 from counterflow.lists import registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "fakeparser"))
-import cf_fake_list  # noqa: E402
-from cf_fake_list import fake_file  # noqa: E402
+import cf_fake_list
+from cf_fake_list import fake_file
 
 
 @pytest.fixture(autouse=True)
@@ -134,7 +134,7 @@ def test_extra_parsers_from_environment(monkeypatch: pytest.MonkeyPatch) -> None
 def test_downloads_shapes() -> None:
     class M:
         FORMAT = "m"
-        DOWNLOADS = {"a": "http://x/a.csv", "b": ["http://x/b1", "http://x/b2"]}
+        DOWNLOADS = {"a": "http://x/a.csv", "b": ["http://x/b1", "http://x/b2"]}  # noqa: RUF012
 
     assert registry.downloads(M) == {  # type: ignore[arg-type]
         "a": ["http://x/a.csv"],
