@@ -195,7 +195,8 @@ _ISO = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 _TRAILER = re.compile(r"\s+(?:issued|expires|Issue Date|Expiration Date)\b.*$", re.I | re.S)
 _PAREN = re.compile(r"\(([^()]*)\)")
 _GENERIC_ID = re.compile(
-    r"^([A-Z][A-Za-z.'/ ()-]{1,60}?(?:No\.?|Number|ID|Identification|Code)(?:\s+(?:No\.?|Number))?)\s+#?\s*(\S.*)$"
+    r"^([A-Z][A-Za-z.'/ ()-]{1,60}?(?:No\.?|Number|ID|Identification|Code)"
+    r"(?:\s+(?:No\.?|Number))?)\s+#?\s*(\S.*)$"
 )
 
 
