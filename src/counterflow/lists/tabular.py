@@ -208,3 +208,33 @@ def dedupe(values: Sequence[str]) -> list[str]:
             seen.add(v)
             out.append(v)
     return out
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+_HUMAN = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]{3})[a-z]*\.?\s+(\d{4})$")
+
+
+def parse_human_date(text: str) -> tuple[str, bool] | None:
+    """``1962``, ``1980-02-08``, ``Sep 1938``, ``07 Jul 1966``, ``circa 1951`` ->
+    (ISO value, circa); ``None`` when not a date."""
+    value = text.strip()
+    circa = False
+    low = value.lower()
+    for prefix in ("circa ", "approximately ", "approx. ", "c. ", "about "):
+        if low.startswith(prefix):
+            circa, value = True, value[len(prefix) :].strip()
+            break
+    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        return value, circa
+    m = _HUMAN.match(value)
+    if m and m.group(2).lower() in _MONTHS:
+        iso = _iso(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1) or 0))
+        return (iso, circa) if iso else None
+    iso = iso_from_dmy(value) if "/" in value else None
+    return (iso, circa) if iso else None

@@ -57,6 +57,12 @@ _LABEL_SCHEMES: tuple[tuple[str, str], ...] = (
     ("aircraft manufacturer's serial", "aircraft_serial"),
     ("aircraft serial", "aircraft_serial"),
     ("aircraft tail", "aircraft_tail"),
+    ("curp", "national_id"),
+    ("dni", "national_id"),
+    ("credencial electoral", "national_id"),
+    ("ruc", "tax_id"),
+    ("us fein", "tax_id"),
+    ("fein", "tax_id"),
 )
 
 _NUMERIC_SCHEMES = {"imo", "mmsi", "inn", "ogrn", "kpp", "okpo", "duns"}
@@ -68,6 +74,12 @@ def scheme_for_label(label: str) -> str:
     for prefix, scheme in _LABEL_SCHEMES:
         if low.startswith(prefix):
             return scheme
+    # Dotted abbreviations: "R.F.C.", "C.U.R.P.", "D.N.I."
+    undotted = low.replace(".", "")
+    if undotted != low:
+        for prefix, scheme in _LABEL_SCHEMES:
+            if undotted.startswith(prefix):
+                return scheme
     return "other"
 
 
