@@ -366,12 +366,18 @@ def add_xml_feature(fields: RemarkFields, id_type: str, number: str, country: st
     if not value:
         return
     clause = f"{label} {value}"
-    if label in ID_LABELS or _ID_RE.match(label):
-        add_id(fields, label, value, country)
-        return
-    if not _apply_clause(fields, clause, generic=False):
-        # An unknown type of id with a number: keep it, typed by its wording.
-        add_id(fields, label, value, country)
+    if (
+        label in ID_LABELS
+        or _ID_RE.match(label)
+        or not _apply_clause(fields, clause, generic=False)
+    ):
+        # An identifier (an unknown type of id is kept, typed by its wording). The number
+        # sometimes carries its country or dates: "33556474 (Russia)".
+        number_only, in_number = split_id_value(value)
+        before = len(fields.identifiers)
+        add_id(fields, label, number_only or value, country)
+        if in_number and not country and len(fields.identifiers) > before:
+            fields.identifiers[-1].country = in_number
 
 
 def _aka(fields: RemarkFields, kind: str, rest: str) -> bool:
