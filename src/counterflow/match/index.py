@@ -18,6 +18,7 @@ temporary folder and renamed, so a half-written index is never opened.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import pickle
@@ -56,7 +57,7 @@ def name_keys(form: NameForm) -> list[tuple[str, float]]:
         if len(t) >= 6:
             out.append(("p:" + t[:4], 0.5 * mm))
             out.append(("x:" + t[-4:], 0.5 * mm))
-    for a, b in zip(toks, toks[1:], strict=False):
+    for a, b in itertools.pairwise(toks):
         out.append(("t:" + a + b, 1.0))
     if len(toks) >= 2 or (toks and len(toks[0]) >= 4):
         ck = skeleton(form.compact)
@@ -99,6 +100,7 @@ class NameIndex:
         self.postings = postings
         self.key_weight = key_weight
         self.entry_party = entry_party
+        self.entry_party_list: list[int] = entry_party.tolist()
         self.entry_norm = entry_norm
         self.entry_names = entry_names
         self.entry_tokens = entry_tokens
@@ -228,7 +230,12 @@ class NameIndex:
             meta: dict[str, Any] = pickle.load(fh)
         if meta.get("version") != FORMAT_VERSION:
             raise ValueError("index format changed")
-        arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in cls._ARRAYS}
+        # postings are memory-mapped (the big array, shared by worker processes); the
+        # small per-key and per-entry arrays are read into memory for fast scalar access
+        arrays = {
+            n: np.load(folder / f"{n}.npy", mmap_mode="r" if n == "postings" else None)
+            for n in cls._ARRAYS
+        }
         return cls(
             keys=meta["keys"],
             offsets=arrays["offsets"],

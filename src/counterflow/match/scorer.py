@@ -81,7 +81,9 @@ class WeightedName:
 
     @classmethod
     def build(cls, form: NameForm, weights: TokenWeights) -> WeightedName:
-        return cls(form, [weights.weight(t) * m for t, m in zip(form.tokens, form.mults, strict=True)])
+        return cls(
+            form, [weights.weight(t) * m for t, m in zip(form.tokens, form.mults, strict=True)]
+        )
 
 
 @dataclass(slots=True)
@@ -205,9 +207,13 @@ def compare_dates(
             if dy == 0:
                 if a[1] and b[1] and a[1] == b[1]:
                     if a[2] and b[2]:
-                        r = (0.05, f"birth date {b[0]}-{b[1]:02d}-{b[2]:02d} agrees") if a[2] == b[2] else (
-                            0.0,
-                            f"birth year {b[0]} agrees, day differs",
+                        r = (
+                            (0.05, f"birth date {b[0]}-{b[1]:02d}-{b[2]:02d} agrees")
+                            if a[2] == b[2]
+                            else (
+                                0.0,
+                                f"birth year {b[0]} agrees, day differs",
+                            )
                         )
                     else:
                         r = (0.04, f"birth month {b[0]}-{b[1]:02d} agrees")
@@ -227,7 +233,9 @@ def compare_dates(
 
 
 _ADDR_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
-_ADDR_STOP = frozenset({"street", "road", "avenue", "building", "office", "floor", "district", "city"})
+_ADDR_STOP = frozenset(
+    {"street", "road", "avenue", "building", "office", "floor", "district", "city"}
+)
 
 
 def address_words(text: str) -> frozenset[str]:

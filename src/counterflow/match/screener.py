@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
+from multiprocessing.pool import AsyncResult
 from typing import Any, Protocol
 
 from counterflow.match.bands import MATCH, REVIEW, decide
@@ -85,7 +87,7 @@ class PartyScreener:
         eids = index.retrieve(form, max(MIN_CANDIDATES, 4 * limit))
         best: dict[int, tuple[float, int, Any]] = {}
         for eid in eids:
-            pidx = int(index.entry_party[eid])
+            pidx = index.entry_party_list[eid]
             cname = index.weighted_entry(eid)
             nm = name_similarity(qname, cname)
             score = nm.score - (0.05 if index.entry_weak[eid] else 0.0)
@@ -153,18 +155,48 @@ class PartyScreener:
     ) -> Iterator[list[Hit]]:
         """Streams the hits of each query, in input order; ``workers`` > 1 uses forked
         processes that share the memory-mapped index."""
+        for _, hits in self.screen_stream(
+            queries,
+            threshold=threshold,
+            limit=limit,
+            workers=workers,
+            chunk_size=chunk_size,
+            attach_party=attach_party,
+        ):
+            yield hits
+
+    def screen_stream(
+        self,
+        queries: Iterable[Query],
+        *,
+        threshold: float = 0.5,
+        limit: int = 10,
+        workers: int = 1,
+        chunk_size: int = 256,
+        attach_party: bool = False,
+    ) -> Iterator[tuple[Query, list[Hit]]]:
+        """(query, hits) pairs in input order. At most ``4 * workers`` chunks are in
+        flight, so memory stays bounded however long the input is."""
         if workers <= 1:
             for q in queries:
-                yield self.screen(q, threshold=threshold, limit=limit, attach_party=attach_party)
+                yield q, self.screen(q, threshold=threshold, limit=limit, attach_party=attach_party)
             return
         global _WORKER
         _WORKER = (self, threshold, limit)
         ctx = mp.get_context("fork")
         it = iter(queries)
-        chunks = iter(lambda: list(islice(it, chunk_size)), [])
+        window: deque[tuple[list[Query], AsyncResult[list[list[Hit]]]]] = deque()
         with ctx.Pool(workers) as pool:
-            for result in pool.imap(_screen_chunk, chunks):
-                yield from result
+            while True:
+                while len(window) < 4 * workers:
+                    chunk = list(islice(it, chunk_size))
+                    if not chunk:
+                        break
+                    window.append((chunk, pool.apply_async(_screen_chunk, (chunk,))))
+                if not window:
+                    break
+                chunk, res = window.popleft()
+                yield from zip(chunk, res.get(), strict=True)
 
 
 _WORKER: tuple[PartyScreener, float, int] | None = None

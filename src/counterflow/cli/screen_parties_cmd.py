@@ -1,0 +1,218 @@
+"""CLI: ``counterflow screen parties`` (batch CSV) and ``counterflow screen name`` (one
+query, printed as a table). See ../shared/INTERFACES.md and docs/screening.md."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from counterflow.cli.common import err_console, make_progress, out_console
+from counterflow.errors import BadInputError, CounterflowError
+
+OUTPUT_COLUMNS = [
+    "query_id",
+    "rank",
+    "score",
+    "decision",
+    "dataset",
+    "source_id",
+    "entity_id",
+    "entity_name",
+    "matched_name",
+    "kind",
+    "explanation",
+]
+
+
+def _open_screener(quiet: bool) -> Any:
+    from counterflow.match import open_screener
+    from counterflow.store import ListStore
+
+    store = ListStore.open()
+    if not store.status():
+        raise CounterflowError("no lists loaded: run `counterflow lists load PATH` first")
+    if not quiet:
+        err_console.print("opening the name index (built on first use after a list load)...")
+    return open_screener(store)
+
+
+def _count_lines(path: Path) -> int | None:
+    try:
+        if path.stat().st_size > 2_000_000_000:
+            return None
+        with open(path, "rb") as fh:
+            return max(
+                sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1, 0
+            )
+    except OSError:
+        return None
+
+
+def _default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
+    screen = group("screen")
+
+    @screen.command("parties")
+    def screen_parties(
+        input: Annotated[
+            Path,
+            typer.Argument(help="CSV with id,name (+kind,country,birth_date,identifiers,address)"),
+        ],
+        output: Annotated[
+            Path | None, typer.Option("-o", "--output", help="Output CSV (default: stdout)")
+        ] = None,
+        threshold: Annotated[float, typer.Option(help="Report hits with score >= T (0..1)")] = 0.7,
+        limit: Annotated[int, typer.Option(help="At most K hits per query")] = 10,
+        workers: Annotated[
+            int, typer.Option(help="Processes (default: 2 or the CPU count if less)")
+        ] = 0,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output")] = False,
+    ) -> None:
+        """Screen every row of a CSV of parties against all loaded lists."""
+        from counterflow.match.csvio import ReadStats, read_queries, safe_cell
+
+        if not 0.0 <= threshold <= 1.0:
+            raise BadInputError("must be between 0 and 1", field="--threshold")
+        if limit < 1:
+            raise BadInputError("must be at least 1", field="--limit")
+        stats = ReadStats()
+        extra_cols, queries = read_queries(input, stats)
+        screener = _open_screener(quiet)
+        total = _count_lines(input)
+        n_workers = workers or _default_workers()
+        out_ctx: Any = (
+            open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            if output
+            else nullcontext(sys.stdout)
+        )
+        hits_total = 0
+        alerts = 0
+        with out_ctx as fh, make_progress(quiet) as progress:
+            task = progress.add_task("screening", total=total)
+            writer = csv.writer(fh)
+            writer.writerow(OUTPUT_COLUMNS + [safe_cell(c) for c in extra_cols])
+            for query, hits in screener.screen_stream(
+                queries, threshold=threshold, limit=limit, workers=n_workers
+            ):
+                passthru = [safe_cell(query.extra.get(c, "")) for c in extra_cols]
+                for rank, h in enumerate(hits, 1):
+                    writer.writerow(
+                        [
+                            safe_cell(h.query_id),
+                            rank,
+                            f"{h.score:.4f}",
+                            h.decision,
+                            safe_cell(h.dataset),
+                            safe_cell(h.source_id),
+                            safe_cell(h.entity_id),
+                            safe_cell(h.entity_name),
+                            safe_cell(h.matched_name),
+                            h.kind,
+                            safe_cell(h.explanation),
+                            *passthru,
+                        ]
+                    )
+                    hits_total += 1
+                    alerts += h.decision != "clear"
+                progress.advance(task)
+        if not quiet:
+            err_console.print(
+                f"screened {stats.rows:,} rows: {hits_total:,} hits ({alerts:,} match/review)"
+                + (f" -> {output}" if output else "")
+            )
+        for code, n in stats.warnings.items():
+            err_console.print(
+                f"warning: {input}: {n:,} rows with {code} (first: {stats.examples[code]})",
+                highlight=False,
+                markup=False,
+            )
+
+    @screen.command("name")
+    def screen_name(
+        name: Annotated[str, typer.Argument(help="The name to screen, any script")],
+        dob: Annotated[str | None, typer.Option("--dob", help="Birth date YYYY[-MM[-DD]]")] = None,
+        country: Annotated[
+            list[str] | None, typer.Option("--country", help="Country (repeatable)")
+        ] = None,
+        kind: Annotated[
+            str, typer.Option("--kind", help="person|organization|vessel|aircraft|any")
+        ] = "any",
+        ident: Annotated[
+            list[str] | None, typer.Option("--id", help="Identifier, e.g. IMO9253325 (repeatable)")
+        ] = None,
+        address: Annotated[str | None, typer.Option("--address")] = None,
+        threshold: Annotated[float, typer.Option(help="Show hits with score >= T")] = 0.5,
+        limit: Annotated[int, typer.Option(help="At most K hits")] = 10,
+    ) -> None:
+        """Screen one name and print the hits as a table."""
+        from counterflow.match.csvio import parse_kind
+        from counterflow.match.types import Query
+        from counterflow.records.countries import to_iso2
+
+        qkind = parse_kind(kind)
+        if qkind is None:
+            raise BadInputError(f"unknown kind {kind!r}", field="--kind")
+        codes: list[str] = []
+        for c in country or []:
+            code = to_iso2(c)
+            if code is None:
+                raise BadInputError(f"unknown country {c!r}", field="--country")
+            codes.append(code)
+        query = Query(
+            id="1",
+            name=name,
+            kind=qkind,
+            countries=codes,
+            birth_dates=[dob] if dob else [],
+            identifiers=list(ident or []),
+            address=address,
+        )
+        screener = _open_screener(quiet=True)
+        hits = screener.screen(query, threshold=threshold, limit=limit, attach_party=False)
+        if not hits:
+            out_console.print(f"no hits at or above {threshold:.2f} for {name!r}", markup=False)
+            return
+        table = Table(title=f"Hits for {name!r}", show_lines=True)
+        for col in (
+            "#",
+            "score",
+            "decision",
+            "dataset",
+            "source id",
+            "listed name",
+            "matched name",
+            "kind",
+            "why",
+        ):
+            table.add_column(col, overflow="fold")
+        style = {"match": "bold red", "review": "yellow", "clear": "green"}
+        for i, h in enumerate(hits, 1):
+            table.add_row(
+                str(i),
+                f"{h.score:.2f}",
+                f"[{style[h.decision]}]{h.decision}[/]",
+                h.dataset,
+                h.source_id,
+                _plain(h.entity_name),
+                _plain(h.matched_name),
+                h.kind,
+                _plain(h.explanation),
+            )
+        out_console.print(table)
+
+
+def _plain(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
