@@ -9,6 +9,7 @@ from importlib import import_module
 
 import click
 import typer
+from rich.markup import escape
 
 from counterflow.cli.common import err_console
 from counterflow.errors import BadInputError, CounterflowError, UsageError
@@ -30,6 +31,7 @@ def version() -> None:
     from counterflow import __version__
 
     typer.echo(__version__)
+
 
 GROUP_HELP = {
     "lists": "Load, update and inspect sanctions and export-control lists.",
@@ -84,25 +86,38 @@ def _register_all() -> None:
 _register_all()
 
 
+# typer >= 0.2x vendors its own click: catch its usage errors and aborts too.
+_USAGE_ERRORS: tuple[type[Exception], ...] = (click.exceptions.UsageError,)
+_ABORTS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
+try:
+    from typer._click import exceptions as _typer_click_exceptions
+
+    _USAGE_ERRORS += (_typer_click_exceptions.UsageError,)
+except ImportError:  # pragma: no cover - older typer uses click itself
+    pass
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         rv = app(args=argv, standalone_mode=False)
-    except click.exceptions.UsageError as exc:
-        exc.show()
+    except _USAGE_ERRORS as exc:
+        exc.show()  # type: ignore[attr-defined]
         sys.exit(2)
-    except click.exceptions.Abort:
+    except _ABORTS:
         err_console.print("aborted")
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except BadInputError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except UsageError as exc:
-        err_console.print(f"[red]usage error:[/red] {exc}", highlight=False)
+        err_console.print(
+            f"[red]usage error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(2)
     except CounterflowError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)
 
