@@ -1,0 +1,161 @@
+"""``counterflow ais``: events (gaps, port calls, encounters, loitering, position jumps,
+watch) from AIS files to the EVENTS CSV of INTERFACES.md, maps, and the synthetic Caspian
+scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from counterflow.cli.common import err_console
+
+FilesArg = Annotated[list[Path], typer.Argument(help="AIS CSV files (GFW, NOAA, DMA, AISdb dialects) or NMEA logs")]
+PortsOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--ports", help="ports/anchorage CSV files or folders (WPI, caspian_ports.csv, GFW anchorages); repeatable"),
+]
+
+
+def _load_everything(files: list[Path], ports_paths: list[Path] | None, max_speed: float, quiet: bool):  # type: ignore[no-untyped-def]
+    from counterflow.maritime.ingest import load
+    from counterflow.maritime.ports import load_ports
+
+    data = load(files, max_speed_kn=max_speed)
+    ports = load_ports(ports_paths or [])
+    if not quiet:
+        err_console.print(
+            f"{data.positions.height} positions of {data.positions['mmsi'].n_unique()} vessels; "
+            f"dropped/fixed: {data.drops.summary()}",
+            highlight=False,
+        )
+        if not ports_paths:
+            err_console.print("no --ports given: using the built-in Caspian ports only", highlight=False)
+        else:
+            err_console.print(f"{ports.height} ports and anchorages loaded", highlight=False)
+    return data, ports
+
+
+def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
+    ais = group("ais")
+
+    @ais.command("events")
+    def events_cmd(
+        files: FilesArg,
+        output: Annotated[Path, typer.Option("-o", "--output", help="EVENTS CSV to write")],
+        watch: Annotated[str | None, typer.Option("--watch", help="watched area: 'caspian' or a GeoJSON polygon file")] = None,
+        ports: PortsOpt = None,
+        screen: Annotated[bool, typer.Option("--screen/--no-screen", help="screen every vessel against the loaded lists")] = True,
+        screen_threshold: Annotated[float, typer.Option(help="screening score threshold for watch events")] = 0.7,
+        gap_hours: Annotated[float, typer.Option(help="record every gap at least this long (h)")] = 6.0,
+        intentional_hours: Annotated[float, typer.Option(help="likely intentional: gap at least (h)")] = 12.0,
+        shore_nm: Annotated[float, typer.Option(help="likely intentional: starts at least this far from shore (nm)")] = 50.0,
+        reception_points: Annotated[int, typer.Option(help="likely intentional: positions in the window before")] = 14,
+        reception_hours: Annotated[float, typer.Option(help="reception window before a gap (h)")] = 12.0,
+        port_enter_km: Annotated[float, typer.Option(help="port call starts within (km)")] = 3.0,
+        port_exit_km: Annotated[float, typer.Option(help="port call ends beyond (km)")] = 4.0,
+        port_min_hours: Annotated[float, typer.Option(help="shortest port call reported (h)")] = 1.0,
+        encounter_m: Annotated[float, typer.Option(help="encounter distance (m)")] = 500.0,
+        encounter_hours: Annotated[float, typer.Option(help="encounter duration (h)")] = 2.0,
+        slow_kn: Annotated[float, typer.Option(help="encounter/loitering speed limit (kn)")] = 2.0,
+        anchorage_km: Annotated[float, typer.Option(help="encounters/loitering at least this far from ports (km)")] = 10.0,
+        loiter_hours: Annotated[float, typer.Option(help="loitering duration (h)")] = 2.0,
+        max_speed: Annotated[float, typer.Option(help="position jump / spike speed (kn)")] = 50.0,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    ) -> None:
+        """Detect AIS events and write the EVENTS CSV."""
+        import polars as pl
+
+        from counterflow.maritime.detect import detect_all
+        from counterflow.maritime.events import write_events_csv
+        from counterflow.maritime.params import EventParams
+
+        params = EventParams(
+            gap_min_h=gap_hours,
+            gap_intentional_h=intentional_hours,
+            gap_min_shore_nm=shore_nm,
+            gap_reception_min_points=reception_points,
+            gap_reception_window_h=reception_hours,
+            port_enter_km=port_enter_km,
+            port_exit_km=port_exit_km,
+            port_min_h=port_min_hours,
+            encounter_km=encounter_m / 1000.0,
+            encounter_min_h=encounter_hours,
+            encounter_max_kn=slow_kn,
+            encounter_min_port_km=anchorage_km,
+            loiter_min_h=loiter_hours,
+            loiter_max_kn=slow_kn,
+            loiter_min_port_km=anchorage_km,
+            jump_max_kn=max_speed,
+        )
+        area = None
+        if watch:
+            from counterflow.maritime.watch import load_area
+
+            area = load_area(watch)
+        data, port_table = _load_everything(files, ports, max_speed, quiet)
+        det = detect_all(data.positions, port_table, params)
+        parts = [det.events]
+        if area is not None:
+            from counterflow.maritime.watch import sequences, watch_events
+
+            w = watch_events(det.events, area, params.gap_min_h)
+            parts.append(w)
+            if not quiet:
+                for mmsi, seq in sequences(w).items():
+                    err_console.print(f"{area.name} {mmsi}: {seq}", highlight=False, markup=False)
+        if screen:
+            from counterflow.maritime.vessels import screen_vessels
+
+            hits, note = screen_vessels(data, threshold=screen_threshold)
+            parts.append(hits)
+            if note and not quiet:
+                err_console.print(note, highlight=False)
+        events = pl.concat([p for p in parts if p.height]) if any(p.height for p in parts) else det.events
+        n = write_events_csv(events, data.static, output)
+        if not quiet:
+            counts = events["event_type"].value_counts().sort("event_type").iter_rows()
+            err_console.print(f"{n} events -> {output}: " + ", ".join(f"{k} {v}" for k, v in counts), highlight=False)
+
+    @ais.command("map")
+    def map_cmd(
+        files: FilesArg,
+        output: Annotated[Path, typer.Option("-o", "--output", help="HTML map to write")],
+        watch: Annotated[str | None, typer.Option("--watch", help="watched area: 'caspian' or a GeoJSON file")] = None,
+        ports: PortsOpt = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    ) -> None:
+        """Write an HTML map: tracks, gaps dashed, ports, events with popups (Leaflet)."""
+        import polars as pl
+
+        from counterflow.maritime.detect import detect_all
+        from counterflow.maritime.map import write_map
+
+        area = None
+        if watch:
+            from counterflow.maritime.watch import load_area
+
+            area = load_area(watch)
+        data, port_table = _load_everything(files, ports, 50.0, quiet)
+        det = detect_all(data.positions, port_table)
+        events = det.events
+        if area is not None:
+            from counterflow.maritime.watch import watch_events
+
+            events = pl.concat([events, watch_events(events, area)])
+        write_map(data, events, port_table, output, area=area)
+        if not quiet:
+            err_console.print(f"map -> {output}", highlight=False)
+
+    @ais.command("synthetic")
+    def synthetic_cmd(
+        output: Annotated[Path, typer.Option("-o", "--output", help="CSV to write (NOAA dialect)")],
+        seed: int = 7,
+    ) -> None:
+        """Write the synthetic Caspian scenario (Amirabad -> dark 40 h -> Makhachkala)."""
+        from counterflow.maritime.synthetic import write_csv
+
+        n = write_csv(output, seed)
+        err_console.print(f"{n} positions -> {output}", highlight=False)

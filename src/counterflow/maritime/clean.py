@@ -1,0 +1,123 @@
+"""Cleaning: every dropped or fixed row is counted by reason in ``Drops`` (never silent).
+
+Per file: swapped latitude/longitude columns are detected (values out of range as given but
+valid swapped, or mostly on land as given but at sea swapped) and fixed, with a note.
+Then: MMSI null/0/999999999/out of range, unparseable times, NaN or missing positions,
+coordinates out of range (incl. the AIS 'not available' 91/181) and (0, 0), duplicate
+messages (same MMSI and second), out-of-order times (re-sorted, counted), and isolated
+position spikes whose implied speed in and out is more than any ship can make.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from counterflow.maritime.table import AisData, Drops, haversine_km
+
+INVALID_MMSI = (0, 999999999)
+DEFAULT_MAX_SPEED_KN = 50.0
+
+
+def fix_swapped(positions: pl.DataFrame, drops: Drops, label: str) -> pl.DataFrame:
+    """Swap lat/lon when the file clearly has them the wrong way round; note it."""
+    v = positions.filter(pl.col("lat").is_not_nan() & pl.col("lon").is_not_nan())
+    if v.height == 0:
+        return positions
+    bad_as_is = v.filter((pl.col("lat").abs() > 90) & (pl.col("lon").abs() <= 90)).height
+    ok_as_is = v.filter((pl.col("lat").abs() <= 90) & (pl.col("lon").abs() <= 180)).height
+    swap = bad_as_is > 0.5 * v.height
+    why = f"{bad_as_is} of {v.height} latitudes beyond +-90 but valid as longitudes"
+    if not swap and ok_as_is == v.height:
+        from counterflow.maritime.shore import default_shore
+
+        sample = v.select("lat", "lon").unique().head(400)
+        lat = sample["lat"].to_numpy()
+        lon = sample["lon"].to_numpy()
+        shore = default_shore()
+        land_as_is = float(shore.on_land(lat, lon).mean())
+        if land_as_is > 0.8:
+            okswap = (np.abs(lon) <= 90)
+            land_swapped = float(shore.on_land(lon[okswap], lat[okswap]).mean()) if okswap.any() else 1.0
+            if land_swapped < 0.2 and okswap.mean() > 0.95:
+                swap = True
+                why = (
+                    f"{land_as_is:.0%} of sampled positions on land as given, "
+                    f"{land_swapped:.0%} swapped"
+                )
+    if swap:
+        drops.note(f"{label}: latitude and longitude look swapped ({why}); swapped them back")
+        drops.add("fixed_swapped_lat_lon", positions.height)
+        return positions.with_columns(pl.col("lat").alias("lon"), pl.col("lon").alias("lat"))
+    return positions
+
+
+def clean(data: AisData, *, max_speed_kn: float = DEFAULT_MAX_SPEED_KN) -> AisData:
+    """Valid, sorted (mmsi, t), de-duplicated positions; drops counted in ``data.drops``."""
+    drops = data.drops
+    df = data.positions
+    n0 = df.height
+
+    def drop(mask: pl.Expr, reason: str) -> None:
+        nonlocal df
+        before = df.height
+        df = df.filter(~mask.fill_null(True))
+        drops.add(reason, before - df.height)
+
+    mmsi = pl.col("mmsi")
+    drop(mmsi.is_null() | mmsi.is_in(INVALID_MMSI) | (mmsi <= 0) | (mmsi > 999999999), "invalid_mmsi")
+    drop(pl.col("t").is_null(), "bad_time")
+    drop(
+        pl.col("lat").is_null() | pl.col("lon").is_null() | pl.col("lat").is_nan() | pl.col("lon").is_nan(),
+        "nan_position",
+    )
+    drop((pl.col("lat").abs() > 90) | (pl.col("lon").abs() > 180), "invalid_coordinates")
+    drop((pl.col("lat") == 0) & (pl.col("lon") == 0), "null_island")
+    df = df.with_columns(
+        pl.when((pl.col("sog") < 0) | (pl.col("sog") >= 102.3) | pl.col("sog").is_nan())
+        .then(None)
+        .otherwise(pl.col("sog"))
+        .alias("sog"),
+        pl.when((pl.col("cog") < 0) | (pl.col("cog") >= 360) | pl.col("cog").is_nan())
+        .then(None)
+        .otherwise(pl.col("cog"))
+        .alias("cog"),
+    )
+    # out of order: a row older than the row before it of the same vessel
+    ooo = df.select(((pl.col("t").diff() < 0) & (pl.col("mmsi").diff() == 0)).sum()).item()
+    drops.add("fixed_out_of_order", int(ooo or 0))
+    df = df.sort("mmsi", "t", maintain_order=True)
+    before = df.height
+    df = df.unique(subset=["mmsi", "t"], keep="first", maintain_order=True)
+    drops.add("duplicate", before - df.height)
+    df = drop_spikes(df, drops, max_speed_kn)
+    if n0 and df.height == 0:
+        drops.note("no valid positions left after cleaning")
+    return AisData(df, data.static, drops)
+
+
+def drop_spikes(df: pl.DataFrame, drops: Drops, max_speed_kn: float) -> pl.DataFrame:
+    """Drop single positions that jump away and back: implied speed from the previous and to
+    the next point both impossible while previous->next is possible."""
+    if df.height < 3:
+        return df
+    m = df["mmsi"].to_numpy()
+    t = df["t"].to_numpy().astype(np.float64)
+    la = df["lat"].to_numpy()
+    lo = df["lon"].to_numpy()
+    same_prev = np.r_[False, m[1:] == m[:-1]]
+    same_next = np.r_[m[:-1] == m[1:], False]
+    d = np.r_[0.0, haversine_km(la[:-1], lo[:-1], la[1:], lo[1:])]
+    dt = np.r_[1.0, np.maximum(t[1:] - t[:-1], 1.0)]
+    v = d / 1.852 / (dt / 3600.0)  # knots, leg from i-1 to i
+    v_next = np.r_[v[1:], 0.0]
+    d2 = np.zeros_like(d)
+    d2[1:-1] = haversine_km(la[:-2], lo[:-2], la[2:], lo[2:])
+    dt2 = np.ones_like(t)
+    dt2[1:-1] = np.maximum(t[2:] - t[:-2], 1.0)
+    v_skip = d2 / 1.852 / (dt2 / 3600.0)
+    spike = same_prev & same_next & (v > max_speed_kn) & (v_next > max_speed_kn) & (v_skip <= max_speed_kn)
+    spike &= (d > 5.0)  # ignore GPS jitter over seconds
+    n = int(spike.sum())
+    drops.add("speed_outlier", n)
+    return df.filter(pl.Series(~spike)) if n else df

@@ -1,0 +1,151 @@
+"""Encounters: two vessels within ``encounter_km`` (500 m) of each other for at least
+``encounter_min_h`` (2 h), both slower than ``encounter_max_kn`` (2 kn), at least
+``encounter_min_port_km`` (10 km) from any port or anchorage.
+
+Not O(n^2): only slow runs long enough to matter are considered; each is resampled to
+``encounter_bin_min``-minute time bins (last known position), bins are bucketed by time and
+a 3-D grid cell on the unit sphere (cell = the distance threshold, so a partner is at most
+one cell away: each point probes the 8 cells on its side), and candidate pairs are
+hash-joined on (bin, cell). Both vessels of a pair get a row (other_mmsi = the partner).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from counterflow.maritime.events import conform, empty_events
+from counterflow.maritime.loitering import slow_runs
+from counterflow.maritime.nearby import nearest_port
+from counterflow.maritime.params import EventParams
+from counterflow.maritime.table import EARTH_RADIUS_KM, haversine_km
+
+_OFF = 1 << 20
+
+
+def _binned(pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventParams) -> pl.DataFrame:
+    runs = slow_runs(pos, slow, p, p.encounter_min_h)
+    if runs.start.size == 0:
+        return pl.DataFrame()
+    bin_s = int(p.encounter_bin_min * 60)
+    t = pos["t"].to_numpy()
+    m = pos["mmsi"].to_numpy()
+    rr = pl.DataFrame(
+        {
+            "mmsi": m[runs.start],
+            "b0": -(-t[runs.start] // bin_s),
+            "b1": t[runs.end] // bin_s,
+        }
+    ).filter(pl.col("b1") >= pl.col("b0"))
+    if rr.height == 0:
+        return pl.DataFrame()
+    bins = (
+        rr.with_columns(pl.int_ranges("b0", pl.col("b1") + 1).alias("tb"))
+        .explode("tb")
+        .select("mmsi", "tb", (pl.col("tb") * bin_s).alias("t"))
+        .sort("mmsi", "t")
+    )
+    src = pos.select("mmsi", "t", "lat", "lon").with_columns(pl.Series("slow", slow))
+    binned = bins.join_asof(src, on="t", by="mmsi", strategy="backward", check_sortedness=False).filter(pl.col("slow"))
+    la = binned["lat"].to_numpy()
+    lo = binned["lon"].to_numpy()
+    pidx, _ = nearest_port(la, lo, ports, p.encounter_min_port_km)
+    binned = binned.filter(pl.Series(pidx < 0))
+    return binned
+
+
+def detect_encounters(pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventParams) -> pl.DataFrame:
+    b = _binned(pos, slow, ports, p)
+    if b.height < 2:
+        return empty_events()
+    cell = p.encounter_km
+    phi = np.radians(b["lat"].to_numpy())
+    lam = np.radians(b["lon"].to_numpy())
+    xyz = np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi))) * (
+        EARTH_RADIUS_KM / cell
+    )
+    ci = np.floor(xyz).astype(np.int64)
+    side = np.where(xyz - ci < 0.5, -1, 1)
+    tb = b["tb"].to_numpy()
+
+    def pack(c: np.ndarray) -> np.ndarray:
+        return ((c[:, 0] + _OFF) << 42) | ((c[:, 1] + _OFF) << 21) | (c[:, 2] + _OFF)
+
+    home = pl.DataFrame({"tb": tb, "key": pack(ci), "row": np.arange(b.height)})
+    probes = []
+    for dx in (0, 1):
+        for dy in (0, 1):
+            for dz in (0, 1):
+                off = ci + side * np.array([dx, dy, dz])
+                probes.append(pl.DataFrame({"tb": tb, "key": pack(off), "row_a": np.arange(b.height)}))
+    probe = pl.concat(probes)
+    cand = probe.join(home, on=["tb", "key"], how="inner")
+    mm = b["mmsi"].to_numpy()
+    ra = cand["row_a"].to_numpy()
+    rb = cand["row"].to_numpy()
+    ok = mm[ra] < mm[rb]
+    ra, rb = ra[ok], rb[ok]
+    la = b["lat"].to_numpy()
+    lo = b["lon"].to_numpy()
+    d = haversine_km(la[ra], lo[ra], la[rb], lo[rb])
+    close = d <= p.encounter_km
+    pairs = (
+        pl.DataFrame({"a": mm[ra][close], "b": mm[rb][close], "tb": tb[ra][close], "ra": ra[close], "rb": rb[close], "d": d[close]})
+        .unique(subset=["a", "b", "tb"], keep="first")
+        .sort("a", "b", "tb")
+    )
+    if pairs.height == 0:
+        return empty_events()
+    bin_s = p.encounter_bin_min * 60
+    pairs = pairs.with_columns(
+        ((pl.col("tb").diff() != 1) | (pl.col("a").diff() != 0) | (pl.col("b").diff() != 0))
+        .fill_null(True)
+        .cum_sum()
+        .alias("run")
+    )
+    runs = (
+        pairs.group_by("run")
+        .agg(
+            pl.col("a").first(),
+            pl.col("b").first(),
+            pl.col("tb").first().alias("tb0"),
+            pl.col("tb").last().alias("tb1"),
+            pl.col("ra").first(),
+            pl.col("ra").last().alias("ra1"),
+            pl.col("rb").first(),
+            pl.col("rb").last().alias("rb1"),
+            pl.col("d").median().alias("dmed"),
+            pl.len().alias("nbins"),
+        )
+        .with_columns(((pl.col("tb1") - pl.col("tb0")) * bin_s / 3600.0).alias("dur_h"))
+        .filter(pl.col("dur_h") >= p.encounter_min_h)
+        .sort("a", "tb0")
+    )
+    if runs.height == 0:
+        return empty_events()
+    rows = []
+    for r in runs.iter_rows(named=True):
+        for me, other, r0, r1 in ((r["a"], r["b"], r["ra"], r["ra1"]), (r["b"], r["a"], r["rb"], r["rb1"])):
+            rows.append(
+                {
+                    "event_type": "encounter",
+                    "mmsi": me,
+                    "start_t": int(r["tb0"] * bin_s),
+                    "end_t": int(r["tb1"] * bin_s),
+                    "start_lat": la[r0],
+                    "start_lon": lo[r0],
+                    "end_lat": la[r1],
+                    "end_lon": lo[r1],
+                    "duration_h": r["dur_h"],
+                    "distance_km": r["dmed"],
+                    "other_mmsi": other,
+                    "confidence": min(1.0, 0.6 + 0.1 * r["dur_h"] / p.encounter_min_h),
+                    "explanation": (
+                        f"within {p.encounter_km * 1000:.0f} m of MMSI {other} for {r['dur_h']:.1f} h "
+                        f"(median {r['dmed'] * 1000:.0f} m), both under {p.encounter_max_kn:g} kn, "
+                        f">= {p.encounter_min_port_km:g} km from any port or anchorage"
+                    ),
+                    "label": "encounter",
+                }
+            )
+    return conform(pl.DataFrame(rows))

@@ -1,0 +1,200 @@
+"""AIS positions from CSV: the dialect (Global Fishing Watch track export, NOAA
+MarineCadastre, Danish Maritime Authority, AISdb, or a generic mmsi/time/lat/lon file) is
+sniffed from the header. Files are scanned lazily and streamed into the compact columnar
+table (only the needed columns are parsed), so memory follows the number of positions,
+not the size of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from counterflow.errors import BadInputError
+from counterflow.maritime.table import (
+    POSITIONS_SCHEMA,
+    STATIC_SCHEMA,
+    AisData,
+    Drops,
+    empty_static,
+)
+from counterflow.maritime.timeparse import epoch_seconds
+
+# canonical field -> header names that carry it (normalised: lower case, no '#', trimmed)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "mmsi": ("mmsi", "userid", "user_id", "ssvid", "vessel_id", "id"),
+    "time": (
+        "timestamp",
+        "basedatetime",
+        "time",
+        "datetime",
+        "date_time",
+        "ais_pos_timestamp",
+        "msgtime",
+        "t",
+    ),
+    "lat": ("lat", "latitude", "y"),
+    "lon": ("lon", "lng", "long", "longitude", "x"),
+    "sog": ("sog", "speed", "speed_over_ground"),
+    "cog": ("cog", "course", "course_over_ground"),
+    "name": ("vesselname", "vessel_name", "name", "shipname", "ship_name"),
+    "imo": ("imo", "imo_number"),
+    "callsign": ("callsign", "call_sign"),
+    "ship_type": ("vesseltype", "ship_type", "ship type", "shiptype", "type"),
+}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    signature: frozenset[str]  # all of these headers present -> this dialect
+    overrides: tuple[tuple[str, str], ...] = ()  # canonical -> header, checked first
+
+
+DIALECTS = (
+    Dialect("gfw", frozenset({"lon", "lat", "timestamp", "seg_id"}), (("mmsi", "seg_id"),)),
+    Dialect("noaa", frozenset({"mmsi", "basedatetime", "lat", "lon"})),
+    Dialect(
+        "dma",
+        frozenset({"timestamp", "type of mobile", "mmsi", "latitude", "longitude"}),
+        (("ship_type", "ship type"),),
+    ),
+    Dialect("aisdb", frozenset({"mmsi", "message_id", "time", "longitude", "latitude"})),
+)
+
+
+def _norm_header(h: str) -> str:
+    return h.replace("\ufeff", "").strip().strip('"').lstrip("#").strip().lower()
+
+
+def read_header(path: Path) -> tuple[list[str], str]:
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+            first = fh.readline()
+    except OSError as exc:
+        raise BadInputError(f"cannot read: {exc.strerror}", file=str(path)) from exc
+    if not first.strip():
+        raise BadInputError("empty file (no header line)", file=str(path), line=1)
+    sep = max((",", ";", "\t", "|"), key=first.count)
+    return re.split(re.escape(sep), first.rstrip("\r\n")), sep
+
+
+def sniff(header: list[str]) -> tuple[str, dict[str, str]]:
+    """(dialect name, canonical field -> original header) for a CSV header."""
+    norm = {_norm_header(h): h for h in header}
+    dialect = next((d for d in DIALECTS if d.signature <= norm.keys()), None)
+    mapping: dict[str, str] = {}
+    if dialect:
+        for canon, src in dialect.overrides:
+            if src in norm:
+                mapping[canon] = norm[src]
+    for canon, names in ALIASES.items():
+        if canon in mapping:
+            continue
+        for n in names:
+            if n in norm and norm[n] not in mapping.values():
+                mapping[canon] = norm[n]
+                break
+    return (dialect.name if dialect else "generic"), mapping
+
+
+def looks_like_csv(path: Path) -> bool:
+    try:
+        header, _ = read_header(path)
+    except BadInputError:
+        return False
+    _, mapping = sniff(header)
+    return {"lat", "lon"} <= mapping.keys()
+
+
+def read_csv(path: Path) -> AisData:
+    """Positions and static data of one AIS CSV; raises BadInputError naming the file, line
+    1 and the missing field when a required column is absent."""
+    header, sep = read_header(path)
+    dialect, mapping = sniff(header)
+    for need in ("mmsi", "time", "lat", "lon"):
+        if need not in mapping:
+            raise BadInputError(
+                f"no {need} column in the header (sniffed dialect {dialect}; expected one of "
+                f"{', '.join(ALIASES[need])})",
+                file=str(path),
+                line=1,
+                field=need,
+            )
+    lf = pl.scan_csv(
+        path,
+        separator=sep,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        encoding="utf8-lossy",
+        quote_char='"',
+    )
+    cols = lf.collect_schema().names()
+
+    def col(canon: str) -> pl.Expr:
+        if canon not in mapping:
+            return pl.lit(None, dtype=pl.Utf8)
+        # scan_csv may have stripped the BOM or kept the raw name
+        name = mapping[canon]
+        if name not in cols:
+            name = next(c for c in cols if _norm_header(c) == _norm_header(name))
+        return pl.col(name)
+
+    if dialect == "gfw" and mapping["mmsi"] == next(
+        (h for h in header if _norm_header(h) == "seg_id"), None
+    ):
+        mmsi_txt = col("mmsi").str.extract(r"^\s*(\d+)", 1)
+    else:
+        mmsi_txt = col("mmsi").str.strip_chars()
+    mmsi = mmsi_txt.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+
+    def num(canon: str) -> pl.Expr:
+        return col(canon).str.strip_chars().cast(pl.Float64, strict=False)
+
+    def text(canon: str) -> pl.Expr:
+        v = col(canon).str.strip_chars()
+        return pl.when(v.is_in(["", "None", "nan", "NaN", "null", "0"])).then(None).otherwise(v)
+
+    imo = text("imo").str.replace(r"(?i)^imo\s*", "")
+    imo = pl.when(imo.str.contains(r"^\d{7}$")).then(imo).otherwise(None)
+    stat_exprs = [
+        text("name").alias("name"),
+        imo.alias("imo"),
+        text("callsign").alias("callsign"),
+        text("ship_type").alias("ship_type"),
+    ]
+    has_static = any(k in mapping for k in ("name", "imo", "callsign", "ship_type"))
+    try:
+        raw = lf.select(
+            mmsi.alias("mmsi"),
+            epoch_seconds(col("time")).alias("t"),
+            num("lat").alias("lat"),
+            num("lon").alias("lon"),
+            num("sog").alias("sog"),
+            num("cog").alias("cog"),
+            *(stat_exprs if has_static else []),
+        ).collect(engine="streaming")
+    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError) as exc:
+        raise BadInputError(f"unreadable CSV: {str(exc).splitlines()[0]}", file=str(path)) from exc
+
+    drops = Drops()
+    drops.note(f"{path.name}: dialect {dialect}, {raw.height} rows")
+    static = empty_static()
+    if has_static:
+        static = (
+            raw.select("mmsi", "t", "name", "imo", "callsign", "ship_type")
+            .filter(
+                pl.col("mmsi").is_not_null()
+                & pl.any_horizontal(
+                    pl.col(c).is_not_null() for c in ("name", "imo", "callsign", "ship_type")
+                )
+            )
+            .sort("mmsi", "t", nulls_last=True)
+            .unique(subset=["mmsi", "name", "imo", "callsign", "ship_type"], keep="first")
+            .cast(STATIC_SCHEMA)  # type: ignore[arg-type]
+        )
+    positions = raw.select(list(POSITIONS_SCHEMA)).cast(POSITIONS_SCHEMA)  # type: ignore[arg-type]
+    return AisData(positions, static, drops)

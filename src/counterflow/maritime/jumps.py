@@ -1,0 +1,61 @@
+"""Position jumps: consecutive positions of one MMSI whose implied speed no ship can make
+(> ``jump_max_kn`` over > ``jump_min_km``) — a sign of spoofing, a bad GPS fix that
+survived cleaning, or two transmitters sharing an MMSI."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from counterflow.maritime.events import conform, empty_events
+from counterflow.maritime.params import EventParams
+from counterflow.maritime.table import KM_PER_NM, haversine_km
+
+
+def leg_metrics(pos: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(same vessel as previous row, distance km from previous row, implied knots)."""
+    m = pos["mmsi"].to_numpy()
+    t = pos["t"].to_numpy()
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
+    same = np.r_[False, m[1:] == m[:-1]]
+    d = np.r_[0.0, haversine_km(la[:-1], lo[:-1], la[1:], lo[1:])] if m.size else np.zeros(0)
+    dt = np.r_[1.0, np.maximum(t[1:] - t[:-1], 1)] if m.size else np.zeros(0)
+    v = d / KM_PER_NM / (dt / 3600.0)
+    return same, d, v
+
+
+def detect_jumps(pos: pl.DataFrame, p: EventParams, legs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> pl.DataFrame:
+    same, d, v = legs if legs is not None else leg_metrics(pos)
+    j = np.nonzero(same & (v > p.jump_max_kn) & (d > p.jump_min_km))[0]
+    if j.size == 0:
+        return empty_events()
+    i = j - 1
+    m = pos["mmsi"].to_numpy()
+    t = pos["t"].to_numpy()
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
+    conf = np.clip(0.5 + (v[j] - p.jump_max_kn) / (4 * p.jump_max_kn), 0.5, 1.0)
+    expl = [
+        f"moved {dd:.1f} km in {(t1 - t0) / 60:.1f} min: implied {vv:.0f} kn, more than any ship "
+        f"({p.jump_max_kn:g} kn); spoofing, a bad fix or a shared MMSI"
+        for dd, t0, t1, vv in zip(d[j], t[i], t[j], v[j], strict=True)
+    ]
+    df = pl.DataFrame(
+        {
+            "event_type": "position_jump",
+            "mmsi": m[j],
+            "start_t": t[i],
+            "end_t": t[j],
+            "start_lat": la[i],
+            "start_lon": lo[i],
+            "end_lat": la[j],
+            "end_lon": lo[j],
+            "duration_h": (t[j] - t[i]) / 3600.0,
+            "distance_km": d[j],
+            "confidence": conf,
+            "explanation": expl,
+            "label": "position_jump",
+        }
+    )
+    return conform(df)

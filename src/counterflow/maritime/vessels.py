@@ -1,0 +1,71 @@
+"""Vessel screening: every vessel seen (latest name, IMO and MMSI per MMSI) is screened
+through the ``Screener`` protocol (match/types.py); hits become ``watch`` events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from counterflow.maritime.events import conform, empty_events
+from counterflow.maritime.table import AisData, latest_static
+from counterflow.match.types import Query, Screener
+
+
+def vessel_queries(data: AisData) -> list[Query]:
+    seen = data.positions.group_by("mmsi").agg(
+        pl.col("t").min().alias("t0"), pl.col("t").max().alias("t1")
+    )
+    st = latest_static(data.static)
+    rows = seen.join(st, on="mmsi", how="left").sort("mmsi")
+    out = []
+    for r in rows.iter_rows(named=True):
+        ids = [f"MMSI{r['mmsi']}"]
+        if r.get("imo"):
+            ids.insert(0, f"IMO{r['imo']}")
+        out.append(Query(id=str(r["mmsi"]), name=(r.get("name") or "").strip(), kind="vessel", identifiers=ids))
+    return out
+
+
+def hits_to_events(data: AisData, screener: Screener, queries: Iterable[Query], threshold: float) -> pl.DataFrame:
+    span = {
+        int(m): (int(a), int(b))
+        for m, a, b in data.positions.group_by("mmsi").agg(pl.col("t").min().alias("a"), pl.col("t").max().alias("b")).iter_rows()
+    }
+    qs = list(queries)
+    rows = []
+    for q, hits in zip(qs, screener.screen_many(qs, threshold=threshold, limit=3), strict=True):
+        for h in hits:
+            a, b = span.get(int(q.id), (None, None))
+            rows.append(
+                {
+                    "event_type": "watch",
+                    "mmsi": int(q.id),
+                    "start_t": a,
+                    "end_t": b,
+                    "confidence": h.score,
+                    "port": None,
+                    "explanation": (
+                        f"listed vessel: {h.entity_name} ({h.dataset} {h.source_id}), score "
+                        f"{h.score:.2f} ({h.decision}): {h.explanation}"
+                    ),
+                    "label": "listed_vessel",
+                }
+            )
+    return conform(pl.DataFrame(rows, infer_schema_length=None)) if rows else empty_events()
+
+
+def screen_vessels(data: AisData, *, threshold: float = 0.7, screener: Screener | None = None) -> tuple[pl.DataFrame, str | None]:
+    """(watch events for listed vessels, a note when screening could not run)."""
+    if screener is None:
+        try:
+            from counterflow.match import open_screener  # type: ignore[attr-defined]
+            from counterflow.store import ListStore  # type: ignore[attr-defined]
+        except ImportError:
+            return empty_events(), "vessel screening skipped: the screening engine is not available"
+        store = ListStore.open()
+        if not store.status():
+            return empty_events(), "vessel screening skipped: no lists loaded (counterflow lists load ...)"
+        screener = open_screener(store)
+    queries = vessel_queries(data)
+    return hits_to_events(data, screener, queries, threshold), None
