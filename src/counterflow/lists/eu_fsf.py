@@ -87,14 +87,15 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
     return ParseResult(ds, max(versions) if versions else "", records, list(paths), issues, FORMAT)
 
 
-def _id_lines(data: bytes) -> dict[str, int]:
-    """logicalId of each sanctionEntity -> its line (ElementTree keeps no lines)."""
-    out: dict[str, int] = {}
+def _id_lines(data: bytes) -> dict[str, list[int]]:
+    """logicalId of each sanctionEntity -> the lines it starts on, in file order
+    (ElementTree keeps no lines)."""
+    out: dict[str, list[int]] = {}
     pos, line = 0, 1
     for m in re.finditer(rb"<(?:\w+:)?sanctionEntity\b[^>]*?\blogicalId=\"([^\"]*)\"", data):
         line += data.count(b"\n", pos, m.start())
         pos = m.start()
-        out.setdefault(m.group(1).decode("utf-8", "replace"), line)
+        out.setdefault(m.group(1).decode("utf-8", "replace"), []).append(line)
     return out
 
 
@@ -120,7 +121,8 @@ def _parse_file(path: Path, dataset: str, records: list[Party], issues: list[Loa
     seen: set[str] = set()
     for el in _children(root, "sanctionEntity"):
         lid = _attr(el, "logicalId")
-        line = lines.get(lid)
+        found = lines.get(lid)
+        line = found.pop(0) if found else None
         if not lid:
             issues.append(
                 LoadIssue(
@@ -332,9 +334,7 @@ def _addresses(
     el: ET.Element, party: Party, path: Path, line: int | None, issues: list[LoadIssue]
 ) -> None:
     for adr in _children(el, "address"):
-        parts = [
-            _attr(adr, k) for k in ("street", "poBox", "city", "zipCode", "region", "place")
-        ]
+        parts = [_attr(adr, k) for k in ("street", "poBox", "city", "zipCode", "region", "place")]
         parts.append(_country_name(adr))
         text = ", ".join(p for p in parts if p)
         if text:

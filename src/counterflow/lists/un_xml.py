@@ -90,7 +90,8 @@ def _parse_file(path: Path, dataset: str, records: list[Party], issues: list[Loa
     ):
         for el in root.iterfind(f"{group}/{tag}"):
             ref = _child(el, "REFERENCE_NUMBER")
-            line = lines.get(ref)
+            found = lines.get(ref)
+            line = found.pop(0) if found else None
             if not ref:
                 issues.append(
                     LoadIssue(
@@ -114,14 +115,15 @@ def _parse_file(path: Path, dataset: str, records: list[Party], issues: list[Loa
     return version
 
 
-def _reference_lines(data: bytes) -> dict[str, int]:
-    """REFERENCE_NUMBER -> line of the file (ElementTree keeps no line numbers)."""
-    out: dict[str, int] = {}
+def _reference_lines(data: bytes) -> dict[str, list[int]]:
+    """REFERENCE_NUMBER -> the lines it occurs on, in file order (ElementTree keeps no
+    line numbers)."""
+    out: dict[str, list[int]] = {}
     pos, line = 0, 1
     for m in re.finditer(rb"<REFERENCE_NUMBER>\s*([^<]*?)\s*</REFERENCE_NUMBER>", data):
         line += data.count(b"\n", pos, m.start())
         pos = m.start()
-        out.setdefault(m.group(1).decode("utf-8", "replace"), line)
+        out.setdefault(m.group(1).decode("utf-8", "replace"), []).append(line)
     return out
 
 
