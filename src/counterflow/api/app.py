@@ -1,0 +1,107 @@
+"""The FastAPI app factory: the HTTP API (yente-compatible ``/match``, screening, alerts,
+audit, keys) and the review web page (``/ui``) over one review store and list store.
+
+    from counterflow.api.app import create_app
+    app = create_app()                      # COUNTERFLOW_HOME stores, real screener
+    app = create_app(store=..., screener=..., review_db=...)   # injected (tests)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from counterflow import __version__
+from counterflow.api import routes_admin, routes_alerts, routes_match, routes_screen
+from counterflow.api.limits import BodyLimit
+from counterflow.api.services import Services, ServiceUnavailable
+from counterflow.api.settings import ApiSettings
+from counterflow.errors import BadInputError, CounterflowError
+from counterflow.match.types import Screener
+from counterflow.records.model import Party
+from counterflow.review.store import ConflictError, NotFoundError, ReviewStore
+
+DESCRIPTION = """Counterflow screens parties, goods, orders and ships against sanctions and
+export-control lists and keeps the record: runs, alerts, decisions and a hash-chained
+audit trail.
+
+Every route except `/healthz` needs `Authorization: ApiKey <key>`; roles are
+screener < analyst < admin. `POST /match/{dataset}` takes and returns yente's shapes."""
+
+
+def create_app(
+    *,
+    store: Any = None,
+    screener: Screener | None = None,
+    review_db: ReviewStore | str | Path | None = None,
+    settings: ApiSettings | None = None,
+    screener_factory: Callable[[Any], Screener] | None = None,
+    records_screener: Callable[[Sequence[Party]], Screener] | None = None,
+    web: bool = True,
+) -> FastAPI:
+    """Build the app. ``store``: a ``ListStore`` (default: opened from COUNTERFLOW_HOME);
+    ``screener``: a fixed Screener (default: ``counterflow.match.open_screener(store)``,
+    reopened when the lists change); ``review_db``: a ReviewStore, a SQLite path or a
+    ``postgresql://`` DSN (default: ``$COUNTERFLOW_DB`` or ``review.sqlite``)."""
+    settings = settings or ApiSettings()
+    review = review_db if isinstance(review_db, ReviewStore) else ReviewStore.open(review_db)
+    if store is None and screener is None:
+        from counterflow.store import ListStore
+
+        store = ListStore.open()
+    services = Services(
+        review,
+        list_store=store,
+        screener=screener,
+        screener_factory=screener_factory,
+        settings=settings,
+    )
+    services.records_screener = records_screener
+    app = FastAPI(
+        title="Counterflow",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    app.include_router(routes_admin.router)
+    app.include_router(routes_match.router)
+    app.include_router(routes_screen.router)
+    app.include_router(routes_alerts.router)
+    if web:
+        from counterflow.web.routes import mount
+
+        mount(app)
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> RedirectResponse:
+            return RedirectResponse("/ui/", status_code=303)
+
+    _handlers(app)
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    return app
+
+
+def _handlers(app: FastAPI) -> None:
+    def error(status: int) -> Callable[[Request, Exception], Any]:
+        async def handler(request: Request, exc: Exception) -> JSONResponse:
+            detail = exc.describe() if isinstance(exc, BadInputError) else str(exc)
+            return JSONResponse({"detail": detail}, status_code=status)
+
+        return handler
+
+    app.add_exception_handler(BadInputError, error(400))
+    app.add_exception_handler(NotFoundError, error(404))
+    app.add_exception_handler(ConflictError, error(409))
+    app.add_exception_handler(ServiceUnavailable, error(503))
+    app.add_exception_handler(CounterflowError, error(400))

@@ -1,0 +1,34 @@
+"""The app as uvicorn starts it (``factory=True``), configured from the environment so
+every worker process builds the same app: ``COUNTERFLOW_HOME``, ``COUNTERFLOW_DB``,
+``COUNTERFLOW_RATE_LIMIT`` (requests/s per key, 0 = off), ``COUNTERFLOW_RATE_BURST``,
+``COUNTERFLOW_MAX_BODY``, ``COUNTERFLOW_MAX_UPLOAD`` (bytes), ``COUNTERFLOW_SECURE_COOKIES``."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+
+from counterflow.api.app import create_app
+from counterflow.api.settings import ApiSettings
+
+
+def settings_from_env() -> ApiSettings:
+    s = ApiSettings()
+    env = os.environ
+    if env.get("COUNTERFLOW_RATE_LIMIT"):
+        s.rate_per_s = float(env["COUNTERFLOW_RATE_LIMIT"])
+    if env.get("COUNTERFLOW_RATE_BURST"):
+        s.burst = int(env["COUNTERFLOW_RATE_BURST"])
+    if env.get("COUNTERFLOW_MAX_BODY"):
+        s.max_body_bytes = int(env["COUNTERFLOW_MAX_BODY"])
+    if env.get("COUNTERFLOW_MAX_UPLOAD"):
+        s.max_upload_bytes = int(env["COUNTERFLOW_MAX_UPLOAD"])
+    s.secure_cookies = env.get("COUNTERFLOW_SECURE_COOKIES", "") in ("1", "true", "yes")
+    return s
+
+
+def app_from_env() -> FastAPI:
+    return create_app(
+        review_db=os.environ.get("COUNTERFLOW_DB") or None, settings=settings_from_env()
+    )

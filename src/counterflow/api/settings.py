@@ -1,0 +1,19 @@
+"""Settings of the HTTP service: size limits, rate limits, screening defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class ApiSettings:
+    max_body_bytes: int = 1 << 20  # JSON requests: 1 MiB
+    max_upload_bytes: int = 20 << 20  # CSV / JSON uploads to /screen and /ui/screen: 20 MiB
+    rate_per_s: float = 100.0  # token bucket per API key (per worker process); 0 = off
+    burst: int = 200
+    key_cache_s: float = 5.0  # a revoked key stops working within this many seconds
+    session_hours: float = 8.0  # browser session lifetime
+    threshold: float = 0.5
+    limit: int = 10
+    max_rows: int = 50_000  # parties / order lines per upload
+    secure_cookies: bool = False  # set behind HTTPS

@@ -1,0 +1,1 @@
+"""The review web page (server-rendered, no JavaScript), served by the HTTP app."""
