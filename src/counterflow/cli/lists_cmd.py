@@ -52,6 +52,10 @@ def _say(text: str) -> None:
     out_console.print(text, highlight=False, soft_wrap=True)
 
 
+def _err(text: str) -> None:
+    err_console.print(text, highlight=False, soft_wrap=True)
+
+
 def _table(t: Table) -> None:
     # Off a terminal rich would squeeze tables into 80 columns; give them room.
     if out_console.is_terminal:
@@ -78,9 +82,7 @@ def _print_issues(issues: Sequence[LoadIssue], total: int, dataset: str) -> None
 def _print_outcome(o: GroupOutcome) -> None:
     files = ", ".join(p.name for p in o.files)
     if not o.ok or o.info is None:
-        err_console.print(
-            f"[red]error:[/red] {escape(o.error or 'not loaded')}", highlight=False, soft_wrap=True
-        )
+        _err(f"[red]error:[/red] {escape(o.error or 'not loaded')}")
         return
     info = o.info
     state = "unchanged (same files, same content: nothing written)" if info.unchanged else "loaded"
@@ -108,18 +110,15 @@ def _print_report(report: LoadReport, quiet: bool) -> None:
             if o.ok:
                 _print_outcome(o)
         for folder in report.skipped_folders:
-            err_console.print(
+            _err(
                 f"[dim]note: folder {escape(str(folder))} not searched "
-                "(folders are read one level deep)[/dim]",
-                highlight=False,
+                "(folders are read one level deep)[/dim]"
             )
     for u in report.unrecognised:
         if u.explicit:
-            err_console.print(f"[red]error:[/red] {escape(u.describe())}", highlight=False)
+            _err(f"[red]error:[/red] {escape(u.describe())}")
         elif not quiet:
-            err_console.print(
-                f"[yellow]note:[/yellow] {escape(u.describe())} (not loaded)", highlight=False
-            )
+            _err(f"[yellow]note:[/yellow] {escape(u.describe())} (not loaded)")
     for o in report.failed:
         _print_outcome(o)
 
@@ -172,7 +171,7 @@ def update(
     for r in results:
         if r.error:
             failed = True
-            err_console.print(f"[red]error:[/red] {escape(r.error)}", highlight=False)
+            _err(f"[red]error:[/red] {escape(r.error)}")
         if r.load is not None:
             _print_report(r.load, quiet)
             failed = failed or r.load.exit_code != 0
@@ -214,7 +213,7 @@ def status(as_json: JsonOpt = False) -> None:
                 d["first_issues"] = [
                     {"file": x.file, "line": x.line, "field": x.field, "reason": x.reason,
                      "severity": x.severity}
-                    for x in store.issues(i.snapshot_id, limit=FIRST_ISSUES)
+                    for x in store.issues(i.snapshot_id, limit=FIRST_ISSUES, problems_first=True)
                 ]  # fmt: skip
                 rows.append(d)
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -225,7 +224,7 @@ def status(as_json: JsonOpt = False) -> None:
         _table(_status_table(infos))
         for i in infos:
             if i.skipped or i.orphaned:
-                first = store.issues(i.snapshot_id, limit=1)
+                first = store.issues(i.snapshot_id, limit=1, problems_first=True)
                 hint = f" — first: {escape(first[0].describe())}" if first else ""
                 _say(
                     f"{i.dataset}: {_n(i.skipped)} skipped, {_n(i.orphaned)} orphaned"

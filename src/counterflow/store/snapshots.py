@@ -363,11 +363,15 @@ class ListStore:
             )
         ]
 
-    def issues(self, snapshot_id: int, limit: int | None = None) -> list[LoadIssue]:
-        """The issues met when the snapshot was parsed, in the parser's order."""
+    def issues(
+        self, snapshot_id: int, limit: int | None = None, *, problems_first: bool = False
+    ) -> list[LoadIssue]:
+        """The issues met when the snapshot was parsed, in the parser's order (skipped and
+        orphaned rows before warnings with ``problems_first``)."""
+        order = "severity = 'warning', seq" if problems_first else "seq"
         sql = (
             "SELECT file, line, field, reason, severity FROM issues WHERE snapshot_id = ? "
-            "ORDER BY seq"
+            f"ORDER BY {order}"
         )
         params: tuple[Any, ...] = (snapshot_id,)
         if limit is not None:
