@@ -62,13 +62,17 @@ def _group(path: Path) -> str:
 
 
 def _xlsx_looks_ofsi(path: Path) -> bool:
+    """The header words are in the shared strings (Excel) or inline in the first sheet
+    (some writers)."""
     try:
         with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            if "xl/sharedStrings.xml" in names:
-                with zf.open("xl/sharedStrings.xml") as f:
-                    head = f.read(256 * 1024)
-                return b"Group ID" in head and b"Name 6" in head
+            names = set(zf.namelist())
+            for part in ("xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"):
+                if part in names:
+                    with zf.open(part) as f:
+                        head = f.read(256 * 1024)
+                    if b"Group ID" in head and b"Name 6" in head:
+                        return True
     except (zipfile.BadZipFile, OSError, KeyError):
         return False
     return False
