@@ -1,0 +1,107 @@
+"""CLI: ``counterflow screen orders ORDERS.csv -o OUTPUT.csv`` (INTERFACES.md, Orders)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from counterflow.cli.common import err_console, make_progress
+from counterflow.errors import CounterflowError
+
+
+def _screener(quiet: bool) -> Any:
+    try:
+        from counterflow.match import open_screener
+        from counterflow.store import ListStore
+    except ImportError:  # pragma: no cover - partial installs
+        return None
+    store = ListStore.open()
+    if not store.status():
+        return None
+    if not quiet:
+        err_console.print("opening the name index...")
+    return open_screener(store)
+
+
+def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
+    screen = group("screen")
+
+    @screen.command("orders")
+    def screen_orders(
+        input: Annotated[Path, typer.Argument(help="Order lines CSV (order_id required); - = stdin")],
+        output: Annotated[
+            Path | None, typer.Option("-o", "--output", help="Output CSV (default: stdout)")
+        ] = None,
+        threshold: Annotated[
+            float | None, typer.Option(help="Party screening threshold (default from config)")
+        ] = None,
+        config_file: Annotated[
+            Path | None,
+            typer.Option("--config", help="JSON overriding the defaults (hub countries, bands...)"),
+        ] = None,
+        hub_countries: Annotated[
+            str | None,
+            typer.Option(help="Transshipment-risk countries, comma-separated (replaces the set)"),
+        ] = None,
+        chpl: Annotated[Path | None, typer.Option(help="CHPL table CSV (else the loaded one)")] = None,
+        hs_nomenclature: Annotated[Path | None, typer.Option(help="HS nomenclature CSV")] = None,
+        components: Annotated[
+            Path | None, typer.Option(help="Drone components CSV (else the loaded one)")
+        ] = None,
+        ownership: Annotated[
+            list[Path] | None,
+            typer.Option(help="Ownership edges (CSV/FtM), added to the loaded graph"),
+        ] = None,
+        history: Annotated[
+            Path | None, typer.Option(help="Past orders CSV (customer,quantity,unit_price)")
+        ] = None,
+        reshippers: Annotated[
+            Path | None, typer.Option(help="Known forwarders/reshippers: names, one a line")
+        ] = None,
+        sez: Annotated[Path | None, typer.Option(help="SEZ address watch list JSON")] = None,
+        no_lists: Annotated[
+            bool, typer.Option("--no-lists", help="Do not screen parties against lists")
+        ] = False,
+        workers: Annotated[int, typer.Option(help="Processes for party screening")] = 0,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output")] = False,
+    ) -> None:
+        """Screen order lines: parties, goods (CHPL, drone components) and route."""
+        from counterflow.goods.loaded import open_chpl, open_components
+        from counterflow.orders.history import load_history
+        from counterflow.orders.screen import OrderScreener, screen_file
+        from counterflow.orders.settings import _countries, load_config
+        from counterflow.ownership.saved import open_saved
+
+        cfg = load_config(config_file, sez_path=sez, reshippers_path=reshippers)
+        if threshold is not None:
+            cfg.party_threshold = threshold
+        if hub_countries is not None:
+            cfg.hub_countries = _countries(hub_countries.split(","), "--hub-countries")
+        screener = None if no_lists else _screener(quiet)
+        graph = open_saved(list(ownership or []))
+        engine = OrderScreener(
+            cfg,
+            screener=screener,
+            chpl=open_chpl(chpl, hs_nomenclature),
+            components=open_components(components),
+            ownership=graph,
+            history=load_history(history) if history else None,
+            workers=workers or max(1, min(2, os.cpu_count() or 1)),
+        )
+        if screener is None and not no_lists:
+            err_console.print("warning: no lists loaded; parties are not screened")
+        with make_progress(quiet) as progress:
+            task = progress.add_task("screening orders", total=None)
+
+            def tick(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            summary = screen_file(input, output if output else "-", engine, progress=tick)
+        if not quiet or summary.rejected or summary.problems:
+            err_console.print(summary.describe(), highlight=False, markup=False)
+        if summary.screened == 0 and summary.lines > 0:
+            raise CounterflowError("no line could be screened")

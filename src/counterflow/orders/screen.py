@@ -1,0 +1,553 @@
+"""Screen order lines: every party through party screening, the item through goods
+screening, the route through the rules -> ``order_id,risk,score,flags,explanation``.
+
+Files of a million lines stream through in two passes: the first collects the distinct
+party strings (normalised) and duplicate order ids, the distinct parties (and their
+owners, when an ownership graph is given) are screened once each — on several processes
+when the screener supports it — and the second pass evaluates and writes each line.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from counterflow.errors import BadInputError
+from counterflow.goods.chpl import ChplEntry, ChplTable
+from counterflow.goods.describe import hint_headings
+from counterflow.goods.parts import ComponentTable, PartMatch
+from counterflow.match.types import Hit, Query, Screener
+from counterflow.orders.columns import PARTY_ROLES, Columns, OrderLine, parse_line, resolve_columns
+from counterflow.orders.history import History
+from counterflow.orders.rules import RULES, combine, weight_of
+from counterflow.orders.settings import OrdersConfig
+from counterflow.ownership.graph import OwnershipGraph, normalise_key
+from counterflow.ownership.stake import Stake, aggregate, explain
+from counterflow.records.countries import to_iso2
+
+csv.field_size_limit(10_000_000)
+
+ROLE_LABEL = {
+    "customer": "customer",
+    "consignee": "consignee",
+    "end_user": "end user",
+    "freight_forwarder": "forwarder",
+}
+
+
+@dataclass(slots=True)
+class PartyResult:
+    """The best hit of one distinct party string (None fields when clear)."""
+
+    decision: str  # match | review | clear
+    score: float = 0.0
+    entity_name: str = ""
+    dataset: str = ""
+    entity_id: str = ""
+    explanation: str = ""
+
+
+@dataclass(slots=True)
+class LineResult:
+    order_id: str
+    risk: str
+    score: float
+    flags: list[str]
+    explanation: str
+
+
+@dataclass(slots=True)
+class Summary:
+    """What a run did; printed to stderr by the CLI."""
+
+    lines: int = 0
+    screened: int = 0
+    blank: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    problems: Counter[str] = field(default_factory=Counter)
+    problem_examples: dict[str, list[str]] = field(default_factory=dict)
+    risks: Counter[str] = field(default_factory=Counter)
+    flags: Counter[str] = field(default_factory=Counter)
+    distinct_parties: int = 0
+    parties_screened: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        rate = self.screened / self.seconds if self.seconds > 0 else 0.0
+        out = [
+            f"{self.screened} of {self.lines} lines screened in {self.seconds:.1f} s "
+            f"({rate:,.0f} lines/s); {self.distinct_parties} distinct parties, "
+            f"{self.parties_screened} screened",
+            "risk: " + ", ".join(f"{k} {self.risks.get(k, 0)}" for k in ("clear", "review", "block")),
+        ]
+        if self.rejected:
+            shown = "; ".join(f"line {n}: {why}" for n, why in self.rejected[:10])
+            more = f" (+{len(self.rejected) - 10} more)" if len(self.rejected) > 10 else ""
+            out.append(f"rejected {len(self.rejected)} lines (not screened): {shown}{more}")
+        if self.blank:
+            out.append(f"skipped {self.blank} blank lines")
+        for code, n in sorted(self.problems.items()):
+            ex = "; ".join(self.problem_examples.get(code, []))
+            out.append(f"{code}: {n} lines flagged (screened, sent to review), e.g. {ex}")
+        out.extend(f"warning: {w}" for w in self.warnings)
+        return "\n".join(out)
+
+
+class OrderScreener:
+    """Evaluates order lines against the rules. Build it, call ``prepare`` with the
+    distinct party names, then ``evaluate`` each line."""
+
+    def __init__(
+        self,
+        config: OrdersConfig,
+        *,
+        screener: Screener | None = None,
+        chpl: ChplTable | None = None,
+        components: ComponentTable | None = None,
+        ownership: OwnershipGraph | None = None,
+        history: History | None = None,
+        workers: int = 1,
+    ) -> None:
+        self.cfg = config
+        self.screener = screener
+        self.chpl = chpl
+        self.components = components
+        self.graph = ownership
+        self.history = history
+        self.workers = workers
+        self.parties: dict[str, PartyResult] = {}
+        self.stakes: dict[str, tuple[Stake, str]] = {}  # party key -> (stake, path text)
+        kws = sorted(config.reshipper_keywords, key=len, reverse=True)
+        self._reshipper_rx = (
+            re.compile(r"\b(?:" + "|".join(re.escape(k) for k in kws) + r")\b") if kws else None
+        )
+        self._hub_names = {c: _country_name(c) for c in config.hub_countries}
+
+    # -- pass 1 results -------------------------------------------------------
+    def prepare(self, party_names: Iterable[str]) -> int:
+        """Screen each distinct party (and, with an ownership graph, its owners) once.
+        Returns how many distinct strings were screened."""
+        todo: dict[str, str] = {}
+        for name in party_names:
+            key = normalise_key(name)
+            if key and key not in self.parties and key not in todo:
+                todo[key] = name
+        owner_nodes: dict[str, list[str]] = {}
+        if self.graph is not None:
+            for key, name in list(todo.items()):
+                nodes = self.graph.find(name)
+                if nodes:
+                    owner_nodes[key] = nodes
+                    for n in nodes:
+                        for anc in self.graph.ancestors(n):
+                            akey = normalise_key(self.graph.name(anc))
+                            if akey and akey not in todo and akey not in self.parties:
+                                todo[akey] = self.graph.name(anc)
+        self._screen_names(todo)
+        if self.graph is not None and owner_nodes:
+            self._ownership(owner_nodes)
+        return len(todo)
+
+    def _screen_names(self, todo: dict[str, str]) -> None:
+        if self.screener is None or not todo:
+            for key in todo:
+                self.parties[key] = PartyResult("clear")
+            return
+        keys = list(todo)
+        queries = (Query(id=str(i), name=todo[k]) for i, k in enumerate(keys))
+        kwargs: dict[str, object] = {"threshold": self.cfg.party_threshold, "limit": 1}
+        if self.workers > 1 and len(keys) > 500 and _supports_workers(self.screener):
+            kwargs["workers"] = self.workers
+        results = self.screener.screen_many(queries, **kwargs)  # type: ignore[arg-type]
+        for key, hits in zip(keys, results, strict=True):
+            self.parties[key] = _party_result(hits)
+
+    def _ownership(self, owner_nodes: dict[str, list[str]]) -> None:
+        assert self.graph is not None
+        listed: dict[str, str] = {}
+        for node in {a for nodes in owner_nodes.values() for n in nodes for a in self.graph.ancestors(n)}:
+            res = self.parties.get(normalise_key(self.graph.name(node)))
+            if res is not None and res.decision == "match":
+                listed[node] = f"{res.entity_name} ({res.dataset})"
+        if not listed:
+            return
+        targets = {n for nodes in owner_nodes.values() for n in nodes}
+        stakes = aggregate(self.graph, listed, only=targets)
+        for key, nodes in owner_nodes.items():
+            best: Stake | None = None
+            for n in nodes:
+                st = stakes.get(n)
+                if st is None or st.status in ("clear", "listed"):
+                    continue
+                if best is None or st.blocked_percent > best.blocked_percent:
+                    best = st
+            if best is not None:
+                paths = explain(self.graph, best.key, listed, max_paths=2)
+                text = " | ".join(p.describe(self.graph) for p in paths)
+                self.stakes[key] = (best, text)
+
+    # -- pass 2 ---------------------------------------------------------------
+    def evaluate(self, line: OrderLine, *, duplicate: bool = False) -> LineResult:
+        found: dict[str, list[str]] = {}
+
+        def flag(code: str, text: str) -> None:
+            found.setdefault(code, []).append(text)
+
+        for code, msg in line.problems:
+            flag(code, msg)
+        if duplicate:
+            flag("INPUT_DUPLICATE_ORDER_ID", f"order id {line.order_id!r} used on an earlier line")
+        cfg = self.cfg
+        # parties
+        for role, name in line.parties.items():
+            key = normalise_key(name)
+            res = self.parties.get(key)
+            label = ROLE_LABEL[role]
+            if res is not None and res.decision != "clear":
+                code = "PARTY_LISTED" if res.decision == "match" else "PARTY_POSSIBLE_MATCH"
+                flag(
+                    code,
+                    f"{label} {name!r} ~ listed {res.entity_name!r} ({res.dataset}, "
+                    f"score {res.score:.2f})",
+                )
+            st = self.stakes.get(key)
+            if st is not None:
+                stake, path = st
+                if stake.status == "blocked":
+                    flag(
+                        "OWNED_BY_LISTED",
+                        f"{label} {name!r} is {stake.blocked_percent:g} % owned by listed "
+                        f"parties (50 % rule): {path}",
+                    )
+                elif stake.status == "minority":
+                    flag(
+                        "OWNED_MINORITY",
+                        f"listed parties own {stake.blocked_percent:g} % of {label} {name!r}: {path}",
+                    )
+                elif stake.status == "unknown":
+                    flag(
+                        "OWNERSHIP_UNKNOWN",
+                        f"a listed party owns an unknown stake in {label} {name!r}: {path}",
+                    )
+        # goods
+        sensitive = ""
+        entry: ChplEntry | None = None
+        if self.chpl is not None:
+            if line.hs is not None:
+                entry = self.chpl.lookup(line.hs)
+                if entry is not None:
+                    flag("CHPL_ITEM", f"HS {line.hs.dotted} is CHPL {_tier(entry)} ({_short(entry.description)})")
+                    sensitive = f"CHPL {_tier(entry)} item"
+            elif line.description:
+                for hint in hint_headings(line.description):
+                    e = self.chpl.lookup(hint.hs6)
+                    if e is not None:
+                        flag(
+                            "CHPL_HINT",
+                            f"no HS code; description {line.description!r} suggests {hint.dotted} "
+                            f"(CHPL {_tier(e)})",
+                        )
+                        sensitive = f"likely CHPL item ({hint.dotted})"
+                        break
+        if self.components is not None and line.part_number:
+            matches = self.components.match(line.part_number, line.manufacturer or None, limit=1)
+            pm: PartMatch | None = matches[0] if matches and matches[0].score >= 0.8 else None
+            if pm is not None:
+                flag("DRONE_COMPONENT", pm.explanation())
+                sensitive = sensitive or "drone component"
+        # route
+        route = ([line.ship_to_country] if line.ship_to_country else []) + line.via_countries
+        restricted = [c for c in route if c in cfg.restricted_countries]
+        hubs = [c for c in route if c in cfg.hub_countries]
+        if restricted:
+            names = ", ".join(_country_name(c) for c in restricted)
+            if sensitive:
+                flag("CHPL_TO_RESTRICTED", f"{sensitive} to/via restricted destination {names}")
+            else:
+                flag("RESTRICTED_DESTINATION", f"ships to/via restricted destination {names}")
+        if sensitive and hubs:
+            names = ", ".join(self._hub_names.get(c, c) for c in hubs)
+            flag("CHPL_TO_HUB", f"{sensitive} to/via transshipment-risk country {names}")
+        # addresses
+        texts = [line.ship_to_address, *line.parties.values()]
+        for zone in cfg.sez:
+            hit = next((t for t in texts if t and zone.matches(t)), None)
+            if hit is not None:
+                flag("SEZ_ADDRESS", f"{hit!r} is in the watch-listed {zone.name}")
+        # consignee is a forwarder / reshipper
+        fwd = normalise_key(line.parties.get("freight_forwarder", ""))
+        for role in ("consignee", "end_user"):
+            name = line.parties.get(role)
+            if not name:
+                continue
+            key = normalise_key(name)
+            why = ""
+            if key in cfg.reshippers:
+                why = "is on the reshipper list"
+            elif self._reshipper_rx is not None and (m := self._reshipper_rx.search(key)):
+                why = f"looks like a forwarder/reshipper ({m.group(0)!r})"
+            elif fwd and key == fwd:
+                why = "is the freight forwarder itself"
+            if why:
+                flag("RESHIPPER_CONSIGNEE", f"{ROLE_LABEL[role]} {name!r} {why}")
+        if fwd and fwd in cfg.reshippers:
+            flag("RESHIPPER_CONSIGNEE", f"forwarder {line.parties['freight_forwarder']!r} is on the reshipper list")
+        # end use
+        eu = line.end_use.strip().lower()
+        if not eu:
+            flag("END_USE_VAGUE", "end use missing")
+        elif eu in cfg.vague_end_use or len(eu) < 3:
+            flag("END_USE_VAGUE", f"end use {line.end_use!r} is vague")
+        # history
+        if self.history is not None and "customer" in line.parties:
+            why = self.history.outlier(
+                line.parties["customer"],
+                line.quantity,
+                line.unit_price,
+                cfg.outlier_factor,
+                cfg.outlier_min_history,
+            )
+            if why:
+                flag("QUANTITY_OUTLIER", why)
+        codes = [c for c in RULES if c in found]  # rule-table order, stable
+        # input problems count once (the strongest): bad data sends a line to a person,
+        # it does not make it riskier by itself
+        inputs = [weight_of(c, cfg.weights) for c in codes if c.startswith("INPUT_")]
+        weights = [weight_of(c, cfg.weights) for c in codes if not c.startswith("INPUT_")]
+        score = combine(weights + ([max(inputs)] if inputs else []))
+        risk = "block" if score >= cfg.block_at else "review" if score >= cfg.review_at else "clear"
+        texts_out = ["; ".join(found[c]) for c in codes]
+        if not codes:
+            expl = "clear: no risk indicator"
+        else:
+            expl = f"{risk}: " + "; ".join(texts_out)
+        return LineResult(line.order_id, risk, round(score, 3), codes, expl)
+
+
+def _supports_workers(screener: Screener) -> bool:
+    try:
+        from counterflow.match.screener import PartyScreener
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(screener, PartyScreener)
+
+
+def _party_result(hits: list[Hit]) -> PartyResult:
+    if not hits:
+        return PartyResult("clear")
+    h = max(hits, key=lambda x: x.score)
+    return PartyResult(h.decision, h.score, h.entity_name, h.dataset, h.entity_id, h.explanation)
+
+
+def _tier(entry: ChplEntry) -> str:
+    return entry.tier.replace("TIER_", "tier ").replace("_", "")
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+_COUNTRY_NAMES: dict[str, str] = {}
+
+
+def _country_name(code: str) -> str:
+    if code not in _COUNTRY_NAMES:
+        try:
+            from followthemoney.types import registry
+
+            _COUNTRY_NAMES[code] = str(registry.country.caption(code) or code.upper())
+        except Exception:  # pragma: no cover - display only
+            _COUNTRY_NAMES[code] = code.upper()
+    return _COUNTRY_NAMES[code]
+
+
+# -- files ----------------------------------------------------------------------
+
+
+def _open_input(path: Path) -> TextIO:
+    try:
+        return path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise BadInputError(f"cannot read: {exc}", file=str(path)) from exc
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) for every data row; physical line numbers of the row start."""
+    with _open_input(path) as fh:
+        reader = csv.reader(fh)
+        try:
+            next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise BadInputError(f"unreadable header: {exc}", file=str(path), line=1) from exc
+        start = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise BadInputError(f"not UTF-8: {exc}", file=str(path), line=start) from exc
+            except csv.Error as exc:
+                raise BadInputError(f"broken CSV: {exc}", file=str(path), line=start) from exc
+            yield start, row
+            start = reader.line_num + 1
+
+
+def read_columns(path: Path) -> Columns:
+    with _open_input(path) as fh:
+        try:
+            header = next(csv.reader(fh), None)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise BadInputError(f"unreadable header: {exc}", file=str(path), line=1) from exc
+    if not header:
+        raise BadInputError("empty file (no header)", file=str(path), line=1)
+    return resolve_columns(header, str(path))
+
+
+def collect(path: Path, cols: Columns) -> tuple[set[str], set[str], int]:
+    """Pass 1: distinct party strings, duplicated order ids, number of data rows."""
+    party_idx = [cols.index[r] for r in PARTY_ROLES if r in cols.index]
+    oid = cols.index["order_id"]
+    names: set[str] = set()
+    seen: set[str] = set()
+    dups: set[str] = set()
+    n = 0
+    for _, row in _rows(path):
+        n += 1
+        for i in party_idx:
+            if i < len(row):
+                v = row[i].strip()
+                if v:
+                    names.add(v)
+        if oid < len(row):
+            o = row[oid].strip()
+            if o:
+                if o in seen:
+                    dups.add(o)
+                else:
+                    seen.add(o)
+    return names, dups, n
+
+
+def screen_file(
+    input_path: Path | str,
+    output: Path | str | TextIO,
+    engine: OrderScreener,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Summary:
+    """Screen an order CSV into ``output`` (a path, ``-`` or a text stream)."""
+    t0 = time.perf_counter()
+    summary = Summary()
+    path = Path(input_path)
+    tmp: Path | None = None
+    if str(input_path) == "-":
+        with tempfile.NamedTemporaryFile("w", delete=False, suffix=".csv", encoding="utf-8") as t:
+            shutil.copyfileobj(sys.stdin, t)
+            tmp = path = Path(t.name)
+    try:
+        cols = read_columns(path)
+        names, dups, total = collect(path, cols)
+        summary.distinct_parties = len({normalise_key(n) for n in names})
+        summary.parties_screened = engine.prepare(names)
+        if engine.screener is None:
+            summary.warnings.append("no screener: parties were not screened against lists")
+        if engine.chpl is None:
+            summary.warnings.append("no CHPL table: run `counterflow goods load` (CHPL rules off)")
+        if engine.components is None:
+            summary.warnings.append("no component table: drone-component rule off")
+        out_fh: TextIO
+        close = False
+        if isinstance(output, (str, Path)):
+            if str(output) == "-":
+                out_fh = sys.stdout
+            else:
+                out_fh = Path(output).open("w", encoding="utf-8", newline="")
+                close = True
+        else:
+            out_fh = output
+        try:
+            _write(path, cols, engine, dups, out_fh, summary, total, progress)
+        finally:
+            if close:
+                out_fh.close()
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _write(
+    path: Path,
+    cols: Columns,
+    engine: OrderScreener,
+    dups: set[str],
+    out_fh: TextIO,
+    summary: Summary,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    writer = csv.writer(out_fh, lineterminator="\n")
+    writer.writerow(cols.output_header())
+    seen_dup: set[str] = set()
+    passthrough = cols.passthrough
+    n = 0
+    for lineno, row in _rows(path):
+        n += 1
+        summary.lines += 1
+        if progress is not None and n % 10000 == 0:
+            progress(n, total)
+        if not any(c.strip() for c in row):
+            summary.blank += 1
+            continue
+        line = parse_line(row, cols, lineno)
+        if not line.order_id:
+            summary.rejected.append((lineno, "empty order_id"))
+            continue
+        duplicate = False
+        if line.order_id in dups:
+            duplicate = line.order_id in seen_dup
+            seen_dup.add(line.order_id)
+        res = engine.evaluate(line, duplicate=duplicate)
+        for code, msg in line.problems:
+            summary.problems[code] += 1
+            ex = summary.problem_examples.setdefault(code, [])
+            if len(ex) < 3:
+                ex.append(f"line {lineno}: {msg}")
+        if duplicate:
+            summary.problems["INPUT_DUPLICATE_ORDER_ID"] += 1
+            ex = summary.problem_examples.setdefault("INPUT_DUPLICATE_ORDER_ID", [])
+            if len(ex) < 3:
+                ex.append(f"line {lineno}: {line.order_id!r}")
+        summary.screened += 1
+        summary.risks[res.risk] += 1
+        summary.flags.update(res.flags)
+        writer.writerow(
+            [
+                res.order_id,
+                res.risk,
+                f"{res.score:.3f}",
+                ";".join(res.flags),
+                res.explanation,
+                *[row[i] if i < len(row) else "" for i in passthrough],
+            ]
+        )
+    if progress is not None:
+        progress(n, total)
+
+
+def country_ok(text: str) -> bool:
+    return to_iso2(text) is not None
