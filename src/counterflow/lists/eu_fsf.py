@@ -53,6 +53,7 @@ _ID_CODES = {
     "lei": "lei",
 }
 _WS = re.compile(r"\s+")
+_NAMED_SCHEME = re.compile(r"\b(OGRN|INN|IMO|KPP|OKPO|LEI|MMSI)\b")
 
 
 def detect(path: Path, head: bytes) -> Detected | None:
@@ -352,6 +353,9 @@ def _identifications(
         code = _attr(ident_el, "identificationTypeCode")
         label = _attr(ident_el, "identificationTypeDescription") or code
         scheme = _ID_CODES.get(code.lower()) or (scheme_for_label(label) if label else "other")
+        named = _NAMED_SCHEME.search(label)
+        if named:  # "Registration Number (OGRN)", "Tax identification number (INN)"
+            scheme = named.group(1).lower()
         iso = _attr(ident_el, "countryIso2Code")
         country = to_iso2(iso) if iso and iso != "00" else None
         ident = make_identifier(scheme, number, country=country, label=label or None)
