@@ -117,3 +117,21 @@ def test_unrecognised_named_file_fails_the_call(store: ListStore, tmp_path: Path
     # Found in a folder, an unknown file is only a note.
     rep2 = load_paths([tmp_path], store)
     assert rep2.exit_code == 0 and [u.path.name for u in rep2.unrecognised] == ["junk.bin"]
+
+
+def test_same_publication_twice_is_stored_once(store: ListStore, tmp_path: Path) -> None:
+    a = fake_file(tmp_path / "csvset.txt", ["1|person|A"], group="csv")
+    b = fake_file(tmp_path / "xml.txt", ["1|person|A", "2|person|B"], group="xml")
+    rep = load_paths([a, b], store)
+    assert rep.exit_code == 0
+    assert [o.files[0].name for o in rep.loaded] == ["xml.txt"]  # the fuller copy
+    [dup] = [o for o in rep.outcomes if o.superseded]
+    assert dup.files == [a] and "one copy per publication" in (dup.note or "")
+    assert len(store.versions("fake_ds")) == 1
+
+
+def test_one_per_dataset_whatever_the_versions(store: ListStore, tmp_path: Path) -> None:
+    a = fake_file(tmp_path / "a.txt", ["1|person|A"], group="a", version="2024-01-02")
+    b = fake_file(tmp_path / "b.txt", ["1|person|A"], group="b", version="2024-01-01")
+    rep = load_paths([a, b], store, one_per_dataset=True)
+    assert len(rep.loaded) == 1 and len(store.versions("fake_ds")) == 1

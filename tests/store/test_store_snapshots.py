@@ -217,3 +217,13 @@ def test_prune_keeps_active_and_history(store: ListStore, tmp_path: Path) -> Non
     assert [v.version for v in store.versions("test_ds")] == ["2024-03-01", "2024-04-01"]
     assert store.get("1")[0].name == "v3"
     assert store.diff("test_ds").total == 1
+
+
+def test_same_files_and_records_under_another_version_string_is_noop(
+    store: ListStore, tmp_path: Path
+) -> None:
+    r1 = result(tmp_path, [person("1", "A")], "2024-01-01")
+    first = store.load(r1)
+    r2 = ParseResult("test_ds", "2024-01-09", [person("1", "A")], r1.files, [], "fake")
+    again = store.load(r2)  # e.g. a version taken from the file's mtime
+    assert again.unchanged and again.snapshot_id == first.snapshot_id

@@ -81,6 +81,9 @@ def _print_issues(issues: Sequence[LoadIssue], total: int, dataset: str) -> None
 
 def _print_outcome(o: GroupOutcome) -> None:
     files = ", ".join(p.name for p in o.files)
+    if o.superseded:
+        _say(f"[dim]note: {escape(o.note or '')}[/dim]")
+        return
     if not o.ok or o.info is None:
         _err(f"[red]error:[/red] {escape(o.error or 'not loaded')}")
         return

@@ -196,6 +196,7 @@ def update(
                         store,
                         on_stage=on_stage,
                         on_records=on_records,
+                        one_per_dataset=True,
                     )
                 except CounterflowError as exc:
                     upd.error = f"{ds}: {exc}; {ds} is unchanged in the store"

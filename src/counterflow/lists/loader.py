@@ -35,10 +35,11 @@ class GroupOutcome:
     issues: list[LoadIssue] = field(default_factory=list)
     error: str | None = None
     note: str | None = None
+    superseded: bool = False  # same publication parsed from other files; one copy stored
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.info is not None
+        return self.error is None and (self.info is not None or self.superseded)
 
 
 @dataclass(slots=True)
@@ -49,7 +50,7 @@ class LoadReport:
 
     @property
     def loaded(self) -> list[GroupOutcome]:
-        return [o for o in self.outcomes if o.ok]
+        return [o for o in self.outcomes if o.ok and o.info is not None]
 
     @property
     def failed(self) -> list[GroupOutcome]:
@@ -74,6 +75,7 @@ def load_paths(
     dataset: str | None = None,
     on_stage: Stage | None = None,
     on_records: RecordsProgress | None = None,
+    one_per_dataset: bool = False,
 ) -> LoadReport:
     """Load files and folders (one level deep) into ``store``; see the module doc."""
     sniffed = sniff(paths)
@@ -111,10 +113,47 @@ def load_paths(
                 )
                 continue
             parsed.append((g, result))
-        parsed.sort(key=lambda gr: gr[1].version or "")
-        for g, result in parsed:
+        keep, dropped = _one_per_version(parsed, one_per_dataset)
+        for g, result, kept in dropped:
+            report.outcomes.append(
+                GroupOutcome(
+                    result.dataset,
+                    result.format or g.format,
+                    list(g.files),
+                    issues=list(result.issues),
+                    superseded=True,
+                    note=f"{result.dataset} {result.version} from {_files_label(g.files)} not "
+                    f"stored: the same dataset was read from {_files_label(kept.files)} "
+                    "(one copy per publication)",
+                )
+            )
+        keep.sort(key=lambda gr: gr[1].version or "")
+        for g, result in keep:
             report.outcomes.append(store_result(store, result, g, on_stage, on_records))
     return report
+
+
+def _one_per_version(
+    parsed: list[tuple[FileGroup, ParseResult]], one_per_dataset: bool
+) -> tuple[list[tuple[FileGroup, ParseResult]], list[tuple[FileGroup, ParseResult, FileGroup]]]:
+    """Of several publications of one dataset with the same version (e.g. an OFAC CSV set
+    and the XML of the same day), store one: the one with most records, the first on a
+    tie. With ``one_per_dataset`` (``lists update``), one per dataset whatever the
+    versions say (a file without a date in it gets its version from its mtime)."""
+    best: dict[tuple[str, str], int] = {}
+    for n, (_, r) in enumerate(parsed):
+        key = (r.dataset, "" if one_per_dataset else r.version)
+        cur = best.get(key)
+        if cur is None or len(r.records) > len(parsed[cur][1].records):
+            best[key] = n
+    chosen = set(best.values())
+    keep = [gr for n, gr in enumerate(parsed) if n in chosen]
+    dropped = [
+        (g, r, parsed[best[(r.dataset, "" if one_per_dataset else r.version)]][0])
+        for n, (g, r) in enumerate(parsed)
+        if n not in chosen
+    ]
+    return keep, dropped
 
 
 def store_result(
