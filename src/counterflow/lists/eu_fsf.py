@@ -41,13 +41,19 @@ _KINDS: dict[str, Kind] = {
     "aircraft": "aircraft",
 }
 # identificationTypeCode -> scheme (others go through the label mapping)
-_ID_CODES = {
+ID_CODES = {
     "passport": "passport",
     "id": "national_id",
+    "nationcert": "national_id",
+    "electionid": "national_id",
     "ssn": "ssn",
+    "unssn": "ssn",
     "fiscalcode": "tax_id",
+    "taxid": "tax_id",
     "tax": "tax_id",
+    "euvat": "tax_id",
     "regnumber": "registration",
+    "tradelic": "registration",
     "imo": "imo",
     "swiftbic": "swift",
     "lei": "lei",
@@ -352,7 +358,7 @@ def _identifications(
             continue
         code = _attr(ident_el, "identificationTypeCode")
         label = _attr(ident_el, "identificationTypeDescription") or code
-        scheme = _ID_CODES.get(code.lower()) or (scheme_for_label(label) if label else "other")
+        scheme = ID_CODES.get(code.lower()) or (scheme_for_label(label) if label else "other")
         named = _NAMED_SCHEME.search(label)
         if named:  # "Registration Number (OGRN)", "Tax identification number (INN)"
             scheme = named.group(1).lower()

@@ -17,7 +17,8 @@ from counterflow.errors import BadInputError
 from counterflow.lists.base import Detected, LoadIssue, ParseResult
 from counterflow.lists.tabular import dedupe, fallback_version, read_text
 from counterflow.records.countries import to_iso2
-from counterflow.records.identifiers import make_identifier
+from counterflow.lists.eu_fsf import ID_CODES
+from counterflow.records.identifiers import make_identifier, scheme_for_label
 from counterflow.records.model import Alias, BirthDate, Kind, Party
 from counterflow.records.scripts import script_of
 
@@ -35,7 +36,6 @@ _KINDS: dict[str, Kind] = {
     "vessel": "vessel",
     "aircraft": "aircraft",
 }
-_ID_TYPES = {"passport": "passport", "id": "national_id", "other": "other"}
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -170,11 +170,21 @@ def _party(
         if not number:
             continue
         id_type = str(ident.get("type") or "other").strip()
-        scheme = _ID_TYPES.get(id_type.lower(), "other")
+        scheme = ID_CODES.get(id_type.lower()) or scheme_for_label(id_type)
         iso = str(ident.get("country") or "").strip()
         country = to_iso2(iso) if iso and iso != "00" else None
         made = make_identifier(scheme, number, country=country, label=id_type)
-        if made is not None:
+        if made is None:
+            issues.append(
+                LoadIssue(
+                    str(path),
+                    None,
+                    f"{where}.identifiers",
+                    f"{source_id}: unusable {id_type} number {number!r}",
+                    "warning",
+                )
+            )
+        else:
             party.identifiers.append(made)
     others = [s for s in _strings(item.get("source")) if s != "EU"]
     if others:
