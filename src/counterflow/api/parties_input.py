@@ -17,6 +17,19 @@ _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 KNOWN = ("id", "name", "kind", "country", "countries", "birth_date", "identifiers", "address")
 
 
+def _valid_date(text: str) -> bool:
+    if not _DATE.match(text):
+        return False
+    import datetime as dt
+
+    padded = text + "-01-01"[len(text) - 4 :] if len(text) < 10 else text
+    try:
+        dt.date.fromisoformat(padded)
+    except ValueError:
+        return False
+    return True
+
+
 def _split(value: Any) -> list[str]:
     if value is None:
         return []
@@ -52,7 +65,7 @@ def make_query(row: dict[str, Any], *, file: str, line: int | None) -> Query:
             countries.append(code)
     dates = _split(row.get("birth_date")) + _split(row.get("birth_dates"))
     for d in dates:
-        if not _DATE.match(d):
+        if not _valid_date(d):
             raise BadInputError(
                 f"birth_date {d!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
                 file=file,
