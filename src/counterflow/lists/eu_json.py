@@ -15,9 +15,9 @@ from typing import Any
 
 from counterflow.errors import BadInputError
 from counterflow.lists.base import Detected, LoadIssue, ParseResult
+from counterflow.lists.eu_fsf import ID_CODES
 from counterflow.lists.tabular import dedupe, fallback_version, read_text
 from counterflow.records.countries import to_iso2
-from counterflow.lists.eu_fsf import ID_CODES
 from counterflow.records.identifiers import make_identifier, scheme_for_label
 from counterflow.records.model import Alias, BirthDate, Kind, Party
 from counterflow.records.scripts import script_of
