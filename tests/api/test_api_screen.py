@@ -48,7 +48,7 @@ def test_screen_parties_csv_body_and_csv_output(env) -> None:
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert rows and set(rows[0]) >= {"query_id", "rank", "score", "decision", "entity_id"}
     assert {row["query_id"] for row in rows} == {"c1", "c2"}
-    assert [row["rank"] for row in rows if row["query_id"] == "c1"][0] == "1"
+    assert next(row["rank"] for row in rows if row["query_id"] == "c1") == "1"
 
 
 def test_screen_parties_multipart_upload(env) -> None:
