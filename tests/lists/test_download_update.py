@@ -32,6 +32,7 @@ class Server:
         self.fail: dict[str, int] = {}
         self.short: set[str] = set()
         self.hits: dict[str, int] = {}
+        self.modified: dict[str, str] = {}
         srv = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -173,3 +174,14 @@ def test_unknown_dataset_is_bad_input(home: Path) -> None:
     assert "fake_ds" in plan()
     with pytest.raises(BadInputError, match="no download known for nope_ds"):
         plan(["nope_ds"])
+
+
+def test_last_modified_becomes_the_file_date(home: Path, server: Server, tmp_path: Path) -> None:
+    import datetime as dt
+
+    server.files["x.txt"] = b"hello"
+    server.modified["x.txt"] = "Fri, 03 May 2024 14:00:00 GMT"
+    with httpx.Client(timeout=5) as client:
+        got = fetch(client, server.url("x.txt"), tmp_path / "x.txt", retries=0)
+    stamp = dt.datetime.fromtimestamp(got.path.stat().st_mtime, tz=dt.UTC)
+    assert stamp == dt.datetime(2024, 5, 3, 14, 0, tzinfo=dt.UTC)

@@ -227,3 +227,16 @@ def test_same_files_and_records_under_another_version_string_is_noop(
     r2 = ParseResult("test_ds", "2024-01-09", [person("1", "A")], r1.files, [], "fake")
     again = store.load(r2)  # e.g. a version taken from the file's mtime
     assert again.unchanged and again.snapshot_id == first.snapshot_id
+
+
+def test_fingerprint_differs_for_a_rebuilt_store(tmp_path: Path) -> None:
+    db = tmp_path / "x.sqlite"
+    with ListStore.open(db) as s1:
+        s1.load(result(tmp_path, [person("1", "A")]))
+        f1 = s1.fingerprint()
+    for p in tmp_path.glob("x.sqlite*"):
+        p.unlink()
+    with ListStore.open(db) as s2:
+        info = s2.load(result(tmp_path, [person("1", "B")], content="v2"))
+        assert info.snapshot_id == 1  # ids start again...
+        assert s2.fingerprint() != f1  # ...but the fingerprint still tells them apart

@@ -12,11 +12,13 @@ loaded, through the same atomic store load as ``lists load``; the files are then
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -126,6 +128,7 @@ def fetch(
                     raise _Retry(f"incomplete download: {size} of {expected} bytes")
                 if size == 0:
                     raise _Retry("the server sent an empty file")
+                _stamp_mtime(dest, resp.headers.get("last-modified"))
                 return Fetched(url, dest, h.hexdigest(), size)
         except _Retry as exc:
             last = str(exc)
@@ -145,6 +148,18 @@ def fetch(
 
 class _Retry(Exception):
     pass
+
+
+def _stamp_mtime(path: Path, last_modified: str | None) -> None:
+    """Give the file the server's Last-Modified time: parsers that take a publication's
+    version from the file date (formats without a date inside) then see the right one."""
+    if not last_modified:
+        return
+    try:
+        ts = parsedate_to_datetime(last_modified).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return
+    os.utime(path, (ts, ts))
 
 
 def update(

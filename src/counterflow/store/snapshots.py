@@ -387,10 +387,12 @@ class ListStore:
     def fingerprint(self) -> str:
         """Changes whenever any dataset's active snapshot changes (index invalidation)."""
         h = hashlib.sha256()
-        for ds, sid in self._conn.execute(
-            "SELECT dataset, snapshot_id FROM active ORDER BY dataset"
+        for ds, sid, content in self._conn.execute(
+            "SELECT a.dataset, a.snapshot_id, s.content_sha256 FROM active a "
+            "JOIN snapshots s ON s.snapshot_id = a.snapshot_id ORDER BY a.dataset"
         ):
-            h.update(f"{ds}:{sid}\n".encode())
+            # The content hash too: a store rebuilt from scratch reuses snapshot ids.
+            h.update(f"{ds}:{sid}:{content}\n".encode())
         return h.hexdigest()[:32]
 
     def iter_records(self, datasets: Sequence[str] | None = None) -> Iterator[Party]:
