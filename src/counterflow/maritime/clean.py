@@ -37,8 +37,10 @@ def fix_swapped(positions: pl.DataFrame, drops: Drops, label: str) -> pl.DataFra
         shore = default_shore()
         land_as_is = float(shore.on_land(lat, lon).mean())
         if land_as_is > 0.8:
-            okswap = (np.abs(lon) <= 90)
-            land_swapped = float(shore.on_land(lon[okswap], lat[okswap]).mean()) if okswap.any() else 1.0
+            okswap = np.abs(lon) <= 90
+            land_swapped = (
+                float(shore.on_land(lon[okswap], lat[okswap]).mean()) if okswap.any() else 1.0
+            )
             if land_swapped < 0.2 and okswap.mean() > 0.95:
                 swap = True
                 why = (
@@ -65,10 +67,15 @@ def clean(data: AisData, *, max_speed_kn: float = DEFAULT_MAX_SPEED_KN) -> AisDa
         drops.add(reason, before - df.height)
 
     mmsi = pl.col("mmsi")
-    drop(mmsi.is_null() | mmsi.is_in(INVALID_MMSI) | (mmsi <= 0) | (mmsi > 999999999), "invalid_mmsi")
+    drop(
+        mmsi.is_null() | mmsi.is_in(INVALID_MMSI) | (mmsi <= 0) | (mmsi > 999999999), "invalid_mmsi"
+    )
     drop(pl.col("t").is_null(), "bad_time")
     drop(
-        pl.col("lat").is_null() | pl.col("lon").is_null() | pl.col("lat").is_nan() | pl.col("lon").is_nan(),
+        pl.col("lat").is_null()
+        | pl.col("lon").is_null()
+        | pl.col("lat").is_nan()
+        | pl.col("lon").is_nan(),
         "nan_position",
     )
     drop((pl.col("lat").abs() > 90) | (pl.col("lon").abs() > 180), "invalid_coordinates")
@@ -116,8 +123,14 @@ def drop_spikes(df: pl.DataFrame, drops: Drops, max_speed_kn: float) -> pl.DataF
     dt2 = np.ones_like(t)
     dt2[1:-1] = np.maximum(t[2:] - t[:-2], 1.0)
     v_skip = d2 / 1.852 / (dt2 / 3600.0)
-    spike = same_prev & same_next & (v > max_speed_kn) & (v_next > max_speed_kn) & (v_skip <= max_speed_kn)
-    spike &= (d > 5.0)  # ignore GPS jitter over seconds
+    spike = (
+        same_prev
+        & same_next
+        & (v > max_speed_kn)
+        & (v_next > max_speed_kn)
+        & (v_skip <= max_speed_kn)
+    )
+    spike &= d > 5.0  # ignore GPS jitter over seconds
     n = int(spike.sum())
     drops.add("speed_outlier", n)
     return df.filter(pl.Series(~spike)) if n else df

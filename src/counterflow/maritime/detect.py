@@ -56,7 +56,11 @@ def detect_all(
     loit = detect_loitering(pos, slow, in_port, ports, p)
     tm["loitering"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    slow_e = slow if p.encounter_max_kn == p.loiter_max_kn else slow_mask(pos, legs[2], p.encounter_max_kn)
+    slow_e = (
+        slow
+        if p.encounter_max_kn == p.loiter_max_kn
+        else slow_mask(pos, legs[2], p.encounter_max_kn)
+    )
     enc = detect_encounters(pos, slow_e, ports, p)
     tm["encounters"] = time.perf_counter() - t0
     events = pl.concat([gaps, calls, jumps, loit, enc]).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]

@@ -4,8 +4,8 @@
 
 Not O(n^2): only slow runs long enough to matter are considered; each is resampled to
 ``encounter_bin_min``-minute time bins (last known position), bins are bucketed by time and
-a 3-D grid cell on the unit sphere (cell = the distance threshold, so a partner is at most
-one cell away: each point probes the 8 cells on its side), and candidate pairs are
+a 3-D grid cell on the sphere (cell = twice the distance threshold, so a partner lies in
+the point's cell or the neighbour on its nearer side: each point probes 8 cells), and candidate pairs are
 hash-joined on (bin, cell). Both vessels of a pair get a row (other_mmsi = the partner).
 """
 
@@ -23,7 +23,9 @@ from counterflow.maritime.table import EARTH_RADIUS_KM, haversine_km
 _OFF = 1 << 20
 
 
-def _binned(pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventParams) -> pl.DataFrame:
+def _binned(
+    pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventParams
+) -> pl.DataFrame:
     runs = slow_runs(pos, slow, p, p.encounter_min_h)
     if runs.start.size == 0:
         return pl.DataFrame()
@@ -46,7 +48,9 @@ def _binned(pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventPa
         .sort("mmsi", "t")
     )
     src = pos.select("mmsi", "t", "lat", "lon").with_columns(pl.Series("slow", slow))
-    binned = bins.join_asof(src, on="t", by="mmsi", strategy="backward", check_sortedness=False).filter(pl.col("slow"))
+    binned = bins.join_asof(
+        src, on="t", by="mmsi", strategy="backward", check_sortedness=False
+    ).filter(pl.col("slow"))
     la = binned["lat"].to_numpy()
     lo = binned["lon"].to_numpy()
     pidx, _ = nearest_port(la, lo, ports, p.encounter_min_port_km)
@@ -54,11 +58,13 @@ def _binned(pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventPa
     return binned
 
 
-def detect_encounters(pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventParams) -> pl.DataFrame:
+def detect_encounters(
+    pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventParams
+) -> pl.DataFrame:
     b = _binned(pos, slow, ports, p)
     if b.height < 2:
         return empty_events()
-    cell = p.encounter_km
+    cell = 2.0 * p.encounter_km  # partner within half a cell: one neighbour per axis
     phi = np.radians(b["lat"].to_numpy())
     lam = np.radians(b["lon"].to_numpy())
     xyz = np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi))) * (
@@ -77,7 +83,9 @@ def detect_encounters(pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, 
         for dy in (0, 1):
             for dz in (0, 1):
                 off = ci + side * np.array([dx, dy, dz])
-                probes.append(pl.DataFrame({"tb": tb, "key": pack(off), "row_a": np.arange(b.height)}))
+                probes.append(
+                    pl.DataFrame({"tb": tb, "key": pack(off), "row_a": np.arange(b.height)})
+                )
     probe = pl.concat(probes)
     cand = probe.join(home, on=["tb", "key"], how="inner")
     mm = b["mmsi"].to_numpy()
@@ -90,7 +98,16 @@ def detect_encounters(pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, 
     d = haversine_km(la[ra], lo[ra], la[rb], lo[rb])
     close = d <= p.encounter_km
     pairs = (
-        pl.DataFrame({"a": mm[ra][close], "b": mm[rb][close], "tb": tb[ra][close], "ra": ra[close], "rb": rb[close], "d": d[close]})
+        pl.DataFrame(
+            {
+                "a": mm[ra][close],
+                "b": mm[rb][close],
+                "tb": tb[ra][close],
+                "ra": ra[close],
+                "rb": rb[close],
+                "d": d[close],
+            }
+        )
         .unique(subset=["a", "b", "tb"], keep="first")
         .sort("a", "b", "tb")
     )
@@ -125,7 +142,10 @@ def detect_encounters(pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, 
         return empty_events()
     rows = []
     for r in runs.iter_rows(named=True):
-        for me, other, r0, r1 in ((r["a"], r["b"], r["ra"], r["ra1"]), (r["b"], r["a"], r["rb"], r["rb1"])):
+        for me, other, r0, r1 in (
+            (r["a"], r["b"], r["ra"], r["ra1"]),
+            (r["b"], r["a"], r["rb"], r["rb1"]),
+        ):
             rows.append(
                 {
                     "event_type": "encounter",

@@ -43,7 +43,9 @@ def detect_gaps(pos: pl.DataFrame, p: EventParams, shore: Shore | None) -> pl.Da
     dist = haversine_km(la[i], lo[i], la[j], lo[j])
     # reception: positions of the same vessel in the window before the gap start
     key = m.astype(np.int64) * _KEY_SCALE + t.astype(np.int64)
-    lower = np.maximum(key[i] - int(p.gap_reception_window_h * 3600), m[i].astype(np.int64) * _KEY_SCALE)
+    lower = np.maximum(
+        key[i] - int(p.gap_reception_window_h * 3600), m[i].astype(np.int64) * _KEY_SCALE
+    )
     n_before = i - np.searchsorted(key, lower, side="left") + 1
     c_dur = dur_h >= p.gap_intentional_h
     # shore distance only where it can change the class (long gaps): the slow part

@@ -137,7 +137,9 @@ def read_nmea(path: Path) -> AisData:
                 stat["mmsi"].append(mmsi)
                 stat["t"].append(ts)
                 stat["name"].append(name)
-                stat["imo"].append(f"{int(imo):07d}" if imo and 1000000 <= int(imo) <= 9999999 else None)
+                stat["imo"].append(
+                    f"{int(imo):07d}" if imo and 1000000 <= int(imo) <= 9999999 else None
+                )
                 stat["callsign"].append(cs)
                 stat["ship_type"].append(str(int(st)) if st is not None else None)
     if pending:

@@ -25,7 +25,9 @@ def leg_metrics(pos: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return same, d, v
 
 
-def detect_jumps(pos: pl.DataFrame, p: EventParams, legs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> pl.DataFrame:
+def detect_jumps(
+    pos: pl.DataFrame, p: EventParams, legs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> pl.DataFrame:
     same, d, v = legs if legs is not None else leg_metrics(pos)
     j = np.nonzero(same & (v > p.jump_max_kn) & (d > p.jump_min_km))[0]
     if j.size == 0:

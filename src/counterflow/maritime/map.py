@@ -54,11 +54,32 @@ if (DATA.bounds) {{ map.fitBounds(DATA.bounds); }} else {{ map.setView([0, 0], 2
 
 
 def _popup(row: dict[str, object]) -> str:
-    keys = ("event_type", "mmsi", "vessel_name", "imo", "start_time", "end_time", "duration_h", "distance_km", "port", "other_mmsi", "confidence", "explanation")
-    return "<br>".join(f"<b>{k}</b>: {html.escape(str(row[k]))}" for k in keys if row.get(k) not in (None, ""))
+    keys = (
+        "event_type",
+        "mmsi",
+        "vessel_name",
+        "imo",
+        "start_time",
+        "end_time",
+        "duration_h",
+        "distance_km",
+        "port",
+        "other_mmsi",
+        "confidence",
+        "explanation",
+    )
+    return "<br>".join(
+        f"<b>{k}</b>: {html.escape(str(row[k]))}" for k in keys if row.get(k) not in (None, "")
+    )
 
 
-def build_map_data(data: AisData, events: pl.DataFrame, ports: pl.DataFrame, gap_min_h: float = 6.0, area: Area | None = None) -> dict[str, object]:
+def build_map_data(
+    data: AisData,
+    events: pl.DataFrame,
+    ports: pl.DataFrame,
+    gap_min_h: float = 6.0,
+    area: Area | None = None,
+) -> dict[str, object]:
     pos = data.positions
     names = {int(r[0]): r[1] for r in latest_static(data.static).select("mmsi", "name").iter_rows()}
     tracks = []
@@ -86,21 +107,46 @@ def build_map_data(data: AisData, events: pl.DataFrame, ports: pl.DataFrame, gap
     evs = []
     for r in out.iter_rows(named=True):
         if r["event_type"] == "gap":
-            gaps.append({"line": [[r["start_lat"], r["start_lon"]], [r["end_lat"], r["end_lon"]]], "popup": _popup(r)})
+            gaps.append(
+                {
+                    "line": [[r["start_lat"], r["start_lon"]], [r["end_lat"], r["end_lon"]]],
+                    "popup": _popup(r),
+                }
+            )
         if r["start_lat"] is not None:
-            evs.append({"lat": r["start_lat"], "lon": r["start_lon"], "type": r["event_type"], "color": COLORS.get(r["event_type"], "#000"), "popup": _popup(r)})
+            evs.append(
+                {
+                    "lat": r["start_lat"],
+                    "lon": r["start_lon"],
+                    "type": r["event_type"],
+                    "color": COLORS.get(r["event_type"], "#000"),
+                    "popup": _popup(r),
+                }
+            )
     bounds = None
     if pos.height:
-        b = pos.select(pl.col("lat").min().alias("a"), pl.col("lon").min().alias("b"), pl.col("lat").max().alias("c"), pl.col("lon").max().alias("d")).row(0)
+        b = pos.select(
+            pl.col("lat").min().alias("a"),
+            pl.col("lon").min().alias("b"),
+            pl.col("lat").max().alias("c"),
+            pl.col("lon").max().alias("d"),
+        ).row(0)
         bounds = [[b[0], b[1]], [b[2], b[3]]]
         pad = 0.5
         near = ports.filter(
-            pl.col("lat").is_between(b[0] - pad, b[2] + pad) & pl.col("lon").is_between(b[1] - pad, b[3] + pad)
+            pl.col("lat").is_between(b[0] - pad, b[2] + pad)
+            & pl.col("lon").is_between(b[1] - pad, b[3] + pad)
         ).head(3000)
     else:
         near = ports.head(0)
     port_rows = [
-        {"lat": r["lat"], "lon": r["lon"], "popup": html.escape(f"{r['name']} ({r['country'] or '?'}), {r['kind']}; {r['source']}")}
+        {
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "popup": html.escape(
+                f"{r['name']} ({r['country'] or '?'}), {r['kind']}; {r['source']}"
+            ),
+        }
         for r in near.iter_rows(named=True)
     ]
     area_geo = None
@@ -108,10 +154,25 @@ def build_map_data(data: AisData, events: pl.DataFrame, ports: pl.DataFrame, gap
         import shapely
 
         area_geo = json.loads(shapely.to_geojson(area.geometry))
-    return {"tracks": tracks, "gaps": gaps, "events": evs, "ports": port_rows, "bounds": bounds, "area": area_geo}
+    return {
+        "tracks": tracks,
+        "gaps": gaps,
+        "events": evs,
+        "ports": port_rows,
+        "bounds": bounds,
+        "area": area_geo,
+    }
 
 
-def write_map(data: AisData, events: pl.DataFrame, ports: pl.DataFrame, path: Path, *, area: Area | None = None, title: str = "Counterflow AIS map") -> None:
+def write_map(
+    data: AisData,
+    events: pl.DataFrame,
+    ports: pl.DataFrame,
+    path: Path,
+    *,
+    area: Area | None = None,
+    title: str = "Counterflow AIS map",
+) -> None:
     payload = build_map_data(data, events, ports, area=area)
     text = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
     path.write_text(_PAGE.format(title=html.escape(title), data=text), encoding="utf-8")

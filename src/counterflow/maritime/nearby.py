@@ -27,7 +27,9 @@ def port_cells(ports: pl.DataFrame, radius_km: float) -> pl.DataFrame:
     rows_idx: list[int] = []
     dlat = radius_km / 110.574
     n_lon_cells = round(360 / CELL_DEG)
-    for i, (lat, lon) in enumerate(zip(ports["lat"].to_list(), ports["lon"].to_list(), strict=True)):
+    for i, (lat, lon) in enumerate(
+        zip(ports["lat"].to_list(), ports["lon"].to_list(), strict=True)
+    ):
         coslat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-3)
         dlon = min(radius_km / (111.32 * coslat), 180.0)
         i0 = math.floor((lat - dlat + 90) / CELL_DEG)
@@ -38,11 +40,17 @@ def port_cells(ports: pl.DataFrame, radius_km: float) -> pl.DataFrame:
             for cj in range(j0, j1 + 1):
                 rows_cell.append(ci * _LON_CELLS + (cj % n_lon_cells))
                 rows_idx.append(i)
-    return pl.DataFrame({"cell": rows_cell, "port_idx": rows_idx}, schema={"cell": pl.Int64, "port_idx": pl.Int64})
+    return pl.DataFrame(
+        {"cell": rows_cell, "port_idx": rows_idx}, schema={"cell": pl.Int64, "port_idx": pl.Int64}
+    )
 
 
 def nearest_port(
-    lat: np.ndarray, lon: np.ndarray, ports: pl.DataFrame, radius_km: float, cells: pl.DataFrame | None = None
+    lat: np.ndarray,
+    lon: np.ndarray,
+    ports: pl.DataFrame,
+    radius_km: float,
+    cells: pl.DataFrame | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(port index or -1, distance km or inf) of the nearest port within ``radius_km``."""
     n = lat.shape[0]
@@ -52,8 +60,10 @@ def nearest_port(
         return idx, dist
     if cells is None:
         cells = port_cells(ports, radius_km)
-    pos = pl.DataFrame({"lat": lat, "lon": lon}).with_row_index("row").with_columns(
-        _cell_expr(pl.col("lat"), pl.col("lon")).alias("cell")
+    pos = (
+        pl.DataFrame({"lat": lat, "lon": lon})
+        .with_row_index("row")
+        .with_columns(_cell_expr(pl.col("lat"), pl.col("lon")).alias("cell"))
     )
     cand = pos.join(cells, on="cell", how="inner")
     if cand.height == 0:

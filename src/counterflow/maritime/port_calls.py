@@ -13,9 +13,7 @@ from counterflow.maritime.nearby import nearest_port
 from counterflow.maritime.params import EventParams
 
 
-def in_port_state(
-    mmsi: np.ndarray, d_km: np.ndarray, p: EventParams
-) -> np.ndarray:
+def in_port_state(mmsi: np.ndarray, d_km: np.ndarray, p: EventParams) -> np.ndarray:
     """Per position: inside a port visit (hysteresis between enter and exit radius)."""
     n = mmsi.shape[0]
     sig = np.zeros(n, dtype=np.int8)
@@ -29,7 +27,9 @@ def in_port_state(
     return state
 
 
-def detect_port_calls(pos: pl.DataFrame, ports: pl.DataFrame, p: EventParams) -> tuple[pl.DataFrame, np.ndarray]:
+def detect_port_calls(
+    pos: pl.DataFrame, ports: pl.DataFrame, p: EventParams
+) -> tuple[pl.DataFrame, np.ndarray]:
     """(port_call events, per-position in-port mask)."""
     n = pos.height
     if n == 0 or ports.height == 0:

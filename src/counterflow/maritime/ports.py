@@ -41,7 +41,9 @@ class CaspianPort:
 # (UN/LOCODE entries) where listed, GeoNames city points otherwise. Amirabad and Olya have no
 # coordinates in any open dataset found; their positions are approximate (flagged).
 CASPIAN_PORTS: tuple[CaspianPort, ...] = (
-    CaspianPort("Amirabad", "IR", 36.85, 53.37, "approximate (UN/LOCODE IRAMD, no open coordinates)"),
+    CaspianPort(
+        "Amirabad", "IR", 36.85, 53.37, "approximate (UN/LOCODE IRAMD, no open coordinates)"
+    ),
     CaspianPort("Anzali", "IR", 37.476885, 49.471817, "searoute ports.geojson IRBAZ"),
     CaspianPort("Nowshahr", "IR", 36.65, 51.458801, "searoute ports.geojson IRNSH"),
     CaspianPort("Astara", "IR", 38.43084, 48.86994, "GeoNames 142676 (city point)"),
@@ -59,7 +61,14 @@ _ISO3_TO_2 = {"IRN": "IR", "RUS": "RU", "KAZ": "KZ", "TKM": "TM", "AZE": "AZ"}
 def builtin_ports() -> pl.DataFrame:
     return pl.DataFrame(
         [
-            {"name": p.name, "country": p.country, "lat": p.lat, "lon": p.lon, "kind": "port", "source": "builtin: " + p.source}
+            {
+                "name": p.name,
+                "country": p.country,
+                "lat": p.lat,
+                "lon": p.lon,
+                "kind": "port",
+                "source": "builtin: " + p.source,
+            }
             for p in CASPIAN_PORTS
         ],
         schema=PORT_SCHEMA,
@@ -104,7 +113,14 @@ def load_port_file(path: Path) -> pl.DataFrame:
                 country = (rec.get(country_c) or "").strip() if country_c else ""
                 country = _ISO3_TO_2.get(country, country)
                 rows.append(
-                    {"name": (rec[name_c] or "").strip() or "?", "country": country, "lat": lat, "lon": lon, "kind": kind, "source": path.name}
+                    {
+                        "name": (rec[name_c] or "").strip() or "?",
+                        "country": country,
+                        "lat": lat,
+                        "lon": lon,
+                        "kind": kind,
+                        "source": path.name,
+                    }
                 )
     except OSError as exc:
         raise BadInputError(f"cannot read ports file: {exc.strerror}", file=str(path)) from exc
@@ -121,4 +137,6 @@ def load_ports(paths: list[Path] | None = None, *, include_builtin: bool = True)
         frames.extend(load_port_file(f) for f in files)
     if not frames:
         return pl.DataFrame(schema=PORT_SCHEMA)
-    return pl.concat(frames).unique(subset=["name", "lat", "lon"], keep="first", maintain_order=True)
+    return pl.concat(frames).unique(
+        subset=["name", "lat", "lon"], keep="first", maintain_order=True
+    )

@@ -95,7 +95,10 @@ class Shore:
                 clipped = shapely.clip_by_rect(self.geoms[cand], *bbox)
                 local = [
                     shapely.transform(
-                        g, lambda xy: np.column_stack(((xy[:, 0] - lon) * kx, (xy[:, 1] - lat) * KM_PER_DEG_LAT))
+                        g,
+                        lambda xy: np.column_stack(
+                            ((xy[:, 0] - lon) * kx, (xy[:, 1] - lat) * KM_PER_DEG_LAT)
+                        ),
                     )
                     for g in clipped
                     if not g.is_empty

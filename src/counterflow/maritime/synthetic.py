@@ -54,12 +54,26 @@ def _densify(route: np.ndarray, step_km: float) -> tuple[np.ndarray, np.ndarray]
 
 def _positions(mmsi: int, t: np.ndarray, latlon: np.ndarray, sog: np.ndarray) -> pl.DataFrame:
     return pl.DataFrame(
-        {"mmsi": np.full(t.shape[0], mmsi), "t": t.astype(np.int64), "lat": latlon[:, 0], "lon": latlon[:, 1], "sog": sog, "cog": np.full(t.shape[0], np.nan)},
+        {
+            "mmsi": np.full(t.shape[0], mmsi),
+            "t": t.astype(np.int64),
+            "lat": latlon[:, 0],
+            "lon": latlon[:, 1],
+            "sog": sog,
+            "cog": np.full(t.shape[0], np.nan),
+        },
         schema=POSITIONS_SCHEMA,
     ).with_columns(pl.col("cog").fill_nan(None))
 
 
-def _stay(mmsi: int, t0: int, hours: float, where: tuple[float, float], every_s: int, rng: np.random.Generator) -> pl.DataFrame:
+def _stay(
+    mmsi: int,
+    t0: int,
+    hours: float,
+    where: tuple[float, float],
+    every_s: int,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
     t = np.arange(t0, t0 + int(hours * 3600), every_s)
     jitter = rng.normal(0, 0.0003, size=(t.shape[0], 2))
     ll = np.array(where)[None, :] + jitter
@@ -67,7 +81,12 @@ def _stay(mmsi: int, t0: int, hours: float, where: tuple[float, float], every_s:
 
 
 def _voyage(
-    mmsi: int, route: np.ndarray, t0: int, speed_kn: float, every_s: int, dark: tuple[float, float] | None = None
+    mmsi: int,
+    route: np.ndarray,
+    t0: int,
+    speed_kn: float,
+    every_s: int,
+    dark: tuple[float, float] | None = None,
 ) -> tuple[pl.DataFrame, int]:
     """Sail the route at ``speed_kn``; ``dark`` = (from km, to km) not reported. Returns
     positions and arrival time."""

@@ -98,7 +98,10 @@ class AisData:
 
 
 def haversine_km(
-    lat1: FloatArray | float, lon1: FloatArray | float, lat2: FloatArray | float, lon2: FloatArray | float
+    lat1: FloatArray | float,
+    lon1: FloatArray | float,
+    lat2: FloatArray | float,
+    lon2: FloatArray | float,
 ) -> FloatArray:
     """Great-circle distance in km, vectorised."""
     p1 = np.radians(lat1)
@@ -113,9 +116,7 @@ def haversine_km(
 def latest_static(static: pl.DataFrame) -> pl.DataFrame:
     """One row per MMSI: the most recent non-null name, IMO, call sign and type."""
     if static.height == 0:
-        return pl.DataFrame(
-            schema={k: v for k, v in STATIC_SCHEMA.items() if k != "t"}
-        )
+        return pl.DataFrame(schema={k: v for k, v in STATIC_SCHEMA.items() if k != "t"})
     return (
         static.sort("mmsi", "t")
         .group_by("mmsi")

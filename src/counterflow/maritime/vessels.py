@@ -23,14 +23,25 @@ def vessel_queries(data: AisData) -> list[Query]:
         ids = [f"MMSI{r['mmsi']}"]
         if r.get("imo"):
             ids.insert(0, f"IMO{r['imo']}")
-        out.append(Query(id=str(r["mmsi"]), name=(r.get("name") or "").strip(), kind="vessel", identifiers=ids))
+        out.append(
+            Query(
+                id=str(r["mmsi"]),
+                name=(r.get("name") or "").strip(),
+                kind="vessel",
+                identifiers=ids,
+            )
+        )
     return out
 
 
-def hits_to_events(data: AisData, screener: Screener, queries: Iterable[Query], threshold: float) -> pl.DataFrame:
+def hits_to_events(
+    data: AisData, screener: Screener, queries: Iterable[Query], threshold: float
+) -> pl.DataFrame:
     span = {
         int(m): (int(a), int(b))
-        for m, a, b in data.positions.group_by("mmsi").agg(pl.col("t").min().alias("a"), pl.col("t").max().alias("b")).iter_rows()
+        for m, a, b in data.positions.group_by("mmsi")
+        .agg(pl.col("t").min().alias("a"), pl.col("t").max().alias("b"))
+        .iter_rows()
     }
     qs = list(queries)
     rows = []
@@ -55,7 +66,9 @@ def hits_to_events(data: AisData, screener: Screener, queries: Iterable[Query], 
     return conform(pl.DataFrame(rows, infer_schema_length=None)) if rows else empty_events()
 
 
-def screen_vessels(data: AisData, *, threshold: float = 0.7, screener: Screener | None = None) -> tuple[pl.DataFrame, str | None]:
+def screen_vessels(
+    data: AisData, *, threshold: float = 0.7, screener: Screener | None = None
+) -> tuple[pl.DataFrame, str | None]:
     """(watch events for listed vessels, a note when screening could not run)."""
     if screener is None:
         try:
@@ -65,7 +78,10 @@ def screen_vessels(data: AisData, *, threshold: float = 0.7, screener: Screener 
             return empty_events(), "vessel screening skipped: the screening engine is not available"
         store = ListStore.open()
         if not store.status():
-            return empty_events(), "vessel screening skipped: no lists loaded (counterflow lists load ...)"
+            return (
+                empty_events(),
+                "vessel screening skipped: no lists loaded (counterflow lists load ...)",
+            )
         screener = open_screener(store)
     queries = vessel_queries(data)
     return hits_to_events(data, screener, queries, threshold), None

@@ -29,14 +29,22 @@ class Area:
     ports_of_interest: dict[str, str] = field(default_factory=dict)  # port name -> country
 
     def contains(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        out: np.ndarray = shapely.contains_xy(self.geometry, np.asarray(lon, float), np.asarray(lat, float))
+        out: np.ndarray = shapely.contains_xy(
+            self.geometry, np.asarray(lon, float), np.asarray(lat, float)
+        )
         return out
 
 
 # The Caspian Sea and its shores, including the lower Volga up to Astrakhan.
 _CASPIAN = shapely.Polygon(
     [
-        (46.4, 36.3), (55.2, 36.3), (55.2, 41.5), (54.6, 47.6), (47.4, 47.6), (46.4, 45.0), (46.4, 36.3),
+        (46.4, 36.3),
+        (55.2, 36.3),
+        (55.2, 41.5),
+        (54.6, 47.6),
+        (47.4, 47.6),
+        (46.4, 45.0),
+        (46.4, 36.3),
     ]
 )
 
@@ -45,7 +53,9 @@ def named_area(name: str) -> Area:
     if name.lower() == "caspian":
         poi = {p.name: p.country for p in CASPIAN_PORTS if p.country in ("IR", "RU")}
         return Area("caspian", _CASPIAN, ports_of_interest=poi)
-    raise BadInputError(f"unknown watched area {name!r} (built-in: caspian; or a GeoJSON file)", field="--watch")
+    raise BadInputError(
+        f"unknown watched area {name!r} (built-in: caspian; or a GeoJSON file)", field="--watch"
+    )
 
 
 def load_area(spec: str) -> Area:
@@ -77,7 +87,11 @@ def watch_events(events: pl.DataFrame, area: Area, gap_min_h: float = 6.0) -> pl
     inside_calls = events.filter(pl.col("event_type") == "port_call")
     if inside_calls.height:
         inside_calls = inside_calls.filter(
-            pl.Series(area.contains(inside_calls["start_lat"].to_numpy(), inside_calls["start_lon"].to_numpy()))
+            pl.Series(
+                area.contains(
+                    inside_calls["start_lat"].to_numpy(), inside_calls["start_lon"].to_numpy()
+                )
+            )
         )
     gaps = events.filter(pl.col("event_type") == "gap")
     if gaps.height:
@@ -87,13 +101,21 @@ def watch_events(events: pl.DataFrame, area: Area, gap_min_h: float = 6.0) -> pl
     rows: list[dict[str, object]] = []
     for r in inside_calls.iter_rows(named=True):
         rows.append(
-            {**r, "event_type": "watch", "label": "area_port_call",
-             "explanation": f"port call at {r['port']} ({r['label'] or '?'}) inside watched area {area.name}: {r['explanation']}"}
+            {
+                **r,
+                "event_type": "watch",
+                "label": "area_port_call",
+                "explanation": f"port call at {r['port']} ({r['label'] or '?'}) inside watched area {area.name}: {r['explanation']}",
+            }
         )
     for r in gaps.iter_rows(named=True):
         rows.append(
-            {**r, "event_type": "watch", "label": "area_gap",
-             "explanation": f"AIS gap inside watched area {area.name}: {r['explanation']}"}
+            {
+                **r,
+                "event_type": "watch",
+                "label": "area_gap",
+                "explanation": f"AIS gap inside watched area {area.name}: {r['explanation']}",
+            }
         )
     rows.extend(_route_flags(inside_calls, gaps, area))
     if not rows:
@@ -115,7 +137,8 @@ def _route_flags(calls: pl.DataFrame, gaps: pl.DataFrame, area: Area) -> list[di
             if pair not in area.route_pairs:
                 continue
             between = [
-                g for g in gap_by_vessel.get(int(mmsi), [])  # type: ignore[call-overload]
+                g
+                for g in gap_by_vessel.get(int(mmsi), [])  # type: ignore[call-overload]
                 if int(g["start_t"]) >= int(a["end_t"]) and int(g["end_t"]) <= int(b["start_t"])  # type: ignore[call-overload]
             ]
             if not between:
@@ -151,7 +174,9 @@ def _route_flags(calls: pl.DataFrame, gaps: pl.DataFrame, area: Area) -> list[di
 
 def sequences(events: pl.DataFrame) -> dict[int, str]:
     """Per vessel: its watched port calls and gaps in time order, as one readable line."""
-    w = events.filter((pl.col("event_type") == "watch") & pl.col("label").is_in(["area_port_call", "area_gap"]))
+    w = events.filter(
+        (pl.col("event_type") == "watch") & pl.col("label").is_in(["area_port_call", "area_gap"])
+    )
     out: dict[int, str] = {}
     for (mmsi,), g in w.sort("mmsi", "start_t").group_by(["mmsi"], maintain_order=True):
         parts = []
