@@ -48,6 +48,8 @@ class Server:
                     self.send_error(404)
                     return
                 self.send_response(200)
+                if name in srv.modified:
+                    self.send_header("Last-Modified", srv.modified[name])
                 self.send_header(
                     "Content-Length", str(len(body) + (50 if name in srv.short else 0))
                 )
