@@ -84,7 +84,7 @@ def detect(path: Path, head: bytes) -> Detected | None:
     return Detected(FORMAT, dataset, "main", f"{dataset}:{path.resolve()}")
 
 
-def _read(path: Path, issues: list[LoadIssue]) -> bytes:
+def read_xml_bytes(path: Path, issues: list[LoadIssue]) -> bytes:
     name = str(path)
     try:
         if path.suffix.lower() == ".gz":
@@ -95,7 +95,7 @@ def _read(path: Path, issues: list[LoadIssue]) -> bytes:
     except (OSError, EOFError) as exc:
         raise BadInputError(f"cannot read file: {exc}", file=name) from exc
     if not data.strip():
-        raise BadInputError("empty file: no sdnList XML", file=name)
+        raise BadInputError("empty file: no XML", file=name)
     m = _ENCODING.match(_strip_bom(data))
     declared = m.group(1).decode("ascii").lower() if m else "utf-8"
     if declared.replace("_", "-") in ("utf-8", "utf8"):
@@ -273,7 +273,7 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
     path = Path(paths[0])
     name = str(path)
     issues: list[LoadIssue] = []
-    data = _read(path, issues)
+    data = read_xml_bytes(path, issues)
     try:
         root = ET.parse(io.BytesIO(data)).getroot()
     except ET.ParseError as exc:

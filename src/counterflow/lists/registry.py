@@ -33,6 +33,7 @@ HEAD_BYTES = 64 * 1024
 PARSER_MODULES: tuple[str, ...] = (
     "counterflow.lists.ofac_csv",
     "counterflow.lists.ofac_xml",
+    "counterflow.lists.ofac_advanced",
     "counterflow.lists.un_xml",
     "counterflow.lists.uk_ofsi",
     "counterflow.lists.eu_fsf",
