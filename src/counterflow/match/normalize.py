@@ -148,6 +148,8 @@ def fold_token(tok: str) -> str:
     """Fold spelling-convention differences inside one ASCII token."""
     if len(tok) > 4 and tok[-1] in "ijy":
         tok = _ENDINGS.sub("y", tok)
+    if len(tok) > 2 and tok[-1] == "y" and tok[-2] not in "aeiouy":
+        tok = tok[:-1] + "i"
     if "x" in tok[1:]:
         tok = tok[0] + tok[1:].replace("x", "ks")
     return tok

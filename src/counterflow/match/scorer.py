@@ -13,12 +13,13 @@ other evidence (see ``bands`` for what the bands mean):
 birth date: same day        +0.05
 birth date: same month      +0.04
 birth date: same year       +0.03
-birth year 1 apart          0 (typos, calendar conversions)
+same year, month differs    -0.03
+birth year 1 apart          -0.07 (typos, calendar conversions)
 birth year 2-4 apart        -0.15
 birth year >= 5 apart       -0.35
 country agrees              +0.03
 country conflicts           -0.05
-kind conflicts              -0.25
+kind conflicts              -0.25 (-0.40 person vs non-person)
 identifier agrees           score raised to >= 0.92, then +0.05
 unique identifier conflicts -0.25 (IMO, INN, OGRN, LEI, MMSI...)
 passport/national id differ -0.10
@@ -43,7 +44,7 @@ from counterflow.match.phonetic import skeleton
 from counterflow.records.identifiers import parse_query_token
 from counterflow.records.model import Identifier
 
-MIN_PAIR_SIM = 0.6
+MIN_PAIR_SIM = 0.5
 UNMATCHED_LIST_FACTOR = 0.7  # extra tokens of the listed name cost less than missing ones
 
 UNIQUE_SCHEMES = frozenset(
@@ -54,20 +55,37 @@ PERSONAL_SCHEMES = frozenset({"passport", "national_id", "tax_id", "ssn", "cedul
 
 @lru_cache(maxsize=1 << 20)
 def token_similarity(a: str, b: str) -> float:
-    """Similarity of two folded tokens in [0, 1]."""
+    """Similarity of two folded tokens in [0, 1]: 1 when equal, edit similarity
+    sharpened so that one wrong letter in a short token counts for much, a fixed value
+    for an equal phonetic key (transliteration variants), 0.9 for an initial."""
     if a == b:
         return 1.0
     la, lb = len(a), len(b)
     if la == 1 or lb == 1:
         return 0.9 if a[0] == b[0] else 0.0
     r = Indel.normalized_similarity(a, b)
-    if min(la, lb) <= 3:
-        r -= 0.15  # one letter in a short token is a big difference
-    # same consonant skeleton: transliteration variants
+    short = min(la, lb)
+    if short <= 3:
+        r -= 0.15
+    elif short == 4:
+        r -= 0.07
+    # sharpen: >= 0.9 kept, 0.6 -> 0
+    r = r if r >= 0.9 else max(0.0, (r - 0.6) * 3.0)
     sa, sb = skeleton(a), skeleton(b)
+    if sa != sb and ("w" in a or "w" in b):
+        # abjad "w" is often a vowel (mhmwd ~ mahmoud)
+        sa2, sb2 = skeleton(a.replace("w", "")), skeleton(b.replace("w", ""))
+        if sa2 == sb2 or sa2 == sb or sa == sb2:
+            sa = sb = sa2 if sa2 == sb2 else sb if sa2 == sb else sa
     if sa and sa == sb:
-        r = max(r, 0.88 if len(sa) >= 3 else 0.8 if len(sa) == 2 else 0.7)
-    elif min(la, lb) >= 4 and (a.startswith(b) or b.startswith(a)):
+        n = len(sa)
+        if n >= 4:
+            r = max(r, 0.88)
+        elif n == 3:
+            r = max(r, 0.82)
+        elif n == 2 and a[0] == b[0]:
+            r = max(r, 0.75)
+    elif short >= 5 and (a.startswith(b) or b.startswith(a)):
         r = max(r, 0.8)
     return r
 
@@ -130,14 +148,18 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     qw, cw = q.weights, c.weights
     matched = 0.0
     for i, j, s in pairs:
-        matched += s * (qw[i] + cw[j])
+        if len(qt[i]) == 1 or len(ct[j]) == 1:
+            # an initial stands for a token but carries only an initial's weight
+            matched += s * 2 * min(qw[i], cw[j])
+        else:
+            matched += s * (qw[i] + cw[j])
     # acronyms: an unmatched short token against a run of unmatched tokens
     for side_short, side_long, ws, wl, us, ul, flip in (
         (qt, ct, qw, cw, used_q, used_c, False),
         (ct, qt, cw, qw, used_c, used_q, True),
     ):
         for i, tok in enumerate(side_short):
-            if i in us or len(tok) < 2 or len(tok) > 6:
+            if i in us or len(tok) < 3 or len(tok) > 6:
                 continue
             rest = [k for k in range(len(side_long)) if k not in ul]
             span = _acronym(tok, [side_long[k] for k in rest])
@@ -161,7 +183,7 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
             Indel.normalized_similarity(q.form.compact_sorted, c.form.compact_sorted),
         )
         comp *= 0.95
-        if comp < 0.85 and min(len(q.form.compact), len(c.form.compact)) >= 4:
+        if comp < 0.85 and min(len(qt), len(ct)) == 1:
             sk = skeleton(q.form.compact)
             if len(sk) >= 3 and sk == skeleton(c.form.compact):
                 comp = 0.85
@@ -218,11 +240,11 @@ def compare_dates(
                     else:
                         r = (0.04, f"birth month {b[0]}-{b[1]:02d} agrees")
                 elif a[1] and b[1]:
-                    r = (0.0, f"birth year {b[0]} agrees, month differs")
+                    r = (-0.03, f"birth year {b[0]} agrees, month differs")
                 else:
                     r = (0.03, f"birth year {b[0]} agrees")
             elif dy == 1:
-                r = (0.0, f"birth year {a[0]} close to listed {b[0]}")
+                r = (-0.07, f"birth year {a[0]} close to listed {b[0]}")
             elif dy <= 4:
                 r = (-0.15, f"birth year {a[0]} differs from listed {b[0]}")
             else:
@@ -318,7 +340,7 @@ def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, floa
         delta += 0.05
     # kind
     if q.kind != "any" and p.kind != q.kind:
-        delta -= 0.25
+        delta -= 0.4 if "person" in (q.kind, p.kind) else 0.25
         notes.append(f"kind {q.kind} vs listed {p.kind}")
     # birth dates
     dc = compare_dates(q.dates, p.dates)

@@ -196,7 +196,10 @@ def _hangul_word(word: str, first: bool) -> str:
         if i == 0 and first and len(word) in (2, 3, 4) and ch in _KOREAN_SURNAMES:
             parts.append(_KOREAN_SURNAMES[ch])
         else:
-            parts.append(_icu_word(ch).replace("-", ""))
+            # Revised Romanisation's "eo"/"eu" are written "o"/"u" in most lists
+            # (McCune-Reischauer without breves: Jong Un, Song)
+            syl = _icu_word(ch).replace("-", "").replace("eo", "o").replace("eu", "u")
+            parts.append(syl)
     return " ".join(p for p in parts if p)
 
 
@@ -215,7 +218,11 @@ def word_to_latin(word: str, first: bool = False) -> str:
     if any(unicodedata.category(ch) == "Lo" and "\u4e00" <= ch <= "\u9fff" for ch in word):
         # Han: one syllable per character, kept apart.
         return " ".join(_icu_word(ch) for ch in word)
-    return _icu_word(word)
+    out = _icu_word(word)
+    if out.startswith(("ʿ", "ʾ")):
+        # Arabic ain/hamza opening a word: usually spelled with a vowel ("ʿly" -> "aly")
+        out = "a" + out[1:]
+    return out
 
 
 def to_latin(text: str) -> str:
