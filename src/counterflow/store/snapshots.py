@@ -16,6 +16,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -397,46 +398,44 @@ class ListStore:
 
     def iter_records(self, datasets: Sequence[str] | None = None) -> Iterator[Party]:
         """Stream the records of the active snapshots (all, or of ``datasets``), by
-        dataset then in list order. Reads through its own connection, so the iteration
-        sees one consistent state even while a load writes."""
-        sql = (
-            "SELECT b.data FROM active a "
-            "JOIN snapshot_records r ON r.snapshot_id = a.snapshot_id "
-            "JOIN blobs b ON b.digest = r.digest"
-        )
-        params: list[str] = []
-        if datasets is not None:
-            params = list(datasets)
-            if not params:
-                return
-            sql += f" WHERE a.dataset IN ({','.join('?' * len(params))})"
-        sql += " ORDER BY a.dataset, r.seq"
-        yield from self._stream(sql, params)
+        dataset then in list order. Reads through its own connection in one read
+        transaction, so the iteration sees one consistent state even while a load
+        writes; rows come straight off the primary key, without a sort."""
+        if datasets is not None and not datasets:
+            return
+        wanted = set(datasets) if datasets is not None else None
+        with closing(self._reader()) as conn:
+            conn.execute("BEGIN")  # one read transaction: a consistent view
+            active = conn.execute(
+                "SELECT dataset, snapshot_id FROM active ORDER BY dataset"
+            ).fetchall()
+            for ds, sid in active:
+                if wanted is None or ds in wanted:
+                    yield from self._records_of(conn, sid)
 
     def snapshot_records(self, snapshot_id: int) -> Iterator[Party]:
         """Stream the records of any stored snapshot, in list order."""
-        sql = (
-            "SELECT b.data FROM snapshot_records r JOIN blobs b ON b.digest = r.digest "
-            "WHERE r.snapshot_id = ? ORDER BY r.seq"
-        )
-        yield from self._stream(sql, [snapshot_id])
+        with closing(self._reader()) as conn:
+            conn.execute("BEGIN")
+            yield from self._records_of(conn, snapshot_id)
 
-    def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Party]:
+    def _reader(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        try:
-            conn.execute("PRAGMA busy_timeout = 30000")
-            conn.execute("BEGIN")  # one read transaction: a consistent view
-            loads = json.loads
-            from_dict = Party.from_dict
-            cur = conn.execute(sql, params)
-            while True:
-                chunk = cur.fetchmany(1000)
-                if not chunk:
-                    break
-                for (data,) in chunk:
-                    yield from_dict(loads(data))
-        finally:
-            conn.close()
+        conn.execute("PRAGMA busy_timeout = 30000")
+        return conn
+
+    @staticmethod
+    def _records_of(conn: sqlite3.Connection, snapshot_id: int) -> Iterator[Party]:
+        loads = json.loads
+        from_dict = Party.from_dict
+        cur = conn.execute(
+            "SELECT b.data FROM snapshot_records r JOIN blobs b ON b.digest = r.digest "
+            "WHERE r.snapshot_id = ? ORDER BY r.seq",
+            (snapshot_id,),
+        )
+        while chunk := cur.fetchmany(1000):
+            for (data,) in chunk:
+                yield from_dict(loads(data))
 
     def get(self, source_id: str, dataset: str | None = None) -> list[Party]:
         """Records with this source id in the active snapshots (of ``dataset`` if given)."""
