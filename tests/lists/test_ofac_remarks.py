@@ -153,6 +153,19 @@ def test_generic_identifier_wording_is_kept_with_its_label() -> None:
     assert i.country == "md"
 
 
+def test_unknown_wordings_get_a_scheme_from_their_words() -> None:
+    f = parse_remarks(
+        "Moroccan Personal ID No. AB12345 (Morocco); Fiscal Code 12345678; "
+        "International Maritime Organization No. 9253325; Serial No. 77."
+    )
+    assert _ids(f) == {
+        "national_id": ["AB12345"],
+        "tax_id": ["12345678"],
+        "imo": ["9253325"],
+        "other": ["77"],
+    }
+
+
 def test_xml_features_route_to_the_same_fields() -> None:
     f = RemarkFields()
     add_xml_feature(f, "Tax ID No.", "7744001497", "Russia")

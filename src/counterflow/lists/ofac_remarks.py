@@ -340,6 +340,35 @@ def split_id_value(rest: str) -> tuple[str, str | None]:
     return value, country
 
 
+# Words inside a wording the label table does not know ("Moroccan Personal ID No.").
+_SCHEME_WORDS: tuple[tuple[str, str], ...] = (
+    ("maritime organization", "imo"),
+    ("passport", "passport"),
+    ("personal id", "national_id"),
+    ("national id", "national_id"),
+    ("identity card", "national_id"),
+    ("fiscal", "tax_id"),
+    ("tax", "tax_id"),
+    ("business registration", "registration"),
+    ("company", "registration"),
+    ("commercial regist", "registration"),
+    ("registration number", "registration"),
+)
+
+
+def guess_scheme(label: str) -> str:
+    """Scheme of an identifier wording: the shared prefix table first, then words found
+    inside the wording; ``other`` when nothing fits."""
+    scheme = scheme_for_label(label)
+    if scheme != "other":
+        return scheme
+    low = label.lower()
+    for word, sch in _SCHEME_WORDS:
+        if word in low:
+            return sch
+    return "other"
+
+
 def add_id(
     fields: RemarkFields,
     label: str,
@@ -352,7 +381,7 @@ def add_id(
     value = value.strip()
     country = country_code(country_text) if country_text else None
     if scheme is None:
-        scheme = ID_LABELS.get(label) or scheme_for_label(label)
+        scheme = ID_LABELS.get(label) or guess_scheme(label)
     if re.match(r"^IMO\s*\d", value, re.I):
         scheme = "imo"
     fields.add_identifier(make_identifier(scheme, value, country=country, label=label))
