@@ -1,0 +1,149 @@
+"""The review web page: login, roles on every page, CSRF, decide / re-open forms, escaping,
+security headers, CSV upload."""
+
+from __future__ import annotations
+
+import pytest
+
+from counterflow.api.settings import ApiSettings
+
+# (method, path, lowest role)
+PAGES = [
+    ("GET", "/ui/", "analyst"),
+    ("GET", "/ui/?status=false_positive", "analyst"),
+    ("GET", "/ui/alerts/1", "analyst"),
+    ("POST", "/ui/alerts/1/decide", "analyst"),
+    ("POST", "/ui/alerts/1/reopen", "analyst"),
+    ("GET", "/ui/alerts/1/evidence", "analyst"),
+    ("GET", "/ui/runs/1", "analyst"),
+    ("GET", "/ui/audit", "analyst"),
+    ("GET", "/ui/screen", "screener"),
+    ("POST", "/ui/screen", "screener"),
+    ("POST", "/ui/logout", "screener"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "role"), PAGES)
+def test_pages_refuse_anonymous_and_forged_sessions(web, method, path, role) -> None:
+    c = web.client
+    for cookie in (None, "v1.1.99999999999.deadbeef", "garbage", "v1.3.1.abc"):
+        c.cookies.clear()
+        if cookie:
+            c.cookies.set("cf_session", cookie, path="/ui")
+        r = c.request(method, path, follow_redirects=False)
+        assert r.status_code == 303, (path, cookie, r.status_code)
+        assert r.headers["location"].startswith("/ui/login")
+
+
+@pytest.mark.parametrize(("method", "path", "role"), [p for p in PAGES if p[2] == "analyst"])
+def test_pages_refuse_wrong_role(web, method, path, role) -> None:
+    web.login("screener")
+    r = web.client.request(method, path, follow_redirects=False)
+    assert r.status_code == 403
+
+
+def test_login_flow_and_queue(web) -> None:
+    c = web.client
+    r = c.get("/ui/", follow_redirects=False)
+    assert r.status_code == 303
+    r = c.post("/ui/login", data={"api_key": "cf_wrong"}, follow_redirects=False)
+    assert r.status_code == 401 and "Unknown API key" in r.text
+    web.login("analyst")
+    assert "cf_session" in c.cookies
+    assert web.keys["analyst"] not in c.cookies["cf_session"]
+    page = c.get("/ui/")
+    assert page.status_code == 200
+    assert "Alfa Komponent LLC" in page.text and "Ivan Petrov" in page.text
+    assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
+    for h in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"):
+        assert h in page.headers
+    # Open redirect refused.
+    c.cookies.clear()
+    r = c.post(
+        "/ui/login",
+        data={"api_key": web.keys["analyst"], "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/ui/"
+
+
+def test_alert_page_side_by_side_and_escaped(web) -> None:
+    web.login("analyst")
+    alerts = web.review.list_alerts()
+    evil = next(a for a in alerts if a.customer_id == "c2<b>")
+    page = web.client.get(f"/ui/alerts/{evil.id}").text
+    assert "<script>alert" not in page and "<img src=x" not in page and "c2<b>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    for label in ("Names", "Birth / incorporation date", "Countries", "Identifiers", "Programmes"):
+        assert label in page
+    alfa = next(a for a in alerts if a.customer_id == "c1")
+    page = web.client.get(f"/ui/alerts/{alfa.id}").text
+    assert "RUSSIA-EO14024" in page
+    assert 'class="agree"' in page  # identifiers / countries agree
+    assert '<label for="reason">' in page and 'id="reason"' in page
+
+
+def test_decide_via_form_needs_csrf_and_reason(web) -> None:
+    web.login("analyst")
+    aid = web.review.list_alerts()[0].id
+    csrf = web.csrf(f"/ui/alerts/{aid}")
+    c = web.client
+    r = c.post(f"/ui/alerts/{aid}/decide", data={"decision": "true_match"}, follow_redirects=False)
+    assert r.status_code == 403  # no CSRF token
+    r = c.post(
+        f"/ui/alerts/{aid}/decide", data={"decision": "false_positive", "reason": "", "csrf": csrf}
+    )
+    assert r.status_code == 400 and "reason" in r.text
+    r = c.post(
+        f"/ui/alerts/{aid}/decide",
+        data={
+            "decision": "false_positive",
+            "reason": "DOB differs <b>",
+            "csrf": csrf,
+            "version": "1",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = c.get(r.headers["location"]).text
+    assert "Decision recorded" in page and "DOB differs &lt;b&gt;" in page
+    r = c.post(f"/ui/alerts/{aid}/decide", data={"decision": "true_match", "csrf": csrf})
+    assert r.status_code == 409
+    r = c.post(
+        f"/ui/alerts/{aid}/reopen",
+        data={"reason": "new facts", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert web.review.get_alert(aid).status == "open"
+    audit = c.get("/ui/audit").text
+    assert "false_positive" in audit and "reopen" in audit and "Hash chain verified" in audit
+
+
+def test_screen_upload_via_web(web) -> None:
+    web.login("screener")
+    csrf = web.csrf("/ui/screen")
+    csv = b"id,name,kind\nn1,Alfa Komponent LLC,organization\nn2,Nobody,person\n"
+    r = web.client.post(
+        "/ui/screen",
+        data={"csrf": csrf, "threshold": "0.5"},
+        files={"file": ("p.csv", csv, "text/csv")},
+    )
+    assert r.status_code == 200, r.text
+    assert "Run #" in r.text and "us_ofac_sdn:36" in r.text
+    r = web.client.post(
+        "/ui/screen", data={"csrf": csrf}, files={"file": ("p.csv", b"name\nx\n", "text/csv")}
+    )
+    assert r.status_code == 400 and "id" in r.text
+
+
+def test_web_upload_too_large(web_builder) -> None:
+    w = web_builder(ApiSettings(rate_per_s=0, max_upload_bytes=1000))
+    w.login("screener")
+    csrf = w.csrf("/ui/screen")
+    r = w.client.post(
+        "/ui/screen",
+        data={"csrf": csrf},
+        files={"file": ("p.csv", b"id,name\n" + b"a,b\n" * 500, "text/csv")},
+    )
+    assert r.status_code == 413
