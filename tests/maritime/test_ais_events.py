@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from ais_helpers import track
 
 from counterflow.maritime.detect import detect_all
 from counterflow.maritime.encounters import detect_encounters
@@ -18,8 +19,6 @@ from counterflow.maritime.params import EventParams
 from counterflow.maritime.port_calls import detect_port_calls
 from counterflow.maritime.ports import PORT_SCHEMA, load_ports
 from counterflow.maritime.table import empty_static, haversine_km
-
-from ais_helpers import track
 
 H = 3600
 T0 = 1_700_000_000
@@ -35,7 +34,16 @@ class FakeShore:
         return np.full(len(lat), self.nm * 1.852)
 
 
-def _regular(mmsi: int, start: int, n: int, every: int, lat: float = 54.0, lon: float = 3.0, dlon: float = 0.0, sog: float = 10.0) -> list[tuple[int, int, float, float, float | None]]:
+def _regular(
+    mmsi: int,
+    start: int,
+    n: int,
+    every: int,
+    lat: float = 54.0,
+    lon: float = 3.0,
+    dlon: float = 0.0,
+    sog: float = 10.0,
+) -> list[tuple[int, int, float, float, float | None]]:
     return [(mmsi, start + k * every, lat, lon + k * dlon, sog) for k in range(n)]
 
 
@@ -63,7 +71,10 @@ def test_gaps_recorded_and_classified() -> None:
 
 def _ports(*pts: tuple[str, float, float]) -> pl.DataFrame:
     return pl.DataFrame(
-        [{"name": n, "country": "XX", "lat": la, "lon": lo, "kind": "port", "source": "test"} for n, la, lo in pts],
+        [
+            {"name": n, "country": "XX", "lat": la, "lon": lo, "kind": "port", "source": "test"}
+            for n, la, lo in pts
+        ],
         schema=PORT_SCHEMA,
     )
 
@@ -76,7 +87,21 @@ def test_port_call_hysteresis() -> None:
     rows = [(7, T0 + k * 1200, 54.0, 3.0 + d * km_lon, 1.0) for k, d in enumerate(dists)]
     pos = track(rows)
     calls, in_port = detect_port_calls(pos, ports, EventParams(port_min_h=0.5))
-    assert in_port.tolist() == [False, False, False, True, True, True, True, True, True, False, False, True, True]
+    assert in_port.tolist() == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        True,
+        True,
+    ]
     assert calls.height == 1  # the last visit lasts 20 min < 0.5 h
     assert calls["port"][0] == "PORTA"
     assert calls["start_t"][0] == T0 + 3 * 1200
@@ -95,7 +120,12 @@ def test_ports_from_files(tmp_path: Path) -> None:
 
 
 def _events(pos: pl.DataFrame, ports: pl.DataFrame | None = None, **kw: float) -> pl.DataFrame:
-    return detect_all(pos, ports if ports is not None else _ports(("FAR", 0.0, 100.0)), EventParams(**kw), use_shore=False).events  # type: ignore[arg-type]
+    return detect_all(
+        pos,
+        ports if ports is not None else _ports(("FAR", 0.0, 100.0)),
+        EventParams(**kw),
+        use_shore=False,
+    ).events  # type: ignore[arg-type]
 
 
 def test_loitering_and_port_exclusion() -> None:
@@ -109,7 +139,12 @@ def test_loitering_and_port_exclusion() -> None:
 
 
 def test_position_jump() -> None:
-    rows = _regular(5, T0, 5, 600, dlon=0.01) + [(5, T0 + 5 * 600, 60.0, 3.0, 10.0), (5, T0 + 6 * 600, 60.0, 3.01, 10.0), (5, T0 + 7 * 600, 60.0, 3.02, 10.0)]
+    rows = [
+        *_regular(5, T0, 5, 600, dlon=0.01),
+        (5, T0 + 5 * 600, 60.0, 3.0, 10.0),
+        (5, T0 + 6 * 600, 60.0, 3.01, 10.0),
+        (5, T0 + 7 * 600, 60.0, 3.02, 10.0),
+    ]
     ev = _events(track(rows))
     jumps = ev.filter(pl.col("event_type") == "position_jump")
     assert jumps.height == 1
@@ -129,9 +164,23 @@ def test_encounters_match_brute_force() -> None:
     p = EventParams()
     slow = slow_mask(pos, np.zeros(pos.height), p.encounter_max_kn)
     enc = detect_encounters(pos, slow, _ports(("FAR", 0.0, 100.0)), p)
-    got = {(a, b) for a, b in zip(enc["mmsi"].to_list(), enc["other_mmsi"].to_list(), strict=True) if a < b}
+    got = {
+        (a, b)
+        for a, b in zip(enc["mmsi"].to_list(), enc["other_mmsi"].to_list(), strict=True)
+        if a < b
+    }
     # brute force: stationary vessels, so a pair meets iff within 500 m and overlapping >= 2 h
-    first = pos.group_by("mmsi").agg(pl.col("lat").first(), pl.col("lon").first(), pl.col("t").min().alias("a"), pl.col("t").max().alias("b")).sort("mmsi").rows()
+    first = (
+        pos.group_by("mmsi")
+        .agg(
+            pl.col("lat").first(),
+            pl.col("lon").first(),
+            pl.col("t").min().alias("a"),
+            pl.col("t").max().alias("b"),
+        )
+        .sort("mmsi")
+        .rows()
+    )
     want = set()
     for i in range(len(first)):
         for j in range(i + 1, len(first)):
@@ -157,4 +206,6 @@ def test_events_csv_contract(tmp_path: Path) -> None:
         first = next(reader)
     assert first["event_type"] == "gap"
     assert first["start_time"].endswith("Z") and "T" in first["start_time"]
-    assert first["start_time"] == "2023-11-14T22:13:20Z" or first["start_time"].startswith("2023-11-1")
+    assert first["start_time"] == "2023-11-14T22:13:20Z" or first["start_time"].startswith(
+        "2023-11-1"
+    )

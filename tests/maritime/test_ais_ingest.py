@@ -20,7 +20,15 @@ from counterflow.maritime.ingest_csv import read_header, sniff
         ("aisdb.csv", "aisdb", 2, 432905000, "9479307", "CAPE GENESIS"),
     ],
 )
-def test_csv_dialects(fixtures: Path, name: str, dialect: str, n_pos: int, mmsi: int, imo: str | None, vessel: str | None) -> None:
+def test_csv_dialects(
+    fixtures: Path,
+    name: str,
+    dialect: str,
+    n_pos: int,
+    mmsi: int,
+    imo: str | None,
+    vessel: str | None,
+) -> None:
     header, _ = read_header(fixtures / name)
     assert sniff(header)[0] == dialect
     data = load([fixtures / name])

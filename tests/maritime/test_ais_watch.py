@@ -30,7 +30,9 @@ def caspian() -> tuple[AisData, pl.DataFrame]:
     return data, ev
 
 
-def test_route_flag_fires_on_amirabad_dark_makhachkala(caspian: tuple[AisData, pl.DataFrame]) -> None:
+def test_route_flag_fires_on_amirabad_dark_makhachkala(
+    caspian: tuple[AisData, pl.DataFrame],
+) -> None:
     _, ev = caspian
     w = watch_events(ev, named_area("caspian"))
     flags = w.filter(pl.col("label").str.starts_with("route_"))
@@ -38,7 +40,9 @@ def test_route_flag_fires_on_amirabad_dark_makhachkala(caspian: tuple[AisData, p
     f = flags.row(0, named=True)
     assert f["port"] == "Amirabad -> Makhachkala"
     assert "dark 40.0 h" in f["explanation"]
-    gap = ev.filter((pl.col("event_type") == "gap") & (pl.col("mmsi") == 273000001)).row(0, named=True)
+    gap = ev.filter((pl.col("event_type") == "gap") & (pl.col("mmsi") == 273000001)).row(
+        0, named=True
+    )
     assert abs(gap["duration_h"] - 40.0) < 0.1
     assert gap["label"] == "likely_intentional"
     assert sequences(w)[273000001] == "Amirabad -> [dark 40 h] -> Makhachkala"
@@ -54,7 +58,13 @@ def test_synthetic_encounter(caspian: tuple[AisData, pl.DataFrame]) -> None:
 def test_geojson_area(tmp_path: Path, caspian: tuple[AisData, pl.DataFrame]) -> None:
     _, ev = caspian
     # a polygon around the south Caspian only: Amirabad's call is inside, Makhachkala's is not
-    poly = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[48, 36], [55, 36], [55, 39], [48, 39], [48, 36]]]}}
+    poly = {
+        "type": "Feature",
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[48, 36], [55, 36], [55, 39], [48, 39], [48, 36]]],
+        },
+    }
     f = tmp_path / "south.geojson"
     f.write_text(json.dumps(poly))
     area = load_area(str(f))
@@ -69,10 +79,25 @@ class FakeScreener:
 
     def screen(self, query: Query, *, threshold: float = 0.5, limit: int = 10) -> list[Hit]:
         if "IMO9000007" in query.identifiers:
-            return [Hit(query.id, 0.97, "match", "ua_war_sanctions", "NK-test", "NK-test", "VOLGA STAR", "VOLGA STAR", "vessel", "IMO and name agree")]
+            return [
+                Hit(
+                    query.id,
+                    0.97,
+                    "match",
+                    "ua_war_sanctions",
+                    "NK-test",
+                    "NK-test",
+                    "VOLGA STAR",
+                    "VOLGA STAR",
+                    "vessel",
+                    "IMO and name agree",
+                )
+            ]
         return []
 
-    def screen_many(self, queries: Iterable[Query], *, threshold: float = 0.5, limit: int = 10) -> Iterator[list[Hit]]:
+    def screen_many(
+        self, queries: Iterable[Query], *, threshold: float = 0.5, limit: int = 10
+    ) -> Iterator[list[Hit]]:
         for q in queries:
             yield self.screen(q, threshold=threshold, limit=limit)
 
@@ -113,10 +138,31 @@ def test_cli_bad_input_exit_code(tmp_path: Path, fixtures: Path) -> None:
     from counterflow.cli.main import main
 
     with pytest.raises(SystemExit) as e:
-        main(["ais", "events", str(fixtures / "missing_lon.csv"), "-o", str(tmp_path / "x.csv"), "-q", "--no-screen"])
+        main(
+            [
+                "ais",
+                "events",
+                str(fixtures / "missing_lon.csv"),
+                "-o",
+                str(tmp_path / "x.csv"),
+                "-q",
+                "--no-screen",
+            ]
+        )
     assert e.value.code == 1
     with pytest.raises(SystemExit) as e2:
-        main(["ais", "events", str(fixtures / "noaa.csv"), "-o", str(tmp_path / "x.csv"), "--watch", "atlantis", "-q"])
+        main(
+            [
+                "ais",
+                "events",
+                str(fixtures / "noaa.csv"),
+                "-o",
+                str(tmp_path / "x.csv"),
+                "--watch",
+                "atlantis",
+                "-q",
+            ]
+        )
     assert e2.value.code == 1
 
 

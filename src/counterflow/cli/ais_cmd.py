@@ -6,20 +6,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from counterflow.cli.common import err_console
 
-FilesArg = Annotated[list[Path], typer.Argument(help="AIS CSV files (GFW, NOAA, DMA, AISdb dialects) or NMEA logs")]
+if TYPE_CHECKING:
+    import polars as pl
+
+    from counterflow.maritime.table import AisData
+
+FilesArg = Annotated[
+    list[Path], typer.Argument(help="AIS CSV (GFW, NOAA, DMA, AISdb) or NMEA logs")
+]
 PortsOpt = Annotated[
     list[Path] | None,
-    typer.Option("--ports", help="ports/anchorage CSV files or folders (WPI, caspian_ports.csv, GFW anchorages); repeatable"),
+    typer.Option(
+        "--ports",
+        help="ports/anchorages CSV files or folders (WPI, caspian_ports.csv, GFW); repeatable",
+    ),
 ]
 
 
-def _load_everything(files: list[Path], ports_paths: list[Path] | None, max_speed: float, quiet: bool):  # type: ignore[no-untyped-def]
+def _load_everything(
+    files: list[Path], ports_paths: list[Path] | None, max_speed: float, quiet: bool
+) -> tuple[AisData, pl.DataFrame]:
     from counterflow.maritime.ingest import load
     from counterflow.maritime.ports import load_ports
 
@@ -32,7 +44,9 @@ def _load_everything(files: list[Path], ports_paths: list[Path] | None, max_spee
             highlight=False,
         )
         if not ports_paths:
-            err_console.print("no --ports given: using the built-in Caspian ports only", highlight=False)
+            err_console.print(
+                "no --ports given: using the built-in Caspian ports only", highlight=False
+            )
         else:
             err_console.print(f"{ports.height} ports and anchorages loaded", highlight=False)
     return data, ports
@@ -45,22 +59,46 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
     def events_cmd(
         files: FilesArg,
         output: Annotated[Path, typer.Option("-o", "--output", help="EVENTS CSV to write")],
-        watch: Annotated[str | None, typer.Option("--watch", help="watched area: 'caspian' or a GeoJSON polygon file")] = None,
+        watch: Annotated[
+            str | None,
+            typer.Option("--watch", help="watched area: 'caspian' or a GeoJSON polygon file"),
+        ] = None,
         ports: PortsOpt = None,
-        screen: Annotated[bool, typer.Option("--screen/--no-screen", help="screen every vessel against the loaded lists")] = True,
-        screen_threshold: Annotated[float, typer.Option(help="screening score threshold for watch events")] = 0.7,
-        gap_hours: Annotated[float, typer.Option(help="record every gap at least this long (h)")] = 6.0,
-        intentional_hours: Annotated[float, typer.Option(help="likely intentional: gap at least (h)")] = 12.0,
-        shore_nm: Annotated[float, typer.Option(help="likely intentional: starts at least this far from shore (nm)")] = 50.0,
-        reception_points: Annotated[int, typer.Option(help="likely intentional: positions in the window before")] = 14,
-        reception_hours: Annotated[float, typer.Option(help="reception window before a gap (h)")] = 12.0,
+        screen: Annotated[
+            bool,
+            typer.Option(
+                "--screen/--no-screen", help="screen every vessel against the loaded lists"
+            ),
+        ] = True,
+        screen_threshold: Annotated[
+            float, typer.Option(help="screening score threshold for watch events")
+        ] = 0.7,
+        gap_hours: Annotated[
+            float, typer.Option(help="record every gap at least this long (h)")
+        ] = 6.0,
+        intentional_hours: Annotated[
+            float, typer.Option(help="likely intentional: gap at least (h)")
+        ] = 12.0,
+        shore_nm: Annotated[
+            float, typer.Option(help="likely intentional: starts at least this far from shore (nm)")
+        ] = 50.0,
+        reception_points: Annotated[
+            int, typer.Option(help="likely intentional: positions in the window before")
+        ] = 14,
+        reception_hours: Annotated[
+            float, typer.Option(help="reception window before a gap (h)")
+        ] = 12.0,
         port_enter_km: Annotated[float, typer.Option(help="port call starts within (km)")] = 3.0,
         port_exit_km: Annotated[float, typer.Option(help="port call ends beyond (km)")] = 4.0,
-        port_min_hours: Annotated[float, typer.Option(help="shortest port call reported (h)")] = 1.0,
+        port_min_hours: Annotated[
+            float, typer.Option(help="shortest port call reported (h)")
+        ] = 1.0,
         encounter_m: Annotated[float, typer.Option(help="encounter distance (m)")] = 500.0,
         encounter_hours: Annotated[float, typer.Option(help="encounter duration (h)")] = 2.0,
         slow_kn: Annotated[float, typer.Option(help="encounter/loitering speed limit (kn)")] = 2.0,
-        anchorage_km: Annotated[float, typer.Option(help="encounters/loitering at least this far from ports (km)")] = 10.0,
+        anchorage_km: Annotated[
+            float, typer.Option(help="encounters/loitering at least this far from ports (km)")
+        ] = 10.0,
         loiter_hours: Annotated[float, typer.Option(help="loitering duration (h)")] = 2.0,
         max_speed: Annotated[float, typer.Option(help="position jump / spike speed (kn)")] = 50.0,
         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
@@ -113,17 +151,26 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             parts.append(hits)
             if note and not quiet:
                 err_console.print(note, highlight=False)
-        events = pl.concat([p for p in parts if p.height]) if any(p.height for p in parts) else det.events
+        events = (
+            pl.concat([p for p in parts if p.height])
+            if any(p.height for p in parts)
+            else det.events
+        )
         n = write_events_csv(events, data.static, output)
         if not quiet:
             counts = events["event_type"].value_counts().sort("event_type").iter_rows()
-            err_console.print(f"{n} events -> {output}: " + ", ".join(f"{k} {v}" for k, v in counts), highlight=False)
+            err_console.print(
+                f"{n} events -> {output}: " + ", ".join(f"{k} {v}" for k, v in counts),
+                highlight=False,
+            )
 
     @ais.command("map")
     def map_cmd(
         files: FilesArg,
         output: Annotated[Path, typer.Option("-o", "--output", help="HTML map to write")],
-        watch: Annotated[str | None, typer.Option("--watch", help="watched area: 'caspian' or a GeoJSON file")] = None,
+        watch: Annotated[
+            str | None, typer.Option("--watch", help="watched area: 'caspian' or a GeoJSON file")
+        ] = None,
         ports: PortsOpt = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     ) -> None:

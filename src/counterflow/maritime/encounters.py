@@ -5,8 +5,9 @@
 Not O(n^2): only slow runs long enough to matter are considered; each is resampled to
 ``encounter_bin_min``-minute time bins (last known position), bins are bucketed by time and
 a 3-D grid cell on the sphere (cell = twice the distance threshold, so a partner lies in
-the point's cell or the neighbour on its nearer side: each point probes 8 cells), and candidate pairs are
-hash-joined on (bin, cell). Both vessels of a pair get a row (other_mmsi = the partner).
+the point's cell or the neighbour on its nearer side: each point probes 8 cells), and
+candidate pairs are hash-joined on (bin, cell). Both vessels of a pair get a row
+(other_mmsi = the partner).
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def detect_encounters(
     tb = b["tb"].to_numpy()
 
     def pack(c: np.ndarray) -> np.ndarray:
-        return ((c[:, 0] + _OFF) << 42) | ((c[:, 1] + _OFF) << 21) | (c[:, 2] + _OFF)
+        out: np.ndarray = ((c[:, 0] + _OFF) << 42) | ((c[:, 1] + _OFF) << 21) | (c[:, 2] + _OFF)
+        return out
 
     home = pl.DataFrame({"tb": tb, "key": pack(ci), "row": np.arange(b.height)})
     probes = []
@@ -161,7 +163,8 @@ def detect_encounters(
                     "other_mmsi": other,
                     "confidence": min(1.0, 0.6 + 0.1 * r["dur_h"] / p.encounter_min_h),
                     "explanation": (
-                        f"within {p.encounter_km * 1000:.0f} m of MMSI {other} for {r['dur_h']:.1f} h "
+                        f"within {p.encounter_km * 1000:.0f} m of MMSI {other} "
+                        f"for {r['dur_h']:.1f} h "
                         f"(median {r['dmed'] * 1000:.0f} m), both under {p.encounter_max_kn:g} kn, "
                         f">= {p.encounter_min_port_km:g} km from any port or anchorage"
                     ),

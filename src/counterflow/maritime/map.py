@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 import json
+from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -24,33 +26,6 @@ COLORS = {
     "position_jump": "#8c564b",
     "watch": "#e377c2",
 }
-
-_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="https://unpkg.com/leaflet@1.9.4/dist/leaflet.css">
-<script src="https://unpkg.com/leaflet@1.9.4/dist/leaflet.js"></script>
-<style>html,body,#map{{height:100%;margin:0}} .legend{{background:#fff;padding:6px 8px;font:12px sans-serif;border-radius:4px}}</style>
-</head><body><div id="map"></div>
-<script>
-const DATA = {data};
-const map = L.map('map', {{preferCanvas: true}});
-L.tileLayer('https://{{s}}.tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png', {{maxZoom: 18, attribution: '&copy; OpenStreetMap'}}).addTo(map);
-const layers = {{}};
-function layer(name) {{ if (!layers[name]) {{ layers[name] = L.layerGroup().addTo(map); }} return layers[name]; }}
-const palette = ['#2ca02c','#17becf','#bcbd22','#7f7f7f','#1f77b4','#ff7f0e','#9467bd'];
-DATA.tracks.forEach((tr, i) => {{
-  const c = palette[i % palette.length];
-  tr.segments.forEach(seg => L.polyline(seg, {{color: c, weight: 2}}).bindPopup(tr.label).addTo(layer('tracks')));
-}});
-DATA.gaps.forEach(g => L.polyline(g.line, {{color: '#d62728', weight: 2, dashArray: '6 6'}}).bindPopup(g.popup).addTo(layer('gaps (dashed)')));
-DATA.ports.forEach(p => L.circleMarker([p.lat, p.lon], {{radius: 4, color: '#1f3b73', fillOpacity: 0.8}}).bindPopup(p.popup).addTo(layer('ports')));
-DATA.events.forEach(e => L.circleMarker([e.lat, e.lon], {{radius: 6, color: e.color, fillOpacity: 0.9}}).bindPopup(e.popup).addTo(layer('events: ' + e.type)));
-if (DATA.area) {{ L.geoJSON(DATA.area, {{style: {{color: '#e377c2', weight: 1, fillOpacity: 0.03}}}}).addTo(layer('watched area')); }}
-L.control.layers(null, layers, {{collapsed: false}}).addTo(map);
-if (DATA.bounds) {{ map.fitBounds(DATA.bounds); }} else {{ map.setView([0, 0], 2); }}
-</script></body></html>
-"""
 
 
 def _popup(row: dict[str, object]) -> str:
@@ -96,11 +71,11 @@ def build_map_data(
         keep[-1] = True
         breaks = np.r_[0, cut + 1, len(t)]
         segs = []
-        for a, b in zip(breaks[:-1], breaks[1:], strict=True):
+        for a, b in pairwise(breaks):
             idx = np.arange(a, b)[keep[a:b]]
             if idx.size:
                 segs.append(np.column_stack((la[idx], lo[idx])).round(5).tolist())
-        label = f"MMSI {mmsi} {names.get(int(mmsi)) or ''}".strip()  # type: ignore[call-overload]
+        label = f"MMSI {mmsi} {names.get(int(mmsi)) or ''}".strip()
         tracks.append({"label": html.escape(label), "segments": segs})
     out = to_output(events, data.static)
     gaps = []
@@ -175,4 +150,6 @@ def write_map(
 ) -> None:
     payload = build_map_data(data, events, ports, area=area)
     text = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
-    path.write_text(_PAGE.format(title=html.escape(title), data=text), encoding="utf-8")
+    page = resources.files("counterflow.maritime").joinpath("map_template.html").read_text("utf-8")
+    page = page.replace("__TITLE__", html.escape(title)).replace("__DATA__", text)
+    path.write_text(page, encoding="utf-8")

@@ -12,7 +12,7 @@ import polars as pl
 from counterflow.maritime.table import haversine_km
 
 CELL_DEG = 0.1
-_LON_CELLS = int(round(360 / CELL_DEG)) + 2
+_LON_CELLS = round(360 / CELL_DEG) + 2
 
 
 def _cell_expr(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:

@@ -72,8 +72,8 @@ def screen_vessels(
     """(watch events for listed vessels, a note when screening could not run)."""
     if screener is None:
         try:
-            from counterflow.match import open_screener  # type: ignore[attr-defined]
-            from counterflow.store import ListStore  # type: ignore[attr-defined]
+            from counterflow.match import open_screener
+            from counterflow.store import ListStore
         except ImportError:
             return empty_events(), "vessel screening skipped: the screening engine is not available"
         store = ListStore.open()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -105,7 +107,10 @@ def watch_events(events: pl.DataFrame, area: Area, gap_min_h: float = 6.0) -> pl
                 **r,
                 "event_type": "watch",
                 "label": "area_port_call",
-                "explanation": f"port call at {r['port']} ({r['label'] or '?'}) inside watched area {area.name}: {r['explanation']}",
+                "explanation": (
+                    f"port call at {r['port']} ({r['label'] or '?'}) inside watched area "
+                    f"{area.name}: {r['explanation']}"
+                ),
             }
         )
     for r in gaps.iter_rows(named=True):
@@ -123,27 +128,27 @@ def watch_events(events: pl.DataFrame, area: Area, gap_min_h: float = 6.0) -> pl
     return conform(pl.DataFrame(rows, infer_schema_length=None))
 
 
-def _route_flags(calls: pl.DataFrame, gaps: pl.DataFrame, area: Area) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
+def _route_flags(calls: pl.DataFrame, gaps: pl.DataFrame, area: Area) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     if calls.height < 2:
         return out
-    gap_by_vessel: dict[int, list[dict[str, object]]] = {}
+    gap_by_vessel: dict[int, list[dict[str, Any]]] = {}
     for g in gaps.sort("start_t").iter_rows(named=True):
         gap_by_vessel.setdefault(int(g["mmsi"]), []).append(g)
     for (mmsi,), vc in calls.sort("mmsi", "start_t").group_by(["mmsi"], maintain_order=True):
         seq = list(vc.iter_rows(named=True))
-        for a, b in zip(seq, seq[1:], strict=False):
+        for a, b in pairwise(seq):
             pair = frozenset({str(a["label"]), str(b["label"])})
             if pair not in area.route_pairs:
                 continue
             between = [
                 g
-                for g in gap_by_vessel.get(int(mmsi), [])  # type: ignore[call-overload]
-                if int(g["start_t"]) >= int(a["end_t"]) and int(g["end_t"]) <= int(b["start_t"])  # type: ignore[call-overload]
+                for g in gap_by_vessel.get(int(mmsi), [])
+                if int(g["start_t"]) >= int(a["end_t"]) and int(g["end_t"]) <= int(b["start_t"])
             ]
             if not between:
                 continue
-            dark_h = sum(float(g["duration_h"]) for g in between)  # type: ignore[arg-type]
+            dark_h = sum(float(g["duration_h"]) for g in between)
             intentional = any(g["label"] == "likely_intentional" for g in between)
             out.append(
                 {
@@ -155,8 +160,8 @@ def _route_flags(calls: pl.DataFrame, gaps: pl.DataFrame, area: Area) -> list[di
                     "start_lon": a["end_lon"],
                     "end_lat": b["start_lat"],
                     "end_lon": b["start_lon"],
-                    "duration_h": (int(b["start_t"]) - int(a["end_t"])) / 3600.0,  # type: ignore[call-overload]
-                    "distance_km": sum(float(g["distance_km"]) for g in between),  # type: ignore[arg-type]
+                    "duration_h": (int(b["start_t"]) - int(a["end_t"])) / 3600.0,
+                    "distance_km": sum(float(g["distance_km"]) for g in between),
                     "port": f"{a['port']} -> {b['port']}",
                     "confidence": 0.95 if intentional else 0.8,
                     "explanation": (
@@ -185,5 +190,5 @@ def sequences(events: pl.DataFrame) -> dict[int, str]:
                 parts.append(f"{r['port']}")
             else:
                 parts.append(f"[dark {r['duration_h']:.0f} h]")
-        out[int(mmsi)] = " -> ".join(parts)  # type: ignore[call-overload]
+        out[int(mmsi)] = " -> ".join(parts)
     return out
