@@ -187,3 +187,20 @@ def test_last_modified_becomes_the_file_date(home: Path, server: Server, tmp_pat
         got = fetch(client, server.url("x.txt"), tmp_path / "x.txt", retries=0)
     stamp = dt.datetime.fromtimestamp(got.path.stat().st_mtime, tz=dt.UTC)
     assert stamp == dt.datetime(2024, 5, 3, 14, 0, tzinfo=dt.UTC)
+
+
+def test_an_error_page_instead_of_the_list_changes_nothing(
+    home: Path, server: Server, tmp_path: Path
+) -> None:
+    publish(server, tmp_path, "2024-01-01", ["Ivan"])
+    cf_fake_list.DOWNLOADS["fake_ds"] = [server.url("list.txt")]
+    with ListStore.open() as store:
+        update(store, ["fake_ds"], timeout=5, retries=0)
+        before = (store.status(), store.fingerprint())
+        server.files["list.txt"] = b"<html><body>Service unavailable</body></html>"
+        [res] = update(store, ["fake_ds"], timeout=5, retries=0)
+        assert not res.ok and res.load is not None
+        assert "not a list format" in res.load.unrecognised[0].reason
+        assert (store.status(), store.fingerprint()) == before
+    kept = config.downloads_dir() / "fake_ds" / "list.txt"
+    assert kept.read_bytes().startswith(b"#FAKELIST")  # the last good download stays

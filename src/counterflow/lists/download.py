@@ -216,6 +216,11 @@ def update(
                 except CounterflowError as exc:
                     upd.error = f"{ds}: {exc}; {ds} is unchanged in the store"
                     continue
+                if not upd.load.loaded:
+                    upd.error = (
+                        f"{ds}: nothing loadable in the downloaded files; "
+                        f"{ds} is unchanged in the store"
+                    )
                 if upd.load.exit_code == 0:
                     keep = root / ds
                     shutil.rmtree(keep, ignore_errors=True)
