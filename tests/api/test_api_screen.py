@@ -142,3 +142,34 @@ def test_oversized_bodies_get_413(env_factory) -> None:
         headers=e.h("screener") | {"Content-Type": "text/csv"},
     )
     assert ok.status_code == 200
+
+
+def test_screen_orders_csv_and_json(env) -> None:
+    orders = (
+        "order_id,customer,consignee,ship_to_country,hs_code,description,quantity\n"
+        "o1,Alfa Komponent LLC,Harmless Bakery GmbH,RU,8501.31,brushless motor,10\n"
+        "o2,Harmless Bakery GmbH,,DE,1905.90,bread,5\n"
+    )
+    r = env.client.post(
+        "/screen/orders",
+        content=orders.encode(),
+        headers=env.h("screener") | {"Content-Type": "text/csv"},
+    )
+    assert r.status_code == 200, r.text
+    data = r.json()
+    by_id = {line["order_id"]: line for line in data["lines"]}
+    assert set(by_id) == {"o1", "o2"}
+    assert by_id["o1"]["risk"] in ("review", "block")
+    assert data["run"]["alerts_raised"] >= 1
+    alerts = env.client.get("/alerts", headers=env.h("analyst")).json()["alerts"]
+    assert any(a["customer_id"] == "party:Alfa Komponent LLC" for a in alerts)
+    r = env.client.post(
+        "/screen/orders",
+        json={"orders": [{"order_id": "o9", "customer": "Ivan Petrov", "ship_to_country": "RU"}]},
+        params={"format": "csv"},
+        headers=env.h("screener"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.text.splitlines()[0].startswith("order_id,risk,score,flags,explanation")
+    bad = env.client.post("/screen/orders", json={"orders": "x"}, headers=env.h("screener"))
+    assert bad.status_code == 400

@@ -1,11 +1,26 @@
-"""Order screening through ``counterflow.orders`` when that package provides it."""
+"""``POST /screen/orders`` through ``counterflow.orders`` (the same engine as
+``counterflow screen orders``): CSV or JSON order lines in, the INTERFACES output out.
+
+The run is recorded with the upload's digest; every distinct order party whose best hit
+is in the review band is screened once more for its full hits and raised as an alert
+(customer id ``party:<name>``)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from counterflow.api.services import Services, ServiceUnavailable
+from counterflow.api.services import Services
+from counterflow.errors import BadInputError
+from counterflow.match.types import Hit, Query
+from counterflow.review.recording import REVIEW_BANDS, list_versions, record_run
+
+PARTY_COLUMNS = ("customer", "consignee", "end_user", "freight_forwarder")
 
 
 @dataclass(slots=True)
@@ -16,11 +31,101 @@ class OrdersResult:
 
 def available() -> bool:
     try:
-        import counterflow.orders as orders
+        from counterflow.orders.screen import OrderScreener, screen_file  # noqa: F401
     except ImportError:
         return False
-    return callable(getattr(orders, "screen_orders_csv", None))
+    return True
+
+
+def _json_to_csv(raw: bytes) -> bytes:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise BadInputError(f"bad JSON body: {exc}", field="orders") from None
+    orders = body.get("orders") if isinstance(body, dict) else None
+    if not isinstance(orders, list) or not all(isinstance(o, dict) for o in orders):
+        raise BadInputError('send {"orders": [{"order_id": ...}, ...]}', field="orders")
+    cols: list[str] = []
+    for o in orders:
+        for k in o:
+            if str(k) not in cols:
+                cols.append(str(k))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for o in orders:
+        w.writerow(
+            [
+                ";".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+                for v in (o.get(c) for c in cols)
+            ]
+        )
+    return buf.getvalue().encode("utf-8")
 
 
 def screen(services: Services, kind: str, raw: bytes, *, record: bool, actor: str) -> OrdersResult:
-    raise ServiceUnavailable("order screening (counterflow.orders) is not installed")
+    from counterflow.goods.loaded import open_chpl, open_components
+    from counterflow.orders.screen import OrderScreener, collect, read_columns, screen_file
+    from counterflow.orders.settings import load_config
+
+    data = raw if kind == "csv" else _json_to_csv(raw)
+    if not data.strip():
+        raise BadInputError("no order lines", field="orders")
+    cfg = load_config(None)
+    with services.lock:
+        screener = services.screener() if services.list_store is not None else None
+        engine = OrderScreener(
+            cfg, screener=screener, chpl=open_chpl(None, None), components=open_components(None)
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "orders.csv"
+            path.write_bytes(data)
+            out = io.StringIO()
+            summary = screen_file(path, out, engine)
+            names, _dups, _n = collect(path, read_columns(path))
+        flagged: list[Query] = []
+        hits: list[list[Hit]] = []
+        if screener is not None:
+            for name in sorted(names):
+                q = Query(id=f"party:{' '.join(name.split())[:200]}", name=name)
+                h = [
+                    x
+                    for x in screener.screen(q, threshold=cfg.party_threshold, limit=3)
+                    if x.decision in REVIEW_BANDS
+                ]
+                if h:
+                    flagged.append(q)
+                    hits.append(h)
+        versions = list_versions(services.list_store)
+    text = out.getvalue()
+    lines = list(csv.DictReader(io.StringIO(text)))
+    result: dict[str, Any] = {
+        "lines": lines,
+        "summary": {
+            "lines": summary.lines,
+            "screened": summary.screened,
+            "risks": dict(summary.risks),
+            "flags": dict(summary.flags),
+            "rejected": [{"line": n, "reason": r} for n, r in summary.rejected],
+            "warnings": summary.warnings,
+        },
+    }
+    if record:
+        with services.lock:
+            s = record_run(
+                services.review,
+                flagged,
+                hits,
+                actor=actor,
+                source="api",
+                kind="orders",
+                settings={"party_threshold": cfg.party_threshold, "summary": result["summary"]},
+                versions=versions,
+                raw_input=raw,
+                list_store=services.list_store,
+                save_customers=False,
+            )
+        run = s.to_dict()
+        run.pop("results", None)
+        result["run"] = run
+    return OrdersResult(csv=text, json=result)

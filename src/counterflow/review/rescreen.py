@@ -47,10 +47,14 @@ def default_screener_factory(list_store: Any) -> ScreenerFactory:
     constructor when it has one, else the full screener with hits filtered to them."""
     from counterflow import match
 
-    for name in ("screener_for_records", "screener_from_records", "build_screener"):
-        make = getattr(match, name, None)
-        if callable(make):
-            return make  # type: ignore[no-any-return]
+    party_screener: Any = getattr(match, "PartyScreener", None)
+    if party_screener is not None and callable(getattr(party_screener, "from_parties", None)):
+
+        def from_parties(records: Sequence[Party]) -> Screener:
+            built: Screener = party_screener.from_parties(records)
+            return built
+
+        return from_parties
 
     def filtered(records: Sequence[Party]) -> Screener:
         opener: Any = getattr(match, "open_screener", None)
