@@ -298,8 +298,9 @@ class NameIndex:
                 out[kid] = w
         return list(out.items())
 
-    def retrieve(self, form: NameForm, k: int) -> list[int]:
-        """The ``k`` best entry ids for a prepared query name, best first."""
+    def retrieve(self, form: NameForm, k: int, cut: float = 0.0) -> list[int]:
+        """The ``k`` best entry ids for a prepared query name, best first; entries
+        scoring under ``cut`` times the best retrieval score are left out."""
         qkeys = self.query_keys(form)
         if not qkeys:
             return []
@@ -325,7 +326,10 @@ class NameIndex:
             ordered = np.argsort(-sc, kind="stable")
         out: list[int] = []
         seen: set[int] = set()
+        floor = float(sc[ordered[0]]) * cut if cut > 0 and len(ordered) else -1.0
         for i in ordered.tolist():
+            if sc[i] < floor:
+                break
             eid = int(allp[i])
             if eid in seen:
                 continue

@@ -122,6 +122,36 @@ def _acronym(short: str, tokens: list[str]) -> tuple[int, int] | None:
     return (i, i + n) if i >= 0 else None
 
 
+def _acronyms(
+    qt: list[str],
+    ct: list[str],
+    qw: list[float],
+    cw: list[float],
+    used_q: set[int],
+    used_c: set[int],
+    pairs: list[tuple[int, int, float]],
+) -> float:
+    matched = 0.0
+    for side_short, side_long, ws, wl, us, ul, flip in (
+        (qt, ct, qw, cw, used_q, used_c, False),
+        (ct, qt, cw, qw, used_c, used_q, True),
+    ):
+        for i, tok in enumerate(side_short):
+            if i in us or not 3 <= len(tok) <= 6 or len(side_long) - len(ul) < len(tok):
+                continue
+            rest = [k for k in range(len(side_long)) if k not in ul]
+            span = _acronym(tok, [side_long[k] for k in rest])
+            if span is None:
+                continue
+            ks = rest[span[0] : span[1]]
+            us.add(i)
+            ul.update(ks)
+            matched += 0.9 * (ws[i] + sum(wl[k] for k in ks))
+            for k in ks:
+                pairs.append((k, i, 0.9) if flip else (i, k, 0.9))
+    return matched
+
+
 def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     """Weighted, order-insensitive token alignment of two names."""
     qt, ct = q.form.tokens, c.form.tokens
@@ -154,23 +184,8 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         else:
             matched += s * (qw[i] + cw[j])
     # acronyms: an unmatched short token against a run of unmatched tokens
-    for side_short, side_long, ws, wl, us, ul, flip in (
-        (qt, ct, qw, cw, used_q, used_c, False),
-        (ct, qt, cw, qw, used_c, used_q, True),
-    ):
-        for i, tok in enumerate(side_short):
-            if i in us or len(tok) < 3 or len(tok) > 6:
-                continue
-            rest = [k for k in range(len(side_long)) if k not in ul]
-            span = _acronym(tok, [side_long[k] for k in rest])
-            if span is None:
-                continue
-            ks = rest[span[0] : span[1]]
-            us.add(i)
-            ul.update(ks)
-            matched += 0.9 * (ws[i] + sum(wl[k] for k in ks))
-            for k in ks:
-                pairs.append((k, i, 0.9) if flip else (i, k, 0.9))
+    if len(used_q) < len(qt) and len(used_c) < len(ct):
+        matched += _acronyms(qt, ct, qw, cw, used_q, used_c, pairs)
     total_q = sum(qw)
     total_c_matched = sum(cw[j] for j in used_c)
     total_c_unmatched = sum(cw) - total_c_matched

@@ -29,7 +29,8 @@ from counterflow.match.scorer import (
 from counterflow.match.types import Hit, Query
 from counterflow.records.model import Party
 
-MIN_CANDIDATES = 40
+MIN_CANDIDATES = 24
+RETRIEVAL_CUT = 0.3  # candidates under 30 % of the best retrieval score are not scored
 MIN_NAME_SCORE = 0.3  # below this a candidate is not reported even at threshold 0
 
 
@@ -84,7 +85,7 @@ class PartyScreener:
             return []
         index = self.index
         qname = WeightedName.build(form, index.weights)
-        eids = index.retrieve(form, max(MIN_CANDIDATES, 4 * limit))
+        eids = index.retrieve(form, max(MIN_CANDIDATES, 3 * limit), RETRIEVAL_CUT)
         best: dict[int, tuple[float, int, Any]] = {}
         for eid in eids:
             pidx = index.entry_party_list[eid]
