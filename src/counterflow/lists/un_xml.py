@@ -151,7 +151,7 @@ def _party(
         return None
     party = Party(dataset=dataset, source_id=ref, kind=kind, name=name)
     original = _child(el, "NAME_ORIGINAL_SCRIPT")
-    if original:
+    if original and original != name:
         party.aliases.append(Alias(original, "strong", script_of(original), "original script"))
     for al in el.iterfind(f"{tag_prefix(kind)}_ALIAS"):
         alias = _child(al, "ALIAS_NAME")
@@ -177,10 +177,10 @@ def _party(
             party.addresses.append(f"{text} ({note})" if note else text)
         _country(party, _child(adr, "COUNTRY"), "address", path, line, issues)
     _documents(el, party, path, line, issues)
-    party.titles = _values(el, "TITLE")
+    party.titles = dedupe(_values(el, "TITLE"))
     designation = _values(el, "DESIGNATION")
     if designation:
-        party.properties["position"] = designation
+        party.properties["position"] = dedupe(designation)
     program = _child(el, "UN_LIST_TYPE")
     if program:
         party.programs.append(program)

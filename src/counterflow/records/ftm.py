@@ -137,6 +137,7 @@ _HANDLED = {
     *_PROP_ROLE,
 }
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?")
+_ID_CHARS = re.compile(r"[^0-9a-zA-Z.\-]+")
 
 
 # --------------------------------------------------------------------------- out
@@ -144,10 +145,12 @@ _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?")
 
 def ftm_id(party: Party) -> str:
     """The FtM id: OpenSanctions ids stay as they are; official lists' ids get their
-    dataset as prefix (``un_sc_sanctions-QDi.001``)."""
+    dataset as prefix (``un-sc-sanctions-QDi.001``)."""
+    raw = party.source_id
     if party.dataset in OFFICIAL_DATASETS:
-        return f"{party.dataset}-{party.source_id}"
-    return party.source_id
+        raw = f"{party.dataset}-{party.source_id}"
+    # FtM ids allow letters, digits, dots and dashes only.
+    return _ID_CHARS.sub("-", raw).strip(".-") or "x"
 
 
 def schema_for(party: Party) -> str:
