@@ -10,10 +10,10 @@ import pytest
 from followthemoney import model
 
 from counterflow.records.ftm import (
+    parties_from_entities,
     party_from_ftm,
     party_to_entities,
     party_to_ftm,
-    parties_from_entities,
     to_json_line,
 )
 from counterflow.records.model import Alias, BirthDate, CountryRef, Identifier, Party
