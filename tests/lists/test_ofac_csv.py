@@ -48,6 +48,9 @@ def test_detect_rejects_other_csv(tmp_path: Path) -> None:
     other = tmp_path / "people.csv"
     other.write_text("id,name\n1,John\n2,Jane\n")
     assert ofac_csv.detect(other, _head(other)) is None
+    six = tmp_path / "stock.csv"  # six columns, two numbers first, but no -0- anywhere
+    six.write_text("1,2,Main St,Springfield,USA,\n3,4,High St,Leeds,UK,\n")
+    assert ofac_csv.detect(six, _head(six)) is None
 
 
 def test_sdn_set_joins_everything() -> None:

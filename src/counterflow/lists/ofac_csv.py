@@ -177,6 +177,11 @@ def role_of(rows: Sequence[list[str]], name: str = "") -> str | None:
     role, n = max(votes.items(), key=lambda kv: kv[1])
     if n * 2 < min(len(rows), 200):
         return None
+    if role != "comments":
+        # OFAC writes -0- for every empty field: a shape-alike CSV without it is not OFAC.
+        with_empty = sum(1 for r in rows[:200] if any(c.strip() == EMPTY for c in r))
+        if with_empty * 2 < min(len(rows), 200):
+            return None
     if role == "comments" and "comment" not in name.lower():
         # Two columns keyed by a number is a common shape: ask for remarks-like text.
         texts = [r[1] for r in rows[:200] if len(r) == 2]
