@@ -2,7 +2,8 @@
 entity_number, type, programs, name, ..., alt_names, ..., ids``) -> ``Party`` records of
 dataset ``us_trade_csl`` (source_id = ``_id``, else the entity number). The ``source``
 column names the sub-list (Entity List, MEU, Denied Persons, SDN...) and is kept as the
-first programme. Broken rows (a truncated tail, a repeated header) are reported with
+first programme; an ``_id`` found on two sub-lists becomes one party listed by both
+(a counted warning). Broken rows (a truncated tail, a repeated header) are reported with
 file and line; the good rows load."""
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
     records: list[Party] = []
     issues: list[LoadIssue] = []
     versions: list[str] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, Party]] = {}
     for path in paths:
         versions.append(_parse_file(path, ds, records, issues, seen))
     return ParseResult(ds, max(versions) if versions else "", records, list(paths), issues, FORMAT)
@@ -86,7 +87,7 @@ def _parse_file(
     dataset: str,
     records: list[Party],
     issues: list[LoadIssue],
-    seen: dict[str, int],
+    seen: dict[str, tuple[int, Party]],
 ) -> str:
     text = read_text(path, issues)
     rows = iter(Rows(text, path))
@@ -124,17 +125,20 @@ def _parse_file(
         if party is None:
             continue
         if party.source_id in seen:
+            first_line, first = seen[party.source_id]
+            _merge(first, party)
             issues.append(
                 LoadIssue(
                     str(path),
                     line,
                     "_id",
-                    f"duplicate id {party.source_id} (first on line "
-                    f"{seen[party.source_id]}): skipped",
+                    f"duplicate id {party.source_id} (also on {party.programs[0]!r}): "
+                    f"merged into the record of line {first_line}",
+                    "warning",
                 )
             )
             continue
-        seen[party.source_id] = line
+        seen[party.source_id] = (line, party)
         records.append(party)
     return fallback_version(path)
 
@@ -211,6 +215,29 @@ def _party(
         if rec.get(col):
             party.properties[key] = [rec[col]]
     return party
+
+
+def _merge(into: Party, other: Party) -> None:
+    """The same ``_id`` on two sub-lists (e.g. SSI and NS-MBS): one party listed by both,
+    so names, programmes and details are united."""
+    names = {into.name, *(a.name for a in into.aliases)}
+    for alias in [Alias(other.name, "strong", script_of(other.name)), *other.aliases]:
+        if alias.name not in names:
+            names.add(alias.name)
+            into.aliases.append(alias)
+    into.programs = dedupe([*into.programs, *other.programs])
+    into.addresses = dedupe([*into.addresses, *other.addresses])
+    into.birth_places = dedupe([*into.birth_places, *other.birth_places])
+    into.titles = dedupe([*into.titles, *other.titles])
+    for attr in ("birth_dates", "countries", "identifiers"):
+        mine = getattr(into, attr)
+        mine.extend(x for x in getattr(other, attr) if x not in mine)
+    for key, values in other.properties.items():
+        into.properties[key] = dedupe([*into.properties.get(key, []), *values])
+    if other.listed_on and (into.listed_on is None or other.listed_on < into.listed_on):
+        into.listed_on = other.listed_on
+    into.remarks = into.remarks or other.remarks
+    into.gender = into.gender or other.gender
 
 
 def _add_country(party: Party, text: str, role: str) -> bool:
