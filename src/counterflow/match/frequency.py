@@ -104,4 +104,13 @@ class StaticWeights(TokenWeights):
         super().__init__({}, 1)
 
     def weight(self, token: str) -> float:
-        return 0.4 if token in COMMON_WITHOUT_LIST else 1.0
+        return 0.4 if token in _FOLDED_COMMON else 1.0
+
+
+def _fold(word: str) -> str:
+    from counterflow.match.normalize import fold_token
+
+    return fold_token(word)
+
+
+_FOLDED_COMMON = frozenset(_fold(w) for w in COMMON_WITHOUT_LIST)

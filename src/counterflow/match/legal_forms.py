@@ -144,10 +144,13 @@ AMBIGUOUS = frozenset({"ao", "at", "sa", "ag", "ab", "as", "oy", "co", "nv", "bv
 _EQUIV: dict[str, str] = {"ltd": "llc", "gmbh": "llc", "co": "llc", "inc": "corp"}
 
 
-def split_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
+def split_legal_forms(
+    tokens: list[str], phrases: dict[tuple[str, ...], str] | None = None
+) -> tuple[list[str], list[str]]:
     """Remove legal-form phrases from ``tokens``; returns (core tokens, legal codes).
 
     A name that is nothing but a legal form keeps its tokens (``"Company"`` stays)."""
+    table = PHRASES if phrases is None else phrases
     core: list[str] = []
     forms: list[str] = []
     i = 0
@@ -155,7 +158,7 @@ def split_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
     while i < n:
         found = False
         for size in range(min(MAX_PHRASE, n - i), 0, -1):
-            code = PHRASES.get(tuple(tokens[i : i + size]))
+            code = table.get(tuple(tokens[i : i + size]))
             if code is not None:
                 forms.append(code)
                 i += size

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from counterflow.match.legal_forms import AMBIGUOUS, split_legal_forms
+from counterflow.match.legal_forms import AMBIGUOUS, PHRASES, split_legal_forms
 from counterflow.match.phonetic import skeleton
 from counterflow.match.transliterate import to_latin
 
@@ -155,6 +155,12 @@ def fold_token(tok: str) -> str:
     return tok
 
 
+# legal-form phrases spelled as folded tokens ("company" -> "compani")
+_FOLDED_PHRASES = {tuple(fold_token(w) for w in k): v for k, v in PHRASES.items()}
+_FOLDED_PARTICLES = frozenset(fold_token(w) for w in PARTICLES)
+_FOLDED_TITLES = frozenset(fold_token(w) for w in TITLES)
+
+
 def _split_merged(tok: str) -> list[str]:
     if len(tok) >= 7:
         for form in _MERGED_FORMS:
@@ -186,9 +192,9 @@ def tokenize(text: str) -> list[str]:
 def _mult(tok: str) -> float:
     if len(tok) == 1:
         return WEIGHT_INITIAL
-    if tok in PARTICLES:
+    if tok in _FOLDED_PARTICLES:
         return WEIGHT_PARTICLE
-    if tok in TITLES:
+    if tok in _FOLDED_TITLES:
         return WEIGHT_TITLE
     if len(tok) > 6 and tok.endswith(_PATRONYMIC_SUFFIXES):
         return WEIGHT_PATRONYMIC
@@ -201,7 +207,7 @@ def prepare(text: str, kind: str = "any") -> NameForm:
     tokens = tokenize(text)
     legal: list[str] = []
     if tokens and kind != "person":
-        core, legal = split_legal_forms(tokens)
+        core, legal = split_legal_forms(tokens, _FOLDED_PHRASES)
         if kind == "any":
             # two-letter forms that are also name words stay, as weak tokens
             keep = [t for t in tokens if t in AMBIGUOUS]

@@ -85,7 +85,11 @@ class PartyScreener:
             return []
         index = self.index
         qname = WeightedName.build(form, index.weights)
-        eids = index.retrieve(form, max(MIN_CANDIDATES, 3 * limit), RETRIEVAL_CUT)
+        # threshold 0 asks for the ``limit`` best candidates whatever they score
+        everything = threshold <= 0.0
+        eids = index.retrieve(
+            form, max(MIN_CANDIDATES, 3 * limit), 0.0 if everything else RETRIEVAL_CUT
+        )
         best: dict[int, tuple[float, int, Any]] = {}
         for eid in eids:
             pidx = index.entry_party_list[eid]
@@ -104,7 +108,7 @@ class PartyScreener:
         )
         hits: list[Hit] = []
         for pidx, (nscore, eid, nm) in best.items():
-            if nscore < MIN_NAME_SCORE:
+            if nscore < MIN_NAME_SCORE and not everything:
                 continue
             delta, floor, notes = evidence_adjustment(qev, index.evidence[pidx])
             score = max(nscore + delta, floor + delta if floor else 0.0)

@@ -1,0 +1,67 @@
+"""Normalisation: transliteration conventions, legal forms, name parts, bad text."""
+
+from __future__ import annotations
+
+from counterflow.match.normalize import MAX_NAME_CHARS, prepare, tokenize
+from counterflow.match.phonetic import skeleton
+
+
+def test_russian_transliteration_and_conventions() -> None:
+    assert tokenize("Владимир Путин") == ["vladimir", "putin"]
+    # BGN "-iy", passport "-ii" and English "-y" fold together
+    assert tokenize("Дмитрий") == tokenize("Dmitriy") == tokenize("Dmitrii") == tokenize("Dmitry")
+    assert tokenize("Хабаров") == ["khabarov"]
+    assert tokenize("Alexander") == ["aleksander"]
+
+
+def test_other_scripts_become_ascii() -> None:
+    for text in ["محمد علي", "金正恩", "김정은", "Αλέξανδρος", "משה", "สมชาย", "रजनीकांत"]:
+        toks = tokenize(text)
+        assert toks, text
+        assert all(t.isascii() and t.isalnum() for t in toks), (text, toks)
+    assert tokenize("김정은") == ["kim", "jong", "un"]
+
+
+def test_legal_forms_are_weak_and_canonical() -> None:
+    a = prepare('ООО "Альфа Компонент"', "organization")
+    b = prepare("Alfa Komponent LLC", "organization")
+    c = prepare("LIMITED LIABILITY COMPANY ALFA KOMPONENT", "organization")
+    assert a.tokens == b.tokens == c.tokens == ["alfa", "komponent"]
+    assert a.legal == b.legal == c.legal == ["llc"]
+    assert prepare("AO IEMZ Kupol", "organization").legal == ["jsc"]
+    assert prepare("Joint Stock Company Kupol", "organization").legal == ["jsc"]
+    # a merged legal form is split off
+    assert prepare("JSCARGUMENT", "organization").tokens == ["argument"]
+    # person names keep every token
+    assert prepare("KO TAE HUN", "person").tokens == ["ko", "tae", "hun"]
+
+
+def test_name_parts_weigh_less() -> None:
+    f = prepare("Haji Abdul Salam bin Ali al-Rashid", "person")
+    weights = dict(zip(f.tokens, f.mults, strict=True))
+    assert weights["haji"] < 1 and weights["bin"] < 1 and weights["al"] < 1
+    assert weights["rashid"] == 1.0
+    g = prepare("Vladimir Vladimirovich Putin", "person")
+    assert dict(zip(g.tokens, g.mults, strict=True))["vladimirovich"] < 1
+    assert prepare("Jennifer L. McClellan", "person").mults[1] < 1
+
+
+def test_phonetic_key_joins_transliteration_variants() -> None:
+    assert skeleton("mohamed") == skeleton("muhammad") == skeleton("mhmd")
+    assert skeleton("aleksandr") == skeleton("aleksander")
+    assert skeleton("khabarov") == skeleton("habarov")
+
+
+def test_bad_text_is_cleaned_not_fatal() -> None:
+    assert prepare("", "any").empty
+    assert prepare("   ", "any").empty
+    assert prepare("\x00\x07\x1b", "any").empty
+    assert tokenize("<b>Drake</b> &amp; Co") == ["drake", "co"]
+    assert tokenize("Dr\u200bake\x00 LLC") == ["dr", "ake", "llc"] or tokenize(
+        "Dr\u200bake\x00 LLC"
+    )
+    long = prepare("A" * 10_000, "any")
+    assert len("".join(long.tokens)) <= MAX_NAME_CHARS
+    mixed = tokenize("Иван Smith محمد")
+    assert mixed[:2] == ["ivan", "smith"] and len(mixed) == 3
+    assert tokenize("=cmd|' /C calc'!A0") == ["cmd", "c", "calc", "a0"]

@@ -1,0 +1,78 @@
+"""The scorer: equivalences the product promises, and the evidence rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from counterflow.match.bands import MATCH, REVIEW, decide
+from counterflow.match.pairs import score_pair
+from counterflow.match.scorer import compare_dates, parse_date
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("OOO Альфа Компонент", "Alfa Komponent LLC"),
+        ("ALFA KOMPONENT, OOO", "Alfa Komponent LLC"),
+        ("Владимир Путин", "PUTIN, Vladimir Vladimirovich"),
+        ("LIMITED LIABILITY COMPANY DRAKE", "Drake LLC"),
+        ("JSCARGUMENT", "JSC ARGUMENT"),
+        ("SALEK, ABDULHAI", "ABDULHAI SALEK"),
+        ("Aleksandr Ivanov", "IVANOV, Alexander"),
+        ("김정은", "Kim Jong Un"),
+        ("محمد علي", "Mohamed Ali"),
+    ],
+)
+def test_same_party_scores_high(a: str, b: str) -> None:
+    s, expl = score_pair(a, b)
+    assert s >= MATCH, (s, expl)
+    assert expl.startswith("name ")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Alfa Trading LLC", "Alfa Komponent LLC"),
+        ("Mohammad Ali", "Mohammad Hassan Akhund"),
+        ("John Smith", "Jane Doe"),
+        ("Mike Lee", "Meddie Lee"),
+        ("David G. Valadao", "GOTMAN, David"),
+    ],
+)
+def test_different_parties_stay_below_review(a: str, b: str) -> None:
+    s, expl = score_pair(a, b)
+    assert s < REVIEW, (s, expl)
+
+
+def test_typos_and_reorder_keep_a_reviewable_score() -> None:
+    assert score_pair("ATTIIQULLAH AKHUND", "ATTIQULLAH AKHUND")[0] >= REVIEW
+    assert score_pair("HAFIZ ABUDL SALAM BHUTTAVI", "HAFIZ ABDUL SALAM BHUTTAVI")[0] >= MATCH
+    assert score_pair("UR-RAHMAN ABDUL ZAHIR, SHAMS", "SHAMS UR-RAHMAN ABDUL ZAHIR")[0] >= MATCH
+
+
+def test_explanation_names_agreeing_tokens() -> None:
+    _, expl = score_pair("Aleksandr Ivanov", "IVANOV, Alexander")
+    assert "ivanov = IVANOV" in expl
+    assert "aleksandr ~ ALEKSANDER" in expl
+
+
+def test_scores_are_in_unit_interval() -> None:
+    for a, b in [("", "x"), ("x", "x"), ("a" * 10_000, "a"), ("=1+1", "=1+1")]:
+        s, _ = score_pair(a, b)
+        assert 0.0 <= s <= 1.0
+
+
+def test_dates() -> None:
+    assert parse_date("1974-01-32") == (1974, 1, 0)
+    assert parse_date("1969-7-16") == (1969, 7, 16)
+    assert parse_date("nonsense") is None
+    assert compare_dates([(1961, 5, 2)], [(1961, 5, 2)])[0] > 0  # type: ignore[index]
+    assert compare_dates([(1961, 0, 0)], [(1961, 5, 2)])[0] > 0  # type: ignore[index]
+    assert compare_dates([(1990, 0, 0)], [(1961, 0, 0)])[0] < -0.3  # type: ignore[index]
+    assert compare_dates([], [(1961, 0, 0)]) is None
+
+
+def test_bands() -> None:
+    assert decide(0.95) == "match"
+    assert decide(0.75) == "review"
+    assert decide(0.2) == "clear"
