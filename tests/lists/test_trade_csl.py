@@ -27,7 +27,11 @@ def test_fixture_parties() -> None:
         "Specially Designated Nationals (SDN) - Treasury Department",
         "RUSSIA-EO14024",
     ]
-    assert {a.name for a in petrov.aliases} == {"PETROFF, Ivan", "ПЕТРОВ, Иван"}
+    assert {a.name for a in petrov.aliases} == {
+        "PETROFF, Ivan",
+        "ПЕТРОВ, Иван",
+        "PETROV, Ivan duplicate",  # from the duplicate row, merged
+    }
     assert {(b.value, b.circa) for b in petrov.birth_dates} == {
         ("1961-05-14", False),
         ("1960", True),
