@@ -75,8 +75,9 @@ def token_similarity(a: str, b: str) -> float:
     if sa != sb and ("w" in a or "w" in b):
         # abjad "w" is often a vowel (mhmwd ~ mahmoud)
         sa2, sb2 = skeleton(a.replace("w", "")), skeleton(b.replace("w", ""))
-        if sa2 == sb2 or sa2 == sb or sa == sb2:
-            sa = sb = sa2 if sa2 == sb2 else sb if sa2 == sb else sa
+        same = ({sa2} & {sb2, sb}) or ({sa} & {sb2})
+        if same:
+            sa = sb = same.pop()
     if sa and sa == sb:
         n = len(sa)
         if n >= 4:
