@@ -240,3 +240,30 @@ def test_fingerprint_differs_for_a_rebuilt_store(tmp_path: Path) -> None:
         info = s2.load(result(tmp_path, [person("1", "B")], content="v2"))
         assert info.snapshot_id == 1  # ids start again...
         assert s2.fingerprint() != f1  # ...but the fingerprint still tells them apart
+
+
+def test_reader_keeps_a_consistent_view_during_a_load(store: ListStore, tmp_path: Path) -> None:
+    store.load(result(tmp_path, [person(str(i), f"old {i}") for i in range(3000)]))
+    it = store.iter_records()
+    first = next(it)
+    store.load(result(tmp_path, [person(str(i), f"new {i}") for i in range(10)], "v2", "v2"))
+    rest = list(it)
+    assert first.name == "old 0" and len(rest) == 2999
+    assert all(p.name.startswith("old ") for p in rest)
+    assert [p.name for p in store.iter_records()][:1] == ["new 0"]
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "lists.sqlite"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open the list store"):
+        ListStore.open(bad)
+
+
+def test_newer_schema_is_refused(store: ListStore) -> None:
+    conn = sqlite3.connect(store.path)
+    conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer Counterflow"):
+        ListStore.open(store.path)
