@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from functools import lru_cache
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -314,7 +315,8 @@ def _iso2(text: str) -> str | None:
     return _EXTRA_COUNTRIES.get(text.strip().lower()) or to_iso2(text)
 
 
-def _resolve_countries(text: str) -> tuple[list[str], bool]:
+@lru_cache(maxsize=8192)
+def _resolve_countries(text: str) -> tuple[tuple[str, ...], bool]:
     """Country codes named in a free-text cell; the flag says whether some text named
     no known country (``"Former USSR (now Belarus)"`` -> ``["by"]``, True)."""
     codes: list[str] = []
@@ -330,7 +332,7 @@ def _resolve_countries(text: str) -> tuple[list[str], bool]:
             codes.extend(found)
         else:
             unknown = True
-    return dedupe(codes), unknown
+    return tuple(dedupe(codes)), unknown
 
 
 def _country(
@@ -405,7 +407,9 @@ def _details(
     if other:
         if party.remarks is None:
             party.remarks = other
-        elif other not in party.remarks:
+        elif other in party.remarks:
+            return  # the same text on another name row of the group: already read
+        else:
             party.remarks += "\n" + other
         _other_info(path, line, party, other, issues)
 
