@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 import zipfile
-from functools import lru_cache
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from counterflow.errors import BadInputError
