@@ -33,7 +33,9 @@ from counterflow.records.scripts import script_of
 FORMAT = "trade_csl"
 DATASET = "us_trade_csl"
 DOWNLOADS: dict[str, list[str]] = {
-    DATASET: ["https://data.trade.gov/downloaded_files/consolidated.csv"],
+    DATASET: [
+        "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv"
+    ],
 }
 REQUIRED = ("_id", "source", "name")
 _KINDS: dict[str, Kind] = {
