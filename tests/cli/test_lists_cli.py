@@ -172,3 +172,44 @@ def test_update_offline_exits_1_store_untouched(
     assert json.loads(out)[0]["version"] == "2024-04-26"
     code, _, err = run(capsys, "lists", "update", "--dataset", "nope_ds")
     assert code == 1 and "nope_ds" in err
+
+
+def test_killed_cli_load_leaves_the_store_as_it_was(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, home: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    v1 = fake_file(tmp_path / "v1.txt", ["1|person|Old"], version="2024-01-01")
+    assert run(capsys, "lists", "load", str(v1))[0] == 0
+    _, before, _ = run(capsys, "lists", "status", "--json")
+    marker = tmp_path / "parsing"
+    v2 = fake_file(
+        tmp_path / "v2.txt", ["1|person|New"], version="2024-02-01", extra=f"hang={marker}"
+    )
+    env = dict(
+        os.environ,
+        COUNTERFLOW_HOME=str(home),
+        COUNTERFLOW_EXTRA_PARSERS="cf_fake_list",
+        PYTHONPATH=os.pathsep.join([str(Path(cf_fake_list.__file__).parent), *sys.path]),
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "counterflow.cli.main", "lists", "load", str(v2)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    _, after, _ = run(capsys, "lists", "status", "--json")
+    assert json.loads(after) == json.loads(before)
+    _, out, _ = run(capsys, "lists", "show", "1", "--json")
+    assert json.loads(out)[0]["name"] == "Old"
