@@ -138,9 +138,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # map UN positives to UN records
     un_by_tokens: dict[tuple[str, ...], list[int]] = {}
-    for pidx, meta in enumerate(index.parties):
-        if meta.dataset != UN:
-            continue
     for eid, pidx in enumerate(index.entry_party_list):
         if index.parties[pidx].dataset == UN:
             key = tuple(sorted(index.entry_tokens[eid]))
@@ -262,7 +259,6 @@ def peers(
     store = ListStore.open()
     index = screener.index
     ftm_cache: dict[int, Any] = {}
-    pos = {(m.dataset, m.source_id): i for i, m in enumerate(index.parties)}
 
     def entity(pidx: int) -> Any:
         e = ftm_cache.get(pidx)
