@@ -191,6 +191,7 @@ def _status_table(infos: Sequence[SnapshotInfo]) -> Table:
         t.add_column(k, justify="right")
     t.add_column("skipped", justify="right")
     t.add_column("orphaned", justify="right")
+    t.add_column("warnings", justify="right")
     t.add_column("loaded at (UTC)")
     for i in infos:
         t.add_row(
@@ -200,6 +201,7 @@ def _status_table(infos: Sequence[SnapshotInfo]) -> Table:
             *(_n(i.by_kind.get(k, 0)) for k in KINDS),
             _n(i.skipped),
             _n(i.orphaned),
+            _n(i.warnings),
             i.loaded_at.replace("T", " ").rstrip("Z"),
         )
     return t
