@@ -55,33 +55,7 @@ def detect_gaps(pos: pl.DataFrame, p: EventParams, shore: Shore | None) -> pl.Da
     c_shore = shore_nm >= p.gap_min_shore_nm
     c_rec = n_before >= p.gap_reception_min_points
     intentional = c_dur & c_shore & c_rec
-    conf = (c_dur.astype(float) + c_shore.astype(float) + c_rec.astype(float)) / 3.0
     speed = np.where(dur_h > 0, dist / KM_PER_NM / np.maximum(dur_h, 1e-9), 0.0)
-    expl = [
-        (
-            f"AIS silent {d:.1f} h over {k:.0f} km (implied {v:.1f} kn); starts "
-            + (f"{s:.0f} nm from shore" if np.isfinite(s) else "(shore distance not needed)")
-            + f"; {nb} positions in the {p.gap_reception_window_h:g} h before: "
-            + (
-                "likely intentional disabling (GFW criteria met)"
-                if it
-                else "not classed intentional ("
-                + ", ".join(
-                    w
-                    for w, ok in (
-                        (f"< {p.gap_intentional_h:g} h", cd),
-                        (f"< {p.gap_min_shore_nm:g} nm offshore", cs),
-                        ("poor reception before", cr),
-                    )
-                    if not ok
-                )
-                + ")"
-            )
-        )
-        for d, k, v, s, nb, it, cd, cs, cr in zip(
-            dur_h, dist, speed, shore_nm, n_before, intentional, c_dur, c_shore, c_rec, strict=True
-        )
-    ]
     df = pl.DataFrame(
         {
             "event_type": "gap",
@@ -94,9 +68,46 @@ def detect_gaps(pos: pl.DataFrame, p: EventParams, shore: Shore | None) -> pl.Da
             "end_lon": lo[j],
             "duration_h": dur_h,
             "distance_km": dist,
-            "confidence": conf,
-            "explanation": expl,
+            "confidence": (c_dur.astype(float) + c_shore.astype(float) + c_rec.astype(float)) / 3,
             "label": np.where(intentional, "likely_intentional", "gap"),
+            "_speed": speed,
+            "_shore": shore_nm,
+            "_nb": n_before,
+            "_cd": c_dur,
+            "_cs": c_shore,
+            "_cr": c_rec,
         }
+    )
+    why = pl.concat_str(
+        [
+            pl.when(~pl.col("_cd")).then(pl.lit(f"< {p.gap_intentional_h:g} h")),
+            pl.when(~pl.col("_cs")).then(pl.lit(f"< {p.gap_min_shore_nm:g} nm offshore")),
+            pl.when(~pl.col("_cr")).then(pl.lit("poor reception before")),
+        ],
+        separator=", ",
+        ignore_nulls=True,
+    )
+    shore_txt = (
+        pl.when(pl.col("_shore").is_nan())
+        .then(pl.lit("(shore distance not needed)"))
+        .otherwise(pl.format("{} nm from shore", pl.col("_shore").round(0).cast(pl.Int64)))
+    )
+    verdict = (
+        pl.when(pl.col("label") == "likely_intentional")
+        .then(pl.lit("likely intentional disabling (GFW criteria met)"))
+        .otherwise(pl.format("not classed intentional ({})", why))
+    )
+    df = df.with_columns(
+        pl.format(
+            "AIS silent {} h over {} km (implied {} kn); starts {}; {} positions in the "
+            + f"{p.gap_reception_window_h:g}"
+            + " h before: {}",
+            pl.col("duration_h").round(1),
+            pl.col("distance_km").round(0).cast(pl.Int64),
+            pl.col("_speed").round(1),
+            shore_txt,
+            pl.col("_nb"),
+            verdict,
+        ).alias("explanation")
     )
     return conform(df)

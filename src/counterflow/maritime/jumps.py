@@ -38,11 +38,6 @@ def detect_jumps(
     la = pos["lat"].to_numpy()
     lo = pos["lon"].to_numpy()
     conf = np.clip(0.5 + (v[j] - p.jump_max_kn) / (4 * p.jump_max_kn), 0.5, 1.0)
-    expl = [
-        f"moved {dd:.1f} km in {(t1 - t0) / 60:.1f} min: implied {vv:.0f} kn, more than any ship "
-        f"({p.jump_max_kn:g} kn); spoofing, a bad fix or a shared MMSI"
-        for dd, t0, t1, vv in zip(d[j], t[i], t[j], v[j], strict=True)
-    ]
     df = pl.DataFrame(
         {
             "event_type": "position_jump",
@@ -56,8 +51,17 @@ def detect_jumps(
             "duration_h": (t[j] - t[i]) / 3600.0,
             "distance_km": d[j],
             "confidence": conf,
-            "explanation": expl,
             "label": "position_jump",
+            "_v": v[j],
         }
+    )
+    df = df.with_columns(
+        pl.format(
+            "moved {} km in {} min: implied {} kn, more than any ship ("
+            + f"{p.jump_max_kn:g} kn); spoofing, a bad fix or a shared MMSI",
+            pl.col("distance_km").round(1),
+            (pl.col("duration_h") * 60).round(1),
+            pl.col("_v").round(0).cast(pl.Int64),
+        ).alias("explanation")
     )
     return conform(df)

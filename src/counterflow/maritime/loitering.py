@@ -70,11 +70,6 @@ def detect_loitering(
     if s.size == 0:
         return empty_events()
     dur_h = (t[e] - t[s]) / 3600.0
-    expl = [
-        f"under {p.loiter_max_kn:g} kn for {h:.1f} h ({c} positions) around "
-        f"{a:.3f},{b:.3f}, more than {p.loiter_min_port_km:g} km from any port or anchorage"
-        for h, c, a, b in zip(dur_h, cnt, mla, mlo, strict=True)
-    ]
     df = pl.DataFrame(
         {
             "event_type": "loitering",
@@ -87,8 +82,20 @@ def detect_loitering(
             "end_lon": lo[e],
             "duration_h": dur_h,
             "confidence": np.clip(dur_h / (4 * p.loiter_min_h), 0.5, 1.0),
-            "explanation": expl,
             "label": "loitering",
+            "_n": cnt,
+            "_la": mla,
+            "_lo": mlo,
         }
+    )
+    df = df.with_columns(
+        pl.format(
+            f"under {p.loiter_max_kn:g} kn for " + "{} h ({} positions) around {},{}, more than "
+            f"{p.loiter_min_port_km:g} km from any port or anchorage",
+            pl.col("duration_h").round(1),
+            pl.col("_n"),
+            pl.col("_la").round(3),
+            pl.col("_lo").round(3),
+        ).alias("explanation")
     )
     return conform(df)

@@ -1,18 +1,27 @@
-"""Nearest port/anchorage within a radius for many positions at once: ports are registered
-in every 0.1-degree cell their radius touches, positions are hash-joined on their cell, and
-great-circle distances are computed only for those candidate pairs (no O(n*m))."""
+"""Nearest port/anchorage within a radius for many positions at once, without O(n*m):
+
+1. ports are registered (vectorised) in every 0.1-degree cell their radius touches; positions
+   in no such cell are done at once (most positions at sea);
+2. the rest are quantised to 0.001 degree (about 110 m, far below the 3/4 km thresholds;
+   GFW's own anchorages are S2 cells of about 0.5 km) and de-duplicated, since ships in
+   and near port report the same spot again and again;
+3. the unique spots are hash-joined with the port cells and distances computed for those
+   candidate pairs only (equirectangular, exact to metres at these ranges).
+"""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import polars as pl
 
-from counterflow.maritime.table import haversine_km
-
 CELL_DEG = 0.1
-_LON_CELLS = round(360 / CELL_DEG) + 2
+QUANT = 1000.0  # 1/0.001 degree
+_N_LON = round(360 / CELL_DEG)
+_LON_CELLS = _N_LON + 2
+KM_LAT = 110.574
+KM_LON = 111.320
+
+_cells_cache: dict[tuple[int, int, float], pl.DataFrame] = {}
 
 
 def _cell_expr(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
@@ -22,35 +31,48 @@ def _cell_expr(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
 
 
 def port_cells(ports: pl.DataFrame, radius_km: float) -> pl.DataFrame:
-    """(cell, port index) rows: each port in every cell within ``radius_km`` of it."""
-    rows_cell: list[int] = []
-    rows_idx: list[int] = []
-    dlat = radius_km / 110.574
-    n_lon_cells = round(360 / CELL_DEG)
-    for i, (lat, lon) in enumerate(
-        zip(ports["lat"].to_list(), ports["lon"].to_list(), strict=True)
-    ):
-        coslat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-3)
-        dlon = min(radius_km / (111.32 * coslat), 180.0)
-        i0 = math.floor((lat - dlat + 90) / CELL_DEG)
-        i1 = math.floor((lat + dlat + 90) / CELL_DEG)
-        j0 = math.floor((lon - dlon + 180) / CELL_DEG)
-        j1 = math.floor((lon + dlon + 180) / CELL_DEG)
-        for ci in range(i0, i1 + 1):
-            for cj in range(j0, j1 + 1):
-                rows_cell.append(ci * _LON_CELLS + (cj % n_lon_cells))
-                rows_idx.append(i)
-    return pl.DataFrame(
-        {"cell": rows_cell, "port_idx": rows_idx}, schema={"cell": pl.Int64, "port_idx": pl.Int64}
+    """(cell, port_idx) rows: each port in every cell within ``radius_km`` of it (cached)."""
+    key = (id(ports), ports.height, radius_km)
+    hit = _cells_cache.get(key)
+    if hit is not None:
+        return hit
+    dlat = radius_km / KM_LAT
+    df = (
+        ports.select("lat", "lon")
+        .with_row_index("port_idx")
+        .with_columns(
+            (
+                radius_km
+                / (KM_LON * ((pl.col("lat").abs() + dlat).clip(upper_bound=89.9)).radians().cos())
+            )
+            .clip(upper_bound=180.0)
+            .alias("dlon")
+        )
+        .with_columns(
+            pl.int_ranges(
+                ((pl.col("lat") - dlat + 90) / CELL_DEG).floor().cast(pl.Int64),
+                ((pl.col("lat") + dlat + 90) / CELL_DEG).floor().cast(pl.Int64) + 1,
+            ).alias("ci"),
+            pl.int_ranges(
+                ((pl.col("lon") - pl.col("dlon") + 180) / CELL_DEG).floor().cast(pl.Int64),
+                ((pl.col("lon") + pl.col("dlon") + 180) / CELL_DEG).floor().cast(pl.Int64) + 1,
+            ).alias("cj"),
+        )
+        .explode("ci")
+        .explode("cj")
+        .select(
+            (pl.col("ci") * _LON_CELLS + (pl.col("cj") % _N_LON)).alias("cell"),
+            pl.col("port_idx").cast(pl.Int64),
+        )
     )
+    if len(_cells_cache) > 16:
+        _cells_cache.clear()
+    _cells_cache[key] = df
+    return df
 
 
 def nearest_port(
-    lat: np.ndarray,
-    lon: np.ndarray,
-    ports: pl.DataFrame,
-    radius_km: float,
-    cells: pl.DataFrame | None = None,
+    lat: np.ndarray, lon: np.ndarray, ports: pl.DataFrame, radius_km: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """(port index or -1, distance km or inf) of the nearest port within ``radius_km``."""
     n = lat.shape[0]
@@ -58,28 +80,39 @@ def nearest_port(
     dist = np.full(n, np.inf)
     if n == 0 or ports.height == 0:
         return idx, dist
-    if cells is None:
-        cells = port_cells(ports, radius_km)
-    pos = (
-        pl.DataFrame({"lat": lat, "lon": lon})
-        .with_row_index("row")
-        .with_columns(_cell_expr(pl.col("lat"), pl.col("lon")).alias("cell"))
+    cells = port_cells(ports, radius_km)
+    touched = cells.select(pl.col("cell").unique())["cell"]
+    pos = pl.DataFrame({"lat": lat, "lon": lon}).with_columns(
+        _cell_expr(pl.col("lat"), pl.col("lon")).alias("cell")
     )
-    cand = pos.join(cells, on="cell", how="inner")
-    if cand.height == 0:
+    near = pos.with_row_index("row").filter(pl.col("cell").is_in(touched.implode()))
+    if near.height == 0:
         return idx, dist
+    near = near.with_columns(
+        (pl.col("lat") * QUANT).round().cast(pl.Int64).alias("qa"),
+        (pl.col("lon") * QUANT).round().cast(pl.Int64).alias("qo"),
+    )
+    spots = near.select("qa", "qo", "cell").unique()
+    cand = spots.join(cells, on="cell", how="inner")
     plat = ports["lat"].to_numpy()
     plon = ports["lon"].to_numpy()
     pi = cand["port_idx"].to_numpy()
-    d = haversine_km(cand["lat"].to_numpy(), cand["lon"].to_numpy(), plat[pi], plon[pi])
+    qla = cand["qa"].to_numpy() / QUANT
+    qlo = cand["qo"].to_numpy() / QUANT
+    dlon = np.abs(qlo - plon[pi])
+    dlon = np.minimum(dlon, 360.0 - dlon)
+    dx = dlon * KM_LON * np.cos(np.radians((qla + plat[pi]) * 0.5))
+    dy = (qla - plat[pi]) * KM_LAT
+    d = np.sqrt(dx * dx + dy * dy)
     best = (
-        cand.select("row", "port_idx")
+        cand.select("qa", "qo", "port_idx")
         .with_columns(pl.Series("d", d))
         .filter(pl.col("d") <= radius_km)
         .sort("d")
-        .unique(subset=["row"], keep="first")
+        .unique(subset=["qa", "qo"], keep="first")
     )
-    r = best["row"].to_numpy().astype(np.int64)
-    idx[r] = best["port_idx"].to_numpy()
-    dist[r] = best["d"].to_numpy()
+    back = near.select("row", "qa", "qo").join(best, on=["qa", "qo"], how="inner")
+    r = back["row"].to_numpy().astype(np.int64)
+    idx[r] = back["port_idx"].to_numpy()
+    dist[r] = back["d"].to_numpy()
     return idx, dist

@@ -60,12 +60,6 @@ def detect_port_calls(
     port_name = np.where(pi >= 0, names[np.maximum(pi, 0)], None)
     country = np.where(pi >= 0, countries[np.maximum(pi, 0)], "")
     kind = np.where(pi >= 0, kinds[np.maximum(pi, 0)], "")
-    n_pos = ends - starts + 1
-    expl = [
-        f"in {k} {nm} ({c or '?'}) for {h:.1f} h, {npos} positions; entered within "
-        f"{p.port_enter_km:g} km, left beyond {p.port_exit_km:g} km"
-        for nm, c, k, h, npos in zip(port_name, country, kind, dur_h, n_pos, strict=True)
-    ]
     df = pl.DataFrame(
         {
             "event_type": "port_call",
@@ -80,8 +74,20 @@ def detect_port_calls(
             "distance_km": d[entry],
             "port": port_name,
             "confidence": 1.0,
-            "explanation": expl,
             "label": country,
+            "_kind": kind,
+            "_n": ends - starts + 1,
         }
+    )
+    df = df.with_columns(
+        pl.format(
+            "in {} {} ({}) for {} h, {} positions; entered within "
+            + f"{p.port_enter_km:g} km, left beyond {p.port_exit_km:g} km",
+            pl.col("_kind"),
+            pl.col("port"),
+            pl.when(pl.col("label") == "").then(pl.lit("?")).otherwise(pl.col("label")),
+            pl.col("duration_h").round(1),
+            pl.col("_n"),
+        ).alias("explanation")
     )
     return conform(df), state
