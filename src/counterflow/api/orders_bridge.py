@@ -86,7 +86,13 @@ def screen(services: Services, kind: str, raw: bytes, *, record: bool, actor: st
         flagged: list[Query] = []
         hits: list[list[Hit]] = []
         if screener is not None:
-            for name in sorted(names):
+            distinct: dict[str, list[str]] = {}
+            for item in names:  # (party, ship-to country) pairs, or plain names
+                name, country = item if isinstance(item, tuple) else (item, "")
+                cs = distinct.setdefault(name, [])
+                if country and country not in cs:
+                    cs.append(country)
+            for name, _countries in sorted(distinct.items()):
                 q = Query(id=f"party:{' '.join(name.split())[:200]}", name=name)
                 h = [
                     x

@@ -22,19 +22,30 @@ class FakeScreener:
 
     def __init__(self, records: Sequence[Party]) -> None:
         self.records = list(records)
+        self._names: list[list[tuple[str, set[str]]]] = []
+        self._by_token: dict[str, set[int]] = {}
+        for i, p in enumerate(self.records):
+            names = [(n, _tokens(n)) for n in p.all_names()]
+            self._names.append(names)
+            for _, toks in names:
+                for t in toks:
+                    self._by_token.setdefault(t, set()).add(i)
 
     def screen(self, query: Query, *, threshold: float = 0.5, limit: int = 10) -> list[Hit]:
         q = _tokens(query.name)
+        candidates: set[int] = set()
+        for t in q:
+            candidates |= self._by_token.get(t, set())
         hits: list[Hit] = []
-        for p in self.records:
+        for i in sorted(candidates):
+            p = self.records[i]
             if query.kind not in ("any", p.kind):
                 continue
             best, best_name = 0.0, p.name
-            for name in p.all_names():
-                t = _tokens(name)
-                if not q or not t:
+            for name, toks in self._names[i]:
+                if not toks:
                     continue
-                s = len(q & t) / len(q | t)
+                s = len(q & toks) / len(q | toks)
                 if s > best:
                     best, best_name = s, name
             if best >= threshold and best > 0:
