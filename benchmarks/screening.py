@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import os
 import random
 import resource
@@ -92,7 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--home", type=Path, help="reuse this COUNTERFLOW_HOME (lists loaded once)")
     ap.add_argument("--quick", action="store_true", help="10k synthetic negatives, not 100k")
     ap.add_argument("--negatives", type=int, default=0, help="synthetic negatives to use (0: all)")
-    ap.add_argument("--peer-sample", type=int, default=300, help="queries per set for peers")
+    ap.add_argument(
+        "--peer-sample",
+        type=int,
+        default=2000,
+        help="synthetic negatives scored by the peers (UN positives and Congress: all)",
+    )
     ap.add_argument("--no-peers", action="store_true", help="skip nomenklatura and brute force")
     args = ap.parse_args(argv)
     if not NAMES.exists():
@@ -150,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cands = un_by_tokens.get(key, [])
         if len(cands) > 1 and r.get("date_of_birth"):
             dob = r["date_of_birth"][:4]
-            with_dob = [p for p in cands if any(str(d[0]) == dob for d in index.evidence[p].dates)]
+            with_dob = [p for p in cands if any(str(d[0]) == dob for d in index.evidence(p).dates)]
             cands = with_dob or cands
         targets.append(f"{UN}:{index.parties[cands[0]].source_id}" if cands else None)
     mapped = sum(t is not None for t in targets)
@@ -268,9 +274,13 @@ def peers(
             ftm_cache[pidx] = e
         return e
 
+    # nomenklatura caches its name analysis by entity id: every query entity gets a
+    # fresh one, or later queries would be scored with an earlier query's names
+    ids = itertools.count()
+
     def q_entity(q: Any) -> Any:
         e = model.make_entity("Person")
-        e.id = "q" + q.id
+        e.id = f"query-{next(ids)}"
         e.add("name", q.name)
         for d in q.birth_dates:
             e.add("birthDate", d)
@@ -292,8 +302,8 @@ def peers(
     sample = args.peer_sample
     rnd = random.Random(11)
     idx_pos = list(range(len(q_unt)))
-    pos_sample = sorted(rnd.sample(idx_pos, min(sample, len(idx_pos))))
-    con_sample = rnd.sample(q_con, min(sample, len(q_con)))
+    pos_sample = idx_pos
+    con_sample = q_con
     neg_sample = rnd.sample(q_neg, min(sample, len(q_neg)))
     sub_targets = [targets[i] for i in pos_sample]
 
@@ -309,7 +319,7 @@ def peers(
     out: list[Row] = []
     for logic in (LogicV1, LogicV2):
         cfg = logic.default_config()
-        row = Row(f"nomenklatura {logic.__name__} (n={sample}/set)")
+        row = Row(f"nomenklatura {logic.__name__}")
         n_scored = 0
         t_scoring = 0.0
 
@@ -352,10 +362,10 @@ def peers(
         ok = 0
         for a, b, _ in pairs:
             ea = model.make_entity("Person")
-            ea.id = "a"
+            ea.id = f"pair-a-{next(ids)}"
             ea.add("name", a)
             eb = model.make_entity("Person")
-            eb.id = "b"
+            eb.id = f"pair-b-{next(ids)}"
             eb.add("name", b)
             ok += logic.compare(ea, eb, cfg).score >= 0.7
         row.vals["cross-script passed"] = f"{ok}/{len(pairs)}"
@@ -408,7 +418,7 @@ def peers(
     row.vals["treated r@10"] = pct(*recall(rt, 10))
     row.vals["untreated r@1"] = pct(*recall(ru, 1))
     row.vals["untreated r@10"] = pct(*recall(ru, 10))
-    jn = jw_best(neg_sample * 1)
+    jn = jw_best(neg_sample)
     row.vals["synthetic neg alerted"] = pct(sum(bool(r) and r[0][0] >= 0.85 for r in jn), len(jn))
     jc = jw_best(q_con)
     row.vals["Congress alerted"] = pct(sum(bool(r) and r[0][0] >= 0.85 for r in jc), len(jc))

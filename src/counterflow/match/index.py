@@ -38,7 +38,7 @@ from counterflow.match.phonetic import skeleton
 from counterflow.match.scorer import PartyEvidence, WeightedName, address_words, parse_date
 from counterflow.records.model import Party
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DF_CAP = 40_000  # keys in more entries than this only count when little else matched
 
 IntArray = npt.NDArray[np.int32]
@@ -92,7 +92,7 @@ class NameIndex:
         entry_legal: list[tuple[str, ...]],
         entry_weak: list[bool],
         parties: list[PartyMeta],
-        evidence: list[PartyEvidence],
+        evidence: list[EvidenceTuple],
         fingerprint: str = "",
     ) -> None:
         self.keys = keys
@@ -108,7 +108,8 @@ class NameIndex:
         self.entry_legal = entry_legal
         self.entry_weak = entry_weak
         self.parties = parties
-        self.evidence = evidence
+        self.evidence_raw = evidence
+        self._evidence: dict[int, PartyEvidence] = {}
         self.fingerprint = fingerprint
         df: dict[str, int] = {}
         for k, kid in keys.items():
@@ -132,7 +133,7 @@ class NameIndex:
         entry_legal: list[tuple[str, ...]] = []
         entry_weak: list[bool] = []
         metas: list[PartyMeta] = []
-        evidence: list[PartyEvidence] = []
+        evidence: list[EvidenceTuple] = []
         for party in parties:
             pidx = len(metas)
             metas.append(PartyMeta(party.dataset, party.source_id, party.kind, party.name))
@@ -213,7 +214,7 @@ class NameIndex:
                 "entry_legal": self.entry_legal,
                 "entry_weak": self.entry_weak,
                 "parties": [(p.dataset, p.source_id, p.kind, p.name) for p in self.parties],
-                "evidence": self.evidence,
+                "evidence": self.evidence_raw,
             }
             with open(tmp / "meta.pkl", "wb") as fh:
                 pickle.dump(meta, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -257,6 +258,21 @@ class NameIndex:
         return sum(f.stat().st_size for f in folder.iterdir())
 
     # ------------------------------------------------------------ query
+    def evidence(self, pidx: int) -> PartyEvidence:
+        """The scorer's view of party ``pidx`` (built on first use)."""
+        ev = self._evidence.get(pidx)
+        if ev is None:
+            kind, countries, dates, ids, address = self.evidence_raw[pidx]
+            ev = PartyEvidence(
+                kind=kind,
+                countries=frozenset(countries),
+                dates=list(dates),
+                ids={k: frozenset(v) for k, v in ids},
+                address=frozenset(address),
+            )
+            self._evidence[pidx] = ev
+        return ev
+
     def weighted_entry(self, eid: int) -> WeightedName:
         wn = self._weighted.get(eid)
         if wn is None:
@@ -340,16 +356,28 @@ class NameIndex:
         return out
 
 
-def party_evidence(party: Party) -> PartyEvidence:
+# (kind, countries, dates, ((scheme, values), ...), address words): plain tuples pickle
+# and load fast; ``NameIndex.evidence`` turns them into ``PartyEvidence`` when needed.
+EvidenceTuple = tuple[
+    str,
+    tuple[str, ...],
+    tuple[tuple[int, int, int], ...],
+    tuple[tuple[str, tuple[str, ...]], ...],
+    tuple[str, ...],
+]
+
+
+def party_evidence(party: Party) -> EvidenceTuple:
     ids: dict[str, set[str]] = {}
     for ident in party.identifiers:
         if ident.value:
             ids.setdefault(ident.scheme, set()).add(ident.value)
-    dates = [d for d in (parse_date(b.value) for b in party.birth_dates) if d is not None]
-    return PartyEvidence(
-        kind=party.kind,
-        countries=frozenset(c.code.lower() for c in party.countries if c.code),
-        dates=dates,
-        ids={k: frozenset(v) for k, v in ids.items()},
-        address=address_words(" ".join(party.addresses)) if party.addresses else frozenset(),
+    dates = tuple(d for d in (parse_date(b.value) for b in party.birth_dates) if d is not None)
+    address = address_words(" ".join(party.addresses)) if party.addresses else frozenset()
+    return (
+        party.kind,
+        tuple(sorted({c.code.lower() for c in party.countries if c.code})),
+        dates,
+        tuple((k, tuple(sorted(v))) for k, v in sorted(ids.items())),
+        tuple(sorted(address)),
     )

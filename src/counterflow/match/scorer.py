@@ -161,11 +161,14 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     if qt == ct:
         return NameMatch(1.0, [(i, i, 1.0) for i in range(len(qt))], legal=_legal(q, c))
     cand: list[tuple[float, int, int]] = []
+    ts = token_similarity
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
-            s = token_similarity(a, b)
+            s = 1.0 if a == b else ts(a, b)
             if s >= MIN_PAIR_SIM:
                 cand.append((s, i, j))
+    if not cand and len(qt) == len(ct):
+        return NameMatch(0.0, [])
     cand.sort(reverse=True)
     used_q: set[int] = set()
     used_c: set[int] = set()

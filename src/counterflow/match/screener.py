@@ -29,8 +29,8 @@ from counterflow.match.scorer import (
 from counterflow.match.types import Hit, Query
 from counterflow.records.model import Party
 
-MIN_CANDIDATES = 24
-RETRIEVAL_CUT = 0.3  # candidates under 30 % of the best retrieval score are not scored
+MIN_CANDIDATES = 16
+RETRIEVAL_CUT = 0.4  # candidates under 40 % of the best retrieval score are not scored
 MIN_NAME_SCORE = 0.3  # below this a candidate is not reported even at threshold 0
 
 
@@ -88,7 +88,7 @@ class PartyScreener:
         # threshold 0 asks for the ``limit`` best candidates whatever they score
         everything = threshold <= 0.0
         eids = index.retrieve(
-            form, max(MIN_CANDIDATES, 3 * limit), 0.0 if everything else RETRIEVAL_CUT
+            form, max(MIN_CANDIDATES, 2 * limit), 0.0 if everything else RETRIEVAL_CUT
         )
         best: dict[int, tuple[float, int, Any]] = {}
         for eid in eids:
@@ -110,7 +110,7 @@ class PartyScreener:
         for pidx, (nscore, eid, nm) in best.items():
             if nscore < MIN_NAME_SCORE and not everything:
                 continue
-            delta, floor, notes = evidence_adjustment(qev, index.evidence[pidx])
+            delta, floor, notes = evidence_adjustment(qev, index.evidence(pidx))
             score = max(nscore + delta, floor + delta if floor else 0.0)
             score = round(max(0.0, min(1.0, score)), 4)
             if score < threshold:
