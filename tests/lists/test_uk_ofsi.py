@@ -13,6 +13,7 @@ import pytest
 
 from counterflow.errors import BadInputError
 from counterflow.lists import uk_ofsi
+from counterflow.lists.base import ParseResult
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SMALL = FIXTURES / "uk_conlist_small.csv"
@@ -148,13 +149,18 @@ def test_broken_workbook(tmp_path: Path) -> None:
         uk_ofsi.parse([bad])
 
 
+@pytest.fixture(scope="module")
+def real_csv_result() -> ParseResult:
+    return uk_ofsi.parse([UK_CSV])
+
+
 @pytest.mark.shared
 @pytest.mark.skipif(not UK_CSV.exists(), reason="../shared/data (real lists) not present")
-def test_real_uk_csv_groups() -> None:
+def test_real_uk_csv_groups(real_csv_result: ParseResult) -> None:
     with gzip.open(UK_CSV, "rt", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     groups = {r["Group ID"] for r in rows}
-    res = uk_ofsi.parse([UK_CSV])
+    res = real_csv_result
     assert res.version == "2025-04-10"
     assert len(res.records) == len(groups)
     assert res.skipped == 0
@@ -166,9 +172,9 @@ def test_real_uk_csv_groups() -> None:
 
 @pytest.mark.shared
 @pytest.mark.skipif(not UK_XLSX.exists(), reason="../shared/data (real lists) not present")
-def test_real_uk_xlsx_matches_csv() -> None:
+def test_real_uk_xlsx_matches_csv(real_csv_result: ParseResult) -> None:
     from_xlsx = uk_ofsi.parse([UK_XLSX])
-    from_csv = uk_ofsi.parse([UK_CSV])
+    from_csv = real_csv_result
     assert from_xlsx.version == from_csv.version
     assert len(from_xlsx.records) == len(from_csv.records)
     assert from_xlsx.by_kind() == from_csv.by_kind()
