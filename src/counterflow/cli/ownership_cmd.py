@@ -13,7 +13,9 @@ from counterflow.cli.common import err_console
 from counterflow.errors import BadInputError
 
 
-def _listed_for(graph: Any, nodes: set[str], listed_file: Path | None, threshold: float) -> dict[str, str]:
+def _listed_for(
+    graph: Any, nodes: set[str], listed_file: Path | None, threshold: float
+) -> dict[str, str]:
     """Which of ``nodes`` are listed: by --listed FILE (names/ids) and by the loaded lists."""
     from counterflow.orders.settings import load_name_list
     from counterflow.ownership.graph import normalise_key
@@ -39,7 +41,9 @@ def _listed_for(graph: Any, nodes: set[str], listed_file: Path | None, threshold
                 if store.get(n):
                     listed[n] = f"list entry {n}"
                     continue
-                hits = screener.screen(Query(id=n, name=graph.name(n)), threshold=threshold, limit=1)
+                hits = screener.screen(
+                    Query(id=n, name=graph.name(n)), threshold=threshold, limit=1
+                )
                 if hits and hits[0].decision == "match":
                     h = hits[0]
                     listed[n] = f"{h.entity_name} ({h.dataset}, score {h.score:.2f})"
@@ -53,8 +57,12 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
     @own.command("load")
     def ownership_load(
-        paths: Annotated[list[Path], typer.Argument(help="owner,owned,percent[,source] CSV or FtM JSON")],
-        append: Annotated[bool, typer.Option(help="Add to the loaded graph instead of replacing")] = False,
+        paths: Annotated[
+            list[Path], typer.Argument(help="owner,owned,percent[,source] CSV or FtM JSON")
+        ],
+        append: Annotated[
+            bool, typer.Option(help="Add to the loaded graph instead of replacing")
+        ] = False,
     ) -> None:
         """Check ownership edges and keep them under COUNTERFLOW_HOME/ownership."""
         from counterflow.ownership.graph import load_any
@@ -62,7 +70,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
         graph = load_any(paths)  # raises on unreadable files before anything is replaced
         save_sources(paths, append=append)
-        typer.echo(f"{graph.edge_count} edges, {len(graph.names)} entities loaded")
+        typer.echo(f"{graph.edge_count} edges, {len(graph)} entities loaded")
         kinds: dict[str, int] = {}
         for issue in graph.issues:
             kinds[issue.kind] = kinds.get(issue.kind, 0) + 1
@@ -74,7 +82,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
     @own.command("check")
     def ownership_check(
         entity: Annotated[str, typer.Argument(help="Entity name or id")],
-        edges: Annotated[list[Path] | None, typer.Option(help="Edge files (else the loaded graph)")] = None,
+        edges: Annotated[
+            list[Path] | None, typer.Option(help="Edge files (else the loaded graph)")
+        ] = None,
         listed: Annotated[
             Path | None, typer.Option(help="Names/ids to treat as listed, one a line")
         ] = None,

@@ -99,7 +99,11 @@ class OrderLine:
 def _number(text: str) -> float | None:
     t = text.strip().replace(" ", "").replace("_", "")
     if "," in t and "." not in t:
-        t = t.replace(",", ".") if t.count(",") == 1 and len(t.split(",")[1]) != 3 else t.replace(",", "")
+        t = (
+            t.replace(",", ".")
+            if t.count(",") == 1 and len(t.split(",")[1]) != 3
+            else t.replace(",", "")
+        )
     else:
         t = t.replace(",", "")
     return float(t) if _NUM.match(t) else None

@@ -24,7 +24,7 @@ from typing import TextIO
 from counterflow.errors import BadInputError
 from counterflow.goods.chpl import ChplEntry, ChplTable
 from counterflow.goods.describe import hint_headings
-from counterflow.goods.parts import ComponentTable, PartMatch
+from counterflow.goods.parts import ComponentTable
 from counterflow.match.types import Hit, Query, Screener
 from counterflow.orders.columns import PARTY_ROLES, Columns, OrderLine, parse_line, resolve_columns
 from counterflow.orders.history import History
@@ -88,7 +88,8 @@ class Summary:
             f"{self.screened} of {self.lines} lines screened in {self.seconds:.1f} s "
             f"({rate:,.0f} lines/s); {self.distinct_parties} distinct parties, "
             f"{self.parties_screened} screened",
-            "risk: " + ", ".join(f"{k} {self.risks.get(k, 0)}" for k in ("clear", "review", "block")),
+            "risk: "
+            + ", ".join(f"{k} {self.risks.get(k, 0)}" for k in ("clear", "review", "block")),
         ]
         if self.rejected:
             shown = "; ".join(f"line {n}: {why}" for n, why in self.rejected[:10])
@@ -101,6 +102,9 @@ class Summary:
             out.append(f"{code}: {n} lines flagged (screened, sent to review), e.g. {ex}")
         out.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(out)
+
+
+PartyKey = tuple[str, str]  # (normalised name, ISO country or "")
 
 
 class OrderScreener:
@@ -125,46 +129,53 @@ class OrderScreener:
         self.graph = ownership
         self.history = history
         self.workers = workers
-        self.parties: dict[str, PartyResult] = {}
+        self.parties: dict[PartyKey, PartyResult] = {}
         self.stakes: dict[str, tuple[Stake, str]] = {}  # party key -> (stake, path text)
         kws = sorted(config.reshipper_keywords, key=len, reverse=True)
         self._reshipper_rx = (
             re.compile(r"\b(?:" + "|".join(re.escape(k) for k in kws) + r")\b") if kws else None
         )
         self._hub_names = {c: _country_name(c) for c in config.hub_countries}
+        self._sez_cache: dict[str, str] = {}
+        self._part_cache: dict[tuple[str, str], str] = {}
 
     # -- pass 1 results -------------------------------------------------------
-    def prepare(self, party_names: Iterable[str]) -> int:
-        """Screen each distinct party (and, with an ownership graph, its owners) once.
-        Returns how many distinct strings were screened."""
-        todo: dict[str, str] = {}
-        for name in party_names:
-            key = normalise_key(name)
-            if key and key not in self.parties and key not in todo:
+    def prepare(self, party_names: Iterable[tuple[str, str]]) -> int:
+        """Screen each distinct (party, country) pair (and, with an ownership graph, the
+        party's owners) once. Returns how many distinct queries were screened."""
+        todo: dict[PartyKey, str] = {}
+        for name, country in party_names:
+            key = (normalise_key(name), country)
+            if key[0] and key not in self.parties and key not in todo:
                 todo[key] = name
         owner_nodes: dict[str, list[str]] = {}
         if self.graph is not None:
-            for key, name in list(todo.items()):
+            for (nkey, _), name in list(todo.items()):
+                if nkey in owner_nodes:
+                    continue
                 nodes = self.graph.find(name)
                 if nodes:
-                    owner_nodes[key] = nodes
+                    owner_nodes[nkey] = nodes
                     for n in nodes:
                         for anc in self.graph.ancestors(n):
-                            akey = normalise_key(self.graph.name(anc))
-                            if akey and akey not in todo and akey not in self.parties:
+                            akey = (normalise_key(self.graph.name(anc)), "")
+                            if akey[0] and akey not in todo and akey not in self.parties:
                                 todo[akey] = self.graph.name(anc)
         self._screen_names(todo)
         if self.graph is not None and owner_nodes:
             self._ownership(owner_nodes)
         return len(todo)
 
-    def _screen_names(self, todo: dict[str, str]) -> None:
+    def _screen_names(self, todo: dict[PartyKey, str]) -> None:
         if self.screener is None or not todo:
             for key in todo:
                 self.parties[key] = PartyResult("clear")
             return
         keys = list(todo)
-        queries = (Query(id=str(i), name=todo[k]) for i, k in enumerate(keys))
+        queries = (
+            Query(id=str(i), name=todo[k], countries=[k[1]] if k[1] else [])
+            for i, k in enumerate(keys)
+        )
         kwargs: dict[str, object] = {"threshold": self.cfg.party_threshold, "limit": 1}
         if self.workers > 1 and len(keys) > 500 and _supports_workers(self.screener):
             kwargs["workers"] = self.workers
@@ -175,8 +186,10 @@ class OrderScreener:
     def _ownership(self, owner_nodes: dict[str, list[str]]) -> None:
         assert self.graph is not None
         listed: dict[str, str] = {}
-        for node in {a for nodes in owner_nodes.values() for n in nodes for a in self.graph.ancestors(n)}:
-            res = self.parties.get(normalise_key(self.graph.name(node)))
+        for node in {
+            a for nodes in owner_nodes.values() for n in nodes for a in self.graph.ancestors(n)
+        }:
+            res = self.parties.get((normalise_key(self.graph.name(node)), ""))
             if res is not None and res.decision == "match":
                 listed[node] = f"{res.entity_name} ({res.dataset})"
         if not listed:
@@ -196,6 +209,29 @@ class OrderScreener:
                 text = " | ".join(p.describe(self.graph) for p in paths)
                 self.stakes[key] = (best, text)
 
+    def _sez_zone(self, text: str) -> str:
+        """The watch-listed zone ``text`` names ("" when none), cached per text."""
+        hit = self._sez_cache.get(text)
+        if hit is None:
+            hit = next((z.name for z in self.cfg.sez if z.matches(text)), "")
+            if len(self._sez_cache) > 200_000:
+                self._sez_cache.clear()
+            self._sez_cache[text] = hit
+        return hit
+
+    def _part_flag(self, part: str, maker: str) -> str:
+        """DRONE_COMPONENT text for a part ("" when no match), cached per (part, maker)."""
+        ck = (part, maker)
+        text = self._part_cache.get(ck)
+        if text is None:
+            text = ""
+            if self.components is not None:
+                matches = self.components.match(part, maker or None, limit=1)
+                if matches and matches[0].score >= 0.8:
+                    text = matches[0].explanation()
+            self._part_cache[ck] = text
+        return text
+
     # -- pass 2 ---------------------------------------------------------------
     def evaluate(self, line: OrderLine, *, duplicate: bool = False) -> LineResult:
         found: dict[str, list[str]] = {}
@@ -209,9 +245,10 @@ class OrderScreener:
             flag("INPUT_DUPLICATE_ORDER_ID", f"order id {line.order_id!r} used on an earlier line")
         cfg = self.cfg
         # parties
+        country = line.ship_to_country or ""
         for role, name in line.parties.items():
             key = normalise_key(name)
-            res = self.parties.get(key)
+            res = self.parties.get((key, "" if role == "freight_forwarder" else country))
             label = ROLE_LABEL[role]
             if res is not None and res.decision != "clear":
                 code = "PARTY_LISTED" if res.decision == "match" else "PARTY_POSSIBLE_MATCH"
@@ -246,7 +283,10 @@ class OrderScreener:
             if line.hs is not None:
                 entry = self.chpl.lookup(line.hs)
                 if entry is not None:
-                    flag("CHPL_ITEM", f"HS {line.hs.dotted} is CHPL {_tier(entry)} ({_short(entry.description)})")
+                    flag(
+                        "CHPL_ITEM",
+                        f"HS {line.hs.dotted} is CHPL {_tier(entry)} ({_short(entry.description)})",
+                    )
                     sensitive = f"CHPL {_tier(entry)} item"
             elif line.description:
                 for hint in hint_headings(line.description):
@@ -260,10 +300,9 @@ class OrderScreener:
                         sensitive = f"likely CHPL item ({hint.dotted})"
                         break
         if self.components is not None and line.part_number:
-            matches = self.components.match(line.part_number, line.manufacturer or None, limit=1)
-            pm: PartMatch | None = matches[0] if matches and matches[0].score >= 0.8 else None
-            if pm is not None:
-                flag("DRONE_COMPONENT", pm.explanation())
+            text = self._part_flag(line.part_number, line.manufacturer)
+            if text:
+                flag("DRONE_COMPONENT", text)
                 sensitive = sensitive or "drone component"
         # route
         route = ([line.ship_to_country] if line.ship_to_country else []) + line.via_countries
@@ -279,11 +318,11 @@ class OrderScreener:
             names = ", ".join(self._hub_names.get(c, c) for c in hubs)
             flag("CHPL_TO_HUB", f"{sensitive} to/via transshipment-risk country {names}")
         # addresses
-        texts = [line.ship_to_address, *line.parties.values()]
-        for zone in cfg.sez:
-            hit = next((t for t in texts if t and zone.matches(t)), None)
-            if hit is not None:
-                flag("SEZ_ADDRESS", f"{hit!r} is in the watch-listed {zone.name}")
+        for text in (line.ship_to_address, *line.parties.values()):
+            if text:
+                zone = self._sez_zone(text)
+                if zone:
+                    flag("SEZ_ADDRESS", f"{text!r} is in the watch-listed {zone}")
         # consignee is a forwarder / reshipper
         fwd = normalise_key(line.parties.get("freight_forwarder", ""))
         for role in ("consignee", "end_user"):
@@ -301,7 +340,10 @@ class OrderScreener:
             if why:
                 flag("RESHIPPER_CONSIGNEE", f"{ROLE_LABEL[role]} {name!r} {why}")
         if fwd and fwd in cfg.reshippers:
-            flag("RESHIPPER_CONSIGNEE", f"forwarder {line.parties['freight_forwarder']!r} is on the reshipper list")
+            flag(
+                "RESHIPPER_CONSIGNEE",
+                f"forwarder {line.parties['freight_forwarder']!r} is on the reshipper list",
+            )
         # end use
         eu = line.end_use.strip().lower()
         if not eu:
@@ -416,21 +458,28 @@ def read_columns(path: Path) -> Columns:
     return resolve_columns(header, str(path))
 
 
-def collect(path: Path, cols: Columns) -> tuple[set[str], set[str], int]:
-    """Pass 1: distinct party strings, duplicated order ids, number of data rows."""
-    party_idx = [cols.index[r] for r in PARTY_ROLES if r in cols.index]
+def collect(path: Path, cols: Columns) -> tuple[set[tuple[str, str]], set[str], int]:
+    """Pass 1: distinct (party, ship-to country) pairs, duplicated order ids, row count.
+    Forwarders are screened without a country (they rarely sit in the ship-to country)."""
+    party_idx = [
+        (cols.index[r], r == "freight_forwarder") for r in PARTY_ROLES if r in cols.index
+    ]
     oid = cols.index["order_id"]
-    names: set[str] = set()
+    cidx = cols.index.get("ship_to_country")
+    names: set[tuple[str, str]] = set()
     seen: set[str] = set()
     dups: set[str] = set()
     n = 0
     for _, row in _rows(path):
         n += 1
-        for i in party_idx:
+        country = ""
+        if cidx is not None and cidx < len(row) and row[cidx].strip():
+            country = to_iso2(row[cidx]) or ""
+        for i, is_fwd in party_idx:
             if i < len(row):
                 v = row[i].strip()
                 if v:
-                    names.add(v)
+                    names.add((v, "" if is_fwd else country))
         if oid < len(row):
             o = row[oid].strip()
             if o:
@@ -460,7 +509,7 @@ def screen_file(
     try:
         cols = read_columns(path)
         names, dups, total = collect(path, cols)
-        summary.distinct_parties = len({normalise_key(n) for n in names})
+        summary.distinct_parties = len({normalise_key(n) for n, _ in names})
         summary.parties_screened = engine.prepare(names)
         if engine.screener is None:
             summary.warnings.append("no screener: parties were not screened against lists")

@@ -25,9 +25,12 @@ class SezZone:
     country: str
     patterns: list[re.Pattern[str]]
     source: str
+    rx: re.Pattern[str] | None = None
 
     def matches(self, text: str) -> bool:
-        return any(p.search(text) for p in self.patterns)
+        if self.rx is None:
+            self.rx = re.compile("|".join(f"(?:{p.pattern})" for p in self.patterns), re.I)
+        return bool(self.rx.search(text))
 
 
 @dataclass(slots=True)

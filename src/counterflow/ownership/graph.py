@@ -16,7 +16,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from counterflow.errors import BadInputError
 
@@ -25,6 +27,7 @@ _PUNCT = re.compile(r"[^\w\s]")
 _PCT = re.compile(r"^\s*([-+]?\d+(?:[.,]\d+)?)\s*%?\s*$")
 
 
+@lru_cache(maxsize=1 << 20)
 def normalise_key(text: str) -> str:
     """Node key of a name: NFKC, case-folded, punctuation dropped, spaces collapsed."""
     t = unicodedata.normalize("NFKC", text).casefold()
@@ -59,100 +62,260 @@ class GraphIssue:
         return f"{self.kind}: {loc}{self.message}"
 
 
-@dataclass(slots=True)
 class OwnershipGraph:
-    """Owner -> owned edges. Node keys are ids (FtM, list entity ids) or normalised names."""
+    """Owner -> owned edges over integer node ids (lists while loading, numpy arrays for
+    the aggregation). Node keys are ids (FtM, list entity ids) or normalised names."""
 
-    names: dict[str, str] = field(default_factory=dict)  # key -> display name
-    in_edges: dict[str, list[Edge]] = field(default_factory=dict)
-    out_edges: dict[str, list[Edge]] = field(default_factory=dict)
-    by_name: dict[str, list[str]] = field(default_factory=dict)  # normalised name -> keys
-    issues: list[GraphIssue] = field(default_factory=list)
-    edge_count: int = 0
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.keys: list[str] = []
+        self.display: list[str] = []
+        self.src: list[int] = []
+        self.dst: list[int] = []
+        self.pct: list[float] = []  # nan = unknown
+        self.lines: list[int] = []
+        self.sources: list[str] = []
+        self.issues: list[GraphIssue] = []
+        self.unknown_edges = 0
+        self._by_name: dict[str, list[str]] | None = None
+        self._csr: tuple[Any, ...] | None = None
+        self._arrays: tuple[Any, Any, Any] | None = None
+        self._cycles: list[list[int]] | None = None
 
     # -- building -------------------------------------------------------------
+    def node(self, key: str, name: str | None = None) -> int:
+        i = self.ids.get(key)
+        if i is None:
+            i = len(self.keys)
+            self.ids[key] = i
+            self.keys.append(key)
+            self.display.append(name or key)
+            self._by_name = None
+        elif name and self.display[i] == key:
+            self.display[i] = name
+        return i
+
     def add_node(self, key: str, name: str | None = None) -> None:
-        if name and (key not in self.names or self.names[key] == key):
-            self.names[key] = name
-            self.by_name.setdefault(normalise_key(name), [])
-            if key not in self.by_name[normalise_key(name)]:
-                self.by_name[normalise_key(name)].append(key)
-        elif key not in self.names:
-            self.names[key] = key
-            self.by_name.setdefault(normalise_key(key), [])
-            if key not in self.by_name[normalise_key(key)]:
-                self.by_name[normalise_key(key)].append(key)
+        self.node(key, name)
 
     def add_edge(self, edge: Edge) -> None:
-        self.add_node(edge.owner)
-        self.add_node(edge.owned)
-        self.in_edges.setdefault(edge.owned, []).append(edge)
-        self.out_edges.setdefault(edge.owner, []).append(edge)
-        self.edge_count += 1
+        self.src.append(self.node(edge.owner))
+        self.dst.append(self.node(edge.owned))
+        self.pct.append(float("nan") if edge.percent is None else edge.percent)
+        self.lines.append(edge.line or 0)
+        self.sources.append(edge.source)
+        self._csr = self._arrays = self._cycles = None
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.src)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.ids
 
     # -- queries --------------------------------------------------------------
     def name(self, key: str) -> str:
-        return self.names.get(key, key)
+        i = self.ids.get(key)
+        return key if i is None else self.display[i]
 
     def find(self, query: str) -> list[str]:
         """Node keys for an id or a name (exact key first, then normalised name)."""
-        if query in self.names:
+        if query in self.ids:
             return [query]
-        return list(self.by_name.get(normalise_key(query), []))
+        if self._by_name is None:
+            idx: dict[str, list[str]] = {}
+            for k, d in zip(self.keys, self.display, strict=True):
+                for text in {normalise_key(k), normalise_key(d)}:
+                    idx.setdefault(text, []).append(k)
+            self._by_name = idx
+        return list(dict.fromkeys(self._by_name.get(normalise_key(query), [])))
+
+    def arrays(self) -> tuple[Any, Any, Any]:
+        """(src, dst, pct) as numpy arrays (pct: nan = unknown, capped at 100)."""
+        import numpy as np
+
+        if self._arrays is None:
+            self._arrays = (
+                np.asarray(self.src, dtype=np.int64),
+                np.asarray(self.dst, dtype=np.int64),
+                np.asarray(self.pct, dtype=np.float64),
+            )
+        return self._arrays
+
+    def _adjacency(self) -> tuple[Any, Any, Any, Any]:
+        """CSR of in-edges and out-edges: (in_ptr, in_edges, out_ptr, out_edges)."""
+        if self._csr is None:
+            import numpy as np
+
+            src, dst, _ = self.arrays()
+            n = len(self.keys)
+            in_order = np.argsort(dst, kind="stable")
+            out_order = np.argsort(src, kind="stable")
+            in_ptr = np.zeros(n + 1, dtype=np.int64)
+            out_ptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
+            np.cumsum(np.bincount(src, minlength=n), out=out_ptr[1:])
+            self._csr = (in_ptr, in_order, out_ptr, out_order)
+        in_ptr, in_order, out_ptr, out_order = self._csr
+        return in_ptr, in_order, out_ptr, out_order
+
+    def _edge(self, e: int) -> Edge:
+        p = self.pct[e]
+        return Edge(
+            self.keys[self.src[e]],
+            self.keys[self.dst[e]],
+            None if p != p else p,
+            self.sources[e],
+            self.lines[e] or None,
+        )
+
+    def in_edges(self, key: str) -> list[Edge]:
+        i = self.ids.get(key)
+        if i is None:
+            return []
+        in_ptr, in_order, _, _ = self._adjacency()
+        return [self._edge(int(e)) for e in in_order[in_ptr[i] : in_ptr[i + 1]]]
+
+    def out_edges(self, key: str) -> list[Edge]:
+        i = self.ids.get(key)
+        if i is None:
+            return []
+        _, _, out_ptr, out_order = self._adjacency()
+        return [self._edge(int(e)) for e in out_order[out_ptr[i] : out_ptr[i + 1]]]
+
+    def _walk(self, starts: Iterable[int], up: bool) -> set[int]:
+        in_ptr, in_order, out_ptr, out_order = self._adjacency()
+        ptr, order = (in_ptr, in_order) if up else (out_ptr, out_order)
+        ends = self.src if up else self.dst
+        seen: set[int] = set()
+        stack = list(starts)
+        while stack:
+            cur = stack.pop()
+            for e in order[ptr[cur] : ptr[cur + 1]]:
+                nxt = ends[int(e)]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
 
     def ancestors(self, key: str) -> set[str]:
-        """Every direct or indirect owner of ``key`` (``key`` itself excluded unless in a cycle)."""
-        seen: set[str] = set()
-        stack = [key]
-        while stack:
-            cur = stack.pop()
-            for e in self.in_edges.get(cur, ()):
-                if e.owner not in seen:
-                    seen.add(e.owner)
-                    stack.append(e.owner)
-        return seen
+        """Every direct or indirect owner of ``key`` (``key`` itself only if in a cycle)."""
+        i = self.ids.get(key)
+        if i is None:
+            return set()
+        return {self.keys[j] for j in self._walk([i], up=True)}
 
     def descendants(self, keys: Iterable[str]) -> set[str]:
-        seen: set[str] = set()
-        stack = list(keys)
-        while stack:
-            cur = stack.pop()
-            for e in self.out_edges.get(cur, ()):
-                if e.owned not in seen:
-                    seen.add(e.owned)
-                    stack.append(e.owned)
-        return seen
+        starts = [self.ids[k] for k in keys if k in self.ids]
+        return {self.keys[j] for j in self._walk(starts, up=False)}
 
     # -- checks ---------------------------------------------------------------
+    def cycles(self) -> list[list[int]]:
+        """Strongly connected components of 2+ nodes and self-owning nodes (node ids).
+        Peels the acyclic part first (vectorised Kahn from both ends); Tarjan runs on
+        what is left."""
+        if self._cycles is not None:
+            return self._cycles
+        import numpy as np
+
+        src, dst, _ = self.arrays()
+        n = len(self.keys)
+        if n == 0:
+            return []
+        in_ptr, in_order, out_ptr, out_order = self._adjacency()
+        alive = np.ones(n, dtype=bool)
+        for ptr, order, ends, deg_of in (
+            (out_ptr, out_order, dst, dst),
+            (in_ptr, in_order, src, src),
+        ):
+            # degree counted over edges between live nodes only
+            live_edge = alive[src] & alive[dst]
+            deg = np.bincount(deg_of[live_edge], minlength=n)
+            frontier = np.flatnonzero(alive & (deg == 0))
+            while frontier.size:
+                alive[frontier] = False
+                edges = _gather(ptr, order, frontier)
+                if edges.size == 0:
+                    break
+                targets = ends[edges]
+                targets = targets[alive[targets]]
+                np.subtract.at(deg, targets, 1)
+                cand = np.unique(targets)
+                frontier = cand[deg[cand] == 0]
+        rest = [int(v) for v in np.flatnonzero(alive)]
+        if not rest:
+            self._cycles = []
+            return []
+        rest_set = set(rest)
+        out: dict[str, list[Edge]] = {}
+        for v in rest:
+            out[self.keys[v]] = [
+                Edge(self.keys[v], self.keys[int(dst[e])], None)
+                for e in out_order[out_ptr[v] : out_ptr[v + 1]]
+                if int(dst[e]) in rest_set
+            ]
+        comps = strongly_connected(out, [self.keys[v] for v in rest])
+        self._cycles = [[self.ids[k] for k in comp] for comp in comps]
+        return self._cycles
+
     def check(self) -> list[GraphIssue]:
         """Stakes summing above 100 % and cycles (added to ``issues`` and returned)."""
+        import numpy as np
+
         found: list[GraphIssue] = []
-        for owned, edges in self.in_edges.items():
-            total = sum(min(e.percent, 100.0) for e in edges if e.percent is not None)
-            if total > 100.0 + 1e-6:
+        src, dst, pct = self.arrays()
+        if len(dst):
+            known = ~np.isnan(pct)
+            totals = np.bincount(
+                dst[known], weights=np.minimum(pct[known], 100.0), minlength=len(self.keys)
+            )
+            for i in np.flatnonzero(totals > 100.0 + 1e-6):
                 found.append(
                     GraphIssue(
                         "sum_over_100",
-                        f"owners of {self.name(owned)!r} hold {total:g} % in total (over 100 %)",
-                        nodes=(owned,),
+                        f"owners of {self.display[i]!r} hold {totals[i]:g} % in total (over 100 %)",
+                        nodes=(self.keys[i],),
                     )
                 )
-        for comp in strongly_connected(self.out_edges, self.names):
-            shown = " -> ".join(self.name(k) for k in comp[:6])
+        for comp in self.cycles():
+            shown = " -> ".join(self.display[k] for k in comp[:6])
             more = " ..." if len(comp) > 6 else ""
             found.append(
                 GraphIssue(
                     "cycle",
                     f"ownership cycle among {len(comp)} entities: {shown}{more}",
-                    nodes=tuple(comp),
+                    nodes=tuple(self.keys[k] for k in comp),
+                )
+            )
+        if self.unknown_edges:
+            found.append(
+                GraphIssue(
+                    "unknown_percent",
+                    f"{self.unknown_edges} edges have no percentage: counted as unknown, not zero",
                 )
             )
         self.issues.extend(found)
         return found
 
     def iter_edges(self) -> Iterator[Edge]:
-        for edges in self.out_edges.values():
-            yield from edges
+        for e in range(len(self.src)):
+            yield self._edge(e)
+
+
+def _gather(ptr: Any, order: Any, nodes: Any) -> Any:
+    """The edge indices of ``nodes`` in a CSR (``ptr``, ``order``), vectorised."""
+    import numpy as np
+
+    starts = ptr[nodes]
+    counts = ptr[nodes + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return order[np.arange(total) + offsets]
 
 
 def strongly_connected(out_edges: dict[str, list[Edge]], nodes: Iterable[str]) -> list[list[str]]:
@@ -208,7 +371,19 @@ def strongly_connected(out_edges: dict[str, list[Edge]], nodes: Iterable[str]) -
 def parse_percent(text: str | None) -> tuple[float | None, str | None]:
     """``"70"``, ``"70 %"``, ``"70,5"`` -> (value, None); empty -> (None, None) = unknown;
     unreadable or negative -> (None, reason)."""
-    if text is None or not str(text).strip():
+    if text is None:
+        return None, None
+    try:
+        value = float(text)
+    except ValueError:
+        pass
+    else:
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, f"percent {text!r} is not a number (treated as unknown)"
+        if value < 0:
+            return None, f"percent {text!r} is negative (treated as unknown)"
+        return value, None
+    if not str(text).strip():
         return None, None
     m = _PCT.match(str(text))
     if not m:
@@ -244,19 +419,125 @@ def _add_checked_edge(
         )
         pct = 100.0
     if pct is None and not problem:
-        graph.issues.append(
-            GraphIssue(
-                "unknown_percent",
-                f"stake of {graph.name(owner)!r} in {graph.name(owned)!r} not given (unknown)",
-                file,
-                line,
-                (owner, owned),
-            )
-        )
+        graph.unknown_edges += 1
     graph.add_edge(Edge(owner, owned, pct, source, line))
 
 
 def load_edges_csv(path: Path | str, graph: OwnershipGraph | None = None) -> OwnershipGraph:
+    """Read ``owner,owned,percent[,source]`` (+ optional ``owner_name``, ``owned_name``):
+    vectorised (polars) for plain files, row by row when that fails."""
+    try:
+        return _load_edges_fast(Path(path), graph if graph is not None else OwnershipGraph())
+    except _SlowPath:
+        return _load_edges_rows(path, graph)
+
+
+class _SlowPath(Exception):
+    pass
+
+
+def _load_edges_fast(path: Path, graph: OwnershipGraph) -> OwnershipGraph:
+    import numpy as np
+    import polars as pl
+
+    header = _csv_header(path)
+    for need in ("owner", "owned"):
+        if need not in header:
+            raise BadInputError(
+                f"missing column {need!r} (need owner,owned,percent[,source])",
+                file=str(path),
+                line=1,
+                field=need,
+            )
+    if {"owner_name", "owned_name"} & set(header) or len(set(header)) != len(header):
+        raise _SlowPath
+    try:
+        df = pl.read_csv(
+            path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False
+        )
+    except Exception as exc:  # noqa: BLE001 - ragged or odd files take the careful path
+        raise _SlowPath from exc
+    df = df.rename({c: c.strip().lower().lstrip("\ufeff") for c in df.columns})
+    if df.height == 0:
+        return graph
+    lines = np.arange(2, df.height + 2)
+    owner = df["owner"].fill_null("").str.strip_chars()
+    owned = df["owned"].fill_null("").str.strip_chars()
+    empty = ((owner == "") | (owned == "")).to_numpy()
+    for ln in lines[empty][:1000]:
+        graph.issues.append(GraphIssue("bad_row", "empty owner or owned", str(path), int(ln)))
+    keep = ~empty
+    pct_col = "percent" if "percent" in df.columns else "percentage" if "percentage" in df.columns else None
+    if pct_col:
+        raw = df[pct_col].fill_null("").str.strip_chars()
+        cleaned = raw.str.strip_chars_end("%").str.strip_chars().str.replace(",", ".", literal=True)
+        val = cleaned.cast(pl.Float64, strict=False).to_numpy().astype(np.float64)
+        raw_np = (raw != "").to_numpy()
+    else:
+        val = np.full(df.height, np.nan)
+        raw_np = np.zeros(df.height, dtype=bool)
+    val = np.where(np.isfinite(val), val, np.nan)
+    bad = keep & raw_np & np.isnan(val)
+    neg = keep & (val < 0)
+    over = keep & (val > 100.0)
+    unknown = keep & ~raw_np
+    src_col = df["source"].fill_null("").str.strip_chars() if "source" in df.columns else None
+
+    def keys_of(col: pl.Series) -> list[str]:
+        return [_key_for(v, "") for v in col.to_list()]
+
+    okeys = keys_of(owner)
+    dkeys = keys_of(owned)
+    oraw = owner.to_list()
+    draw = owned.to_list()
+    srcs = src_col.to_list() if src_col is not None else None
+    for i in np.flatnonzero(bad | neg):
+        what = "is not a number" if bad[i] else "is negative"
+        graph.issues.append(
+            GraphIssue(
+                "bad_percent",
+                f"percent {raw[int(i)]!r} {what} (treated as unknown)",
+                str(path),
+                int(lines[i]),
+                (okeys[i], dkeys[i]),
+            )
+        )
+    for i in np.flatnonzero(over):
+        graph.issues.append(
+            GraphIssue(
+                "over_100",
+                f"{oraw[i]!r} owns {val[i]:g} % of {draw[i]!r} (above 100 %; counted as 100 %)",
+                str(path),
+                int(lines[i]),
+                (okeys[i], dkeys[i]),
+            )
+        )
+    val = np.where(neg, np.nan, np.minimum(val, 100.0))
+    graph.unknown_edges += int(unknown.sum())
+    node = graph.node
+    default_src = path.name
+    for i in np.flatnonzero(keep).tolist():
+        graph.src.append(node(okeys[i], oraw[i]))
+        graph.dst.append(node(dkeys[i], draw[i]))
+    graph.pct.extend(val[keep].tolist())
+    graph.lines.extend(lines[keep].tolist())
+    if srcs is None:
+        graph.sources.extend([default_src] * int(keep.sum()))
+    else:
+        graph.sources.extend([srcs[i] or default_src for i in np.flatnonzero(keep).tolist()])
+    graph._csr = graph._arrays = graph._cycles = None
+    return graph
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return [h.strip().lower() for h in next(csv.reader(fh), [])]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise BadInputError(f"cannot read: {exc}", file=str(path)) from exc
+
+
+def _load_edges_rows(path: Path | str, graph: OwnershipGraph | None = None) -> OwnershipGraph:
     """Read ``owner,owned,percent[,source]`` (+ optional ``owner_name``, ``owned_name``).
     Owner/owned are names or ids; names become normalised keys, so spelling of case and
     punctuation does not split a node. Bad rows become issues; the rest loads."""
@@ -312,10 +593,14 @@ def load_edges_csv(path: Path | str, graph: OwnershipGraph | None = None) -> Own
     return graph
 
 
+_ID_SHAPED = re.compile(r"[A-Za-z0-9_.:-]*\d[A-Za-z0-9_.:-]*")
+
+
+@lru_cache(maxsize=1 << 20)
 def _key_for(value: str, name: str) -> str:
-    """Ids (given with a separate name column, or id-shaped) stay as they are; names are
-    normalised."""
-    if name.strip() or re.fullmatch(r"[A-Za-z0-9_.:-]+", value) and any(c.isdigit() for c in value):
+    """Ids (given with a separate name column, or id-shaped: one token with a digit) stay
+    as they are; names are normalised."""
+    if name.strip() or _ID_SHAPED.fullmatch(value):
         return value
     return normalise_key(value)
 

@@ -12,8 +12,10 @@ counts (OFAC's reading: property of a blocked entity is blocked). Status:
 * ``unknown``  a chain from a listed party passes an edge whose percentage is unknown
   (reported with the lower bound; unknown is not zero).
 
-Cycles (A owns B owns A) are resolved by fixed-point iteration inside each strongly
-connected component (integrated ownership), so they neither loop nor crash.
+The sums are computed for the whole graph at once by iterating ``x = A'w`` over the edge
+arrays (numpy) until nothing changes: exact after as many rounds as the longest chain on
+acyclic graphs; inside cycles (A owns B owns A) the stake converges to the integrated
+ownership instead of looping.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from counterflow.ownership.graph import OwnershipGraph, strongly_connected
+import numpy as np
+
+from counterflow.ownership.graph import OwnershipGraph
 
 BLOCK_AT = 0.5
+MAX_ROUNDS = 10_000
 
 
 @dataclass(slots=True)
@@ -43,140 +48,79 @@ def aggregate(
     only: set[str] | None = None,
 ) -> dict[str, Stake]:
     """Stakes of listed parties (``listed``: node key -> why it is listed) in every entity
-    they reach (or only in ``only`` and what is needed to compute it). O(edges)."""
-    roots = [k for k in listed if k in graph.names]
-    reach = graph.descendants(roots) | set(roots)
+    they reach, or only in the entities of ``only``."""
+    n = len(graph)
+    if n == 0:
+        return {}
+    src, dst, pct = graph.arrays()
+    is_listed = np.zeros(n, dtype=bool)
+    for k in listed:
+        i = graph.ids.get(k)
+        if i is not None:
+            is_listed[i] = True
+    if not is_listed.any():
+        return {}
+    unknown_edge = np.isnan(pct)
+    share = np.where(unknown_edge, 0.0, np.minimum(pct, 100.0) / 100.0)
+    pure = np.zeros(n)
+    ofac = np.zeros(n)
+    unk = np.zeros(n, dtype=bool)
+    reach = is_listed.copy()
+    for _ in range(MAX_ROUNDS):
+        w_pure = np.where(is_listed, 1.0, pure)
+        w_ofac = np.where(is_listed | (ofac >= BLOCK_AT - 1e-12), 1.0, ofac)
+        new_pure = np.minimum(np.bincount(dst, weights=share * w_pure[src], minlength=n), 1.0)
+        new_ofac = np.minimum(np.bincount(dst, weights=share * w_ofac[src], minlength=n), 1.0)
+        src_reach = reach[src]
+        new_reach = reach.copy()
+        new_reach[dst[src_reach]] = True
+        carry = (unknown_edge & src_reach) | unk[src]
+        new_unk = np.zeros(n, dtype=bool)
+        new_unk[dst[carry]] = True
+        new_pure[is_listed] = 0.0
+        new_ofac[is_listed] = 0.0
+        new_unk[is_listed] = False
+        done = (
+            np.abs(new_pure - pure).max() < 1e-12
+            and np.abs(new_ofac - ofac).max() < 1e-12
+            and (new_unk == unk).all()
+            and (new_reach == reach).all()
+        )
+        pure, ofac, unk, reach = new_pure, new_ofac, new_unk, new_reach
+        if done:
+            break
+    cyc: set[int] = set()
+    if only is None or any(k in graph.ids for k in only):
+        cyc = {i for comp in graph.cycles() for i in comp}
     if only is not None:
-        needed: set[str] = set()
-        for k in only:
-            if k in reach:
-                needed.add(k)
-                needed |= graph.ancestors(k)
-        reach &= needed | set(roots)
-    sub_out = {
-        k: [e for e in graph.out_edges.get(k, []) if e.owned in reach]
-        for k in reach
-        if k in graph.out_edges
-    }
-    comps = strongly_connected(sub_out, reach)
-    comp_of: dict[str, int] = {}
-    for i, comp in enumerate(comps):
-        for k in comp:
-            comp_of[k] = i
-    order = _topo_order(reach, sub_out, comp_of)
-    pure: dict[str, float] = {}
-    ofac: dict[str, float] = {}
-    unknown: dict[str, bool] = {}
-    owners_of: dict[str, set[str]] = {}
-
-    def weight_pure(u: str) -> float:
-        return 1.0 if u in listed else pure.get(u, 0.0)
-
-    def weight_ofac(u: str) -> float:
-        if u in listed:
-            return 1.0
-        v = ofac.get(u, 0.0)
-        return 1.0 if v >= BLOCK_AT - 1e-12 else v
-
-    def compute(v: str) -> tuple[float, float, bool, set[str]]:
-        p = o = 0.0
-        unk = False
-        lo: set[str] = set()
-        for e in graph.in_edges.get(v, ()):
-            u = e.owner
-            if u not in reach:
-                continue
-            if u in listed:
-                lo.add(u)
-            else:
-                lo |= owners_of.get(u, set())
-            if e.percent is None:
-                if u in listed or pure.get(u, 0.0) > 0 or unknown.get(u, False):
-                    unk = True
-                continue
-            share = e.percent / 100.0
-            p += share * weight_pure(u)
-            o += share * weight_ofac(u)
-            unk = unk or unknown.get(u, False)
-        return min(p, 1.0), min(o, 1.0), unk, lo
-
-    for item in order:
-        if isinstance(item, str):
-            if item in listed:
-                continue
-            pure[item], ofac[item], unknown[item], owners_of[item] = compute(item)
-            continue
-        members = comps[item]
-        for _ in range(100):  # fixed point inside a cycle
-            delta = 0.0
-            for v in members:
-                if v in listed:
-                    continue
-                p, o, unk, lo = compute(v)
-                delta = max(delta, abs(p - pure.get(v, 0.0)), abs(o - ofac.get(v, 0.0)))
-                pure[v], ofac[v], unknown[v], owners_of[v] = p, o, unk, lo
-            if delta < 1e-9:
-                break
+        idx = [graph.ids[k] for k in only if k in graph.ids]
+        idx = [i for i in idx if reach[i]]
+    else:
+        idx = [int(i) for i in np.flatnonzero(reach)]
     out: dict[str, Stake] = {}
-    for k in reach:
-        if only is not None and k not in only:
+    for i in idx:
+        key = graph.keys[i]
+        if is_listed[i]:
+            out[key] = Stake(key, 100.0, 100.0, False, "listed", i in cyc, [key])
             continue
-        if k in listed:
-            out[k] = Stake(k, 100.0, 100.0, False, "listed", k in comp_of, [k])
-            continue
-        p, o, unk = pure.get(k, 0.0), ofac.get(k, 0.0), unknown.get(k, False)
+        o = float(ofac[i])
         if o >= BLOCK_AT - 1e-12:
             status = "blocked"
         elif o > 0:
             status = "minority"
-        elif unk:
+        elif unk[i]:
             status = "unknown"
         else:
             status = "clear"
-        out[k] = Stake(
-            k,
-            round(p * 100, 4),
-            round(o * 100, 4),
-            unk,
-            status,
-            k in comp_of,
-            sorted(owners_of.get(k, set())),
+        out[key] = Stake(
+            key, round(float(pure[i]) * 100, 4), round(o * 100, 4), bool(unk[i]), status, i in cyc
         )
+    if only is not None:
+        for st in out.values():
+            if st.status != "listed":
+                paths = explain(graph, st.key, listed, max_paths=50)
+                st.listed_owners = sorted({p.nodes[0] for p in paths})
     return out
-
-
-def _topo_order(
-    nodes: set[str], out_edges: dict[str, list], comp_of: dict[str, int]  # type: ignore[type-arg]
-) -> list[str | int]:
-    """Nodes in topological order, each cycle collapsed to its component index."""
-
-    def unit(k: str) -> str | int:
-        return comp_of.get(k, k)
-
-    indeg: dict[str | int, int] = {}
-    succ: dict[str | int, set[str | int]] = {}
-    for k in nodes:
-        indeg.setdefault(unit(k), 0)
-    for k, edges in out_edges.items():
-        a = unit(k)
-        for e in edges:
-            b = unit(e.owned)
-            if a == b:
-                continue
-            s = succ.setdefault(a, set())
-            if b not in s:
-                s.add(b)
-                indeg[b] = indeg.get(b, 0) + 1
-    ready = [u for u, d in indeg.items() if d == 0]
-    order: list[str | int] = []
-    while ready:
-        u = ready.pop()
-        order.append(u)
-        for w in succ.get(u, ()):
-            indeg[w] -= 1
-            if indeg[w] == 0:
-                ready.append(w)
-    return order
 
 
 @dataclass(slots=True)
@@ -224,13 +168,14 @@ def explain(
             return
         if len(chain) >= max_depth:
             return
-        for e in graph.in_edges.get(node, ()):
+        for e in graph.in_edges(node):
             if e.owner in chain or e.owner == key:
                 continue
-            nprod = None if prod is None or e.percent is None else prod * e.percent / 100.0
+            pct = None if e.percent is None else min(e.percent, 100.0)
+            nprod = None if prod is None or pct is None else prod * pct / 100.0
             if nprod is not None and nprod * 100 < min_product:
                 continue
-            walk(e.owner, [*chain, node], [*pcts, e.percent], nprod)
+            walk(e.owner, [*chain, node], [*pcts, pct], nprod)
 
     walk(key, [], [], 1.0)
     found.sort(key=lambda p: -(p.product if p.product is not None else -1.0))
