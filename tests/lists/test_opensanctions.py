@@ -121,6 +121,18 @@ def test_ftm_json_lines() -> None:
     assert any("Ownership 1" in i.reason for i in res.issues)
 
 
+def test_ftm_nameless_party_is_reported(tmp_path: Path) -> None:
+    f = tmp_path / "entities.ftm.json"
+    f.write_text(
+        '{"id": "a", "schema": "Person", "properties": {"name": ["A"]}}\n'
+        '{"id": "b", "schema": "Company", "properties": {"innCode": ["7707083893"]}}\n',
+        encoding="utf-8",
+    )
+    res = opensanctions.parse([f], dataset="x_test")
+    assert [p.source_id for p in res.records] == ["a"]
+    assert [(i.line, i.field, i.severity) for i in res.issues] == [(2, "name", "skipped")]
+
+
 def test_ftm_detect_and_empty(tmp_path: Path) -> None:
     found = opensanctions.detect(FTM, FTM.read_bytes()[:65536])
     assert found is not None and found.role == "ftm"

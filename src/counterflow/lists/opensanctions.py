@@ -297,6 +297,11 @@ def _parse_ftm(
         parties = list(parties_from_entities(entities, ds))
     except (ValueError, TypeError, KeyError) as exc:
         raise BadInputError(f"unusable FtM entity: {exc}", file=str(path)) from exc
+    got = {p.source_id for p in parties}
+    for e in entities:
+        eid = str(e["id"])
+        if kind_of_schema(str(e.get("schema"))) is not None and eid not in got:
+            issues.append(LoadIssue(str(path), lines.get(eid), "name", f"{eid}: no name: skipped"))
     for party in parties:
         if party.source_id in seen:
             issues.append(
