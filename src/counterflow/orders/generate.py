@@ -162,13 +162,25 @@ class Generated:
     edges: int = 0
 
 
+_ONSET = ["b", "br", "d", "f", "g", "gr", "h", "k", "kl", "l", "m", "n", "p", "pr", "r", "s",
+          "st", "t", "tr", "v", "w", "z"]
+_NUCLEUS = ["a", "e", "i", "o", "u", "ei", "au", "oe"]
+_CODA = ["", "", "n", "r", "l", "m", "s", "x", "nd", "rk", "lt"]
+
+
+def _stem(rng: random.Random) -> str:
+    """A made-up brand stem ("Kelvar", "Strondix"): ordinary customers should look like
+    real firms without copying real (possibly listed) names."""
+    n = rng.choice([2, 2, 3])
+    return "".join(rng.choice(_ONSET) + rng.choice(_NUCLEUS) + rng.choice(_CODA) for _ in range(n)).title()
+
+
 def _company(rng: random.Random, country: str, used: set[str]) -> str:
     for _ in range(100):
-        name = f"{rng.choice(_NAME_A)}{rng.choice(_NAME_B)} {_LEGAL.get(country) or _HUB_LEGAL.get(country, 'Ltd')}"
-        if rng.random() < 0.5:
-            name = f"{rng.choice(_NAME_A)} {name}"
+        legal = _LEGAL.get(country) or _HUB_LEGAL.get(country, "Ltd")
+        name = f"{_stem(rng)}{rng.choice(_NAME_B)} {legal}"
         if rng.random() < 0.3:
-            name = name.replace(" ", f" {rng.choice(_NAME_A)} ", 1)
+            name = f"{_stem(rng)} {name}"
         if name not in used:
             used.add(name)
             return name
