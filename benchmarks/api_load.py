@@ -33,10 +33,27 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 DEFAULT_HOME = ROOT / "benchmarks" / "out" / "api_home"
 DEFAULT_LISTS = ROOT / ".." / "shared" / "data" / "lists"
-FIRST = ["Ivan", "Olga", "Sergei", "Anna", "Dmitri", "Maria", "Alexei", "Elena", "Mikhail", "Natalia", "Viktor", "Irina", "Yuri", "Tatiana", "Hassan", "Fatima", "Ali", "Leila", "Omar", "Zainab", "Chen", "Wei", "Li", "Na", "Kim", "Min", "Park", "Joon", "John", "Mary", "Robert", "Linda", "Pierre", "Claire", "Hans", "Greta", "Ahmed", "Amina", "Reza", "Parisa", "Juan", "Lucia", "Carlos", "Sofia"]
-LAST = ["Petrov", "Ivanova", "Smirnov", "Kuznetsova", "Popov", "Volkov", "Sokolov", "Lebedev", "Morozov", "Novikov", "Kozlov", "Hosseini", "Rahimi", "Karimi", "Mohammadi", "Tehrani", "Wang", "Zhang", "Liu", "Kim", "Lee", "Park", "Smith", "Johnson", "Williams", "Brown", "Martin", "Bernard", "Mueller", "Schmidt", "Garcia", "Lopez", "Haddad", "Khalil", "Nasser", "Trading", "Shipping", "Logistics", "Components", "Industries", "Holding", "Technologies", "Engineering"]
+FIRST = _words(
+    "Ivan Olga Sergei Anna Dmitri Maria Alexei Elena Mikhail Natalia Viktor Irina "
+    "Yuri Tatiana Hassan Fatima Ali Leila Omar Zainab Chen Wei Li Na Kim Min Park "
+    "Joon John Mary Robert Linda Pierre Claire Hans Greta Ahmed Amina Reza Parisa "
+    "Juan Lucia Carlos Sofia"
+)
+LAST = _words(
+    "Petrov Ivanova Smirnov Kuznetsova Popov Volkov Sokolov Lebedev Morozov Novikov "
+    "Kozlov Hosseini Rahimi Karimi Mohammadi Tehrani Wang Zhang Liu Kim Lee Park "
+    "Smith Johnson Williams Brown Martin Bernard Mueller Schmidt Garcia Lopez Haddad "
+    "Khalil Nasser Trading Shipping Logistics Components Industries Holding "
+    "Technologies Engineering"
+)
 SUFFIX = ["", "", "", " LLC", " JSC", " Ltd", " GmbH", " Co", " OOO", " FZE"]
 
 
@@ -137,6 +154,8 @@ def start_server(mode: str, home: Path, port: int, workers: int, db: str | None)
             str(port),
             "--workers",
             str(workers),
+            "--http",
+            "counterflow.api.server:NoDelayH11Protocol",
             "--log-level",
             "warning",
             "--no-access-log",
@@ -210,12 +229,15 @@ request = function()
   counter = counter + 1
   local name = first[math.random(#first)] .. " " .. last[math.random(#last)] .. " " ..
                last[math.random(#last)] .. suffix[math.random(#suffix)]
-  local body = '{"queries":{"q1":{"schema":"LegalEntity","properties":{"name":["' .. name .. '"]}}}}'
+  local body = '{"queries":{"q1":{"schema":"LegalEntity","properties":' ..
+               '{"name":["' .. name .. '"]}}}}'
   return wrk.format("POST", "/match/default",
     {["Content-Type"] = "application/json", ["Authorization"] = "ApiKey " .. key}, body)
 end
 done = function(summary, latency, requests)
-  io.write(string.format("JSONRESULT {\"requests\":%d,\"duration_us\":%d,\"p50_us\":%d,\"p90_us\":%d,\"p99_us\":%d,\"max_us\":%d,\"non2xx\":%d,\"connect\":%d,\"read\":%d,\"write\":%d,\"timeout\":%d}\n",
+  io.write(string.format("JSONRESULT {\"requests\":%d,\"duration_us\":%d," ..
+    "\"p50_us\":%d,\"p90_us\":%d,\"p99_us\":%d,\"max_us\":%d,\"non2xx\":%d," ..
+    "\"connect\":%d,\"read\":%d,\"write\":%d,\"timeout\":%d}\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
     latency:percentile(99), latency.max, summary.errors.status, summary.errors.connect,
     summary.errors.read, summary.errors.write, summary.errors.timeout))

@@ -48,4 +48,5 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             workers=workers,
             log_level=log_level,
             access_log=False,
+            http="counterflow.api.server:NoDelayH11Protocol",
         )
