@@ -1,0 +1,47 @@
+"""A small fake Screener (the match/types.py protocol) for order tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pytest
+
+from counterflow.match.types import Hit, Query
+from counterflow.ownership.graph import normalise_key
+
+
+class FakeScreener:
+    """Listed names -> decision; a query hits when its normalised name equals one."""
+
+    def __init__(self, listed: dict[str, str]) -> None:
+        self.listed = {normalise_key(k): (k, v) for k, v in listed.items()}
+        self.calls = 0
+
+    def screen(self, query: Query, *, threshold: float = 0.5, limit: int = 10) -> list[Hit]:
+        self.calls += 1
+        found = self.listed.get(normalise_key(query.name))
+        if not found:
+            return []
+        name, decision = found
+        score = 0.95 if decision == "match" else 0.75
+        return [
+            Hit(query.id, score, decision, "test_list", name, f"test_list:{name}", name, name,
+                "organization", f"name {name!r} agrees")  # type: ignore[arg-type]
+        ]
+
+    def screen_many(
+        self, queries: Iterable[Query], *, threshold: float = 0.5, limit: int = 10
+    ) -> Iterator[list[Hit]]:
+        for q in queries:
+            yield self.screen(q, threshold=threshold, limit=limit)
+
+
+@pytest.fixture
+def fake_screener() -> FakeScreener:
+    return FakeScreener(
+        {
+            "LLC Drayk": "match",
+            "Volga Holdings JSC": "match",
+            "Nordic Radio AB": "review",
+        }
+    )

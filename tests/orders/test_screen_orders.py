@@ -1,0 +1,146 @@
+"""Order-line screening end to end on small fixtures (fake screener)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from counterflow.errors import BadInputError
+from counterflow.goods.chpl import load_chpl
+from counterflow.goods.parts import load_components
+from counterflow.orders.history import load_history
+from counterflow.orders.screen import OrderScreener, screen_file
+from counterflow.orders.settings import load_config
+from counterflow.ownership.graph import load_any
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def _engine(screener=None, **kw):  # type: ignore[no-untyped-def]
+    return OrderScreener(
+        load_config(),
+        screener=screener,
+        chpl=load_chpl(FIX / "chpl.csv"),
+        components=load_components(FIX / "components.csv"),
+        **kw,
+    )
+
+
+def _run(engine, path: Path = FIX / "orders_small.csv"):  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    summary = screen_file(path, out, engine)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    return rows, summary
+
+
+def test_small_file(fake_screener) -> None:  # type: ignore[no-untyped-def]
+    rows, summary = _run(_engine(fake_screener))
+    by = {(r["order_id"], i): r for i, r in enumerate(rows)}
+    risks = [r["risk"] for r in rows]
+    ids = [r["order_id"] for r in rows]
+    assert ids == ["A1", "A2", "A3", "A4", "A5", "A5"]
+    a1, a2, a3, a4, a5, a5b = rows
+    # a CHPL drone part to Germany for a stated end use stays clear, flags shown
+    assert a1["risk"] == "clear" and "CHPL_ITEM" in a1["flags"] and "DRONE_COMPONENT" in a1["flags"]
+    # CHPL drone part to a logistics consignee in Kazakhstan, end use "resale"
+    assert a2["risk"] in ("review", "block")
+    for code in ("CHPL_TO_HUB", "RESHIPPER_CONSIGNEE", "END_USE_VAGUE", "DRONE_COMPONENT"):
+        assert code in a2["flags"].split(";")
+    assert "Kazakhstan" in a2["explanation"]
+    # listed consignee at an Alabuga address, to Russia
+    assert a3["risk"] == "block"
+    for code in ("PARTY_LISTED", "SEZ_ADDRESS", "CHPL_TO_RESTRICTED", "PARTY_POSSIBLE_MATCH"):
+        assert code in a3["flags"].split(";")
+    assert a4["risk"] == "clear" and a4["flags"] == ""
+    # unreadable fields: flagged, screened, sent to review (not blocked for bad data alone)
+    assert a5["risk"] == "review"
+    for code in ("INPUT_BAD_COUNTRY", "INPUT_BAD_HS_CODE", "INPUT_BAD_QUANTITY", "INPUT_BAD_PRICE"):
+        assert code in a5["flags"].split(";")
+    assert "INPUT_DUPLICATE_ORDER_ID" in a5b["flags"] and "INPUT_DUPLICATE_ORDER_ID" not in a5["flags"]
+    assert "CHPL_HINT" in a5b["flags"]  # "GNSS module" without an HS code, via Turkey
+    # pass-through columns keep their values
+    assert a1["sales_rep"] == "anna" and a1["customer"] == "Bosch Engineering GmbH"
+    # the summary tells what was rejected and flagged
+    assert summary.screened == 6 and summary.lines == 7
+    assert summary.rejected == [(8, "empty order_id")]
+    assert summary.problems["INPUT_DUPLICATE_ORDER_ID"] == 1
+    assert "rejected 1 lines" in summary.describe()
+    assert risks.count("block") == 1
+    assert by
+
+
+def test_parties_are_screened_once_per_distinct_name(fake_screener) -> None:  # type: ignore[no-untyped-def]
+    engine = _engine(fake_screener)
+    _run(engine)
+    # Bosch appears 3x on A1, Acme Tools 4x over A4/A5: each (name, country) once
+    assert fake_screener.calls == len(engine.parties)
+    assert fake_screener.calls < 12
+
+
+def test_no_tables_no_screener_still_screens_routes() -> None:
+    engine = OrderScreener(load_config())
+    rows, summary = _run(engine)
+    assert len(rows) == 6
+    assert any("no CHPL table" in w for w in summary.warnings)
+    assert "RESTRICTED_DESTINATION" in rows[2]["flags"]
+
+
+def test_ownership_rules(fake_screener) -> None:  # type: ignore[no-untyped-def]
+    graph = load_any([FIX / "ownership.csv"])
+    rows, _ = _run(_engine(fake_screener, ownership=graph))
+    a1 = rows[0]
+    assert a1["risk"] == "block" and "OWNED_BY_LISTED" in a1["flags"]
+    assert "70" in a1["explanation"] and "Caspian Holding Ltd" in a1["explanation"]
+    assert "OWNED_MINORITY" in rows[3]["flags"]  # Acme Tools: 20 %
+    assert rows[3]["risk"] == "review"
+    assert "OWNERSHIP_UNKNOWN" in rows[2]["flags"]  # Nordic Radio: percentage unknown
+
+
+def test_history_outlier(tmp_path: Path) -> None:
+    p = tmp_path / "o.csv"
+    p.write_text(
+        "order_id,customer,ship_to_country,quantity,unit_price,end_use\n"
+        "1,Acme Tools Ltd,GB,110,2.5,workshop\n"
+        "2,Acme Tools Ltd,GB,5000,2.5,workshop\n"
+        "3,New Customer Ltd,GB,5000,2.5,workshop\n",
+        encoding="utf-8",
+    )
+    rows, _ = _run(_engine(history=load_history(FIX / "history.csv")), p)
+    assert [("QUANTITY_OUTLIER" in r["flags"]) for r in rows] == [False, True, False]
+
+
+def test_missing_order_id_column_is_bad_input(tmp_path: Path) -> None:
+    p = tmp_path / "o.csv"
+    p.write_text("id,customer\n1,x\n", encoding="utf-8")
+    with pytest.raises(BadInputError) as exc:
+        _run(_engine(), p)
+    assert exc.value.field == "order_id" and exc.value.line == 1
+
+
+def test_ragged_rows_and_column_case(tmp_path: Path) -> None:
+    p = tmp_path / "o.csv"
+    p.write_text(
+        "Order_ID,Customer,Ship_To_Country\n1,Acme,DE\n2,Acme,DE,extra\n3\n", encoding="utf-8"
+    )
+    rows, summary = _run(_engine(), p)
+    assert [r["order_id"] for r in rows] == ["1", "2", "3"]
+    assert "INPUT_BAD_ROW" in rows[1]["flags"] and "INPUT_BAD_ROW" in rows[2]["flags"]
+    assert rows[0]["risk"] == "clear" or "END_USE_VAGUE" in rows[0]["flags"]
+    assert summary.problems["INPUT_BAD_ROW"] == 2
+
+
+def test_config_override(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "cfg.json"
+    cfg_file.write_text('{"hub_countries": ["Germany"], "weights": {"CHPL_TO_HUB": 0.9}}', "utf-8")
+    cfg = load_config(cfg_file)
+    assert cfg.hub_countries == {"de"}
+    engine = OrderScreener(cfg, chpl=load_chpl(FIX / "chpl.csv"))
+    rows, _ = _run(engine)
+    assert "CHPL_TO_HUB" in rows[0]["flags"] and rows[0]["risk"] != "clear"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"weights": {"NOT_A_RULE": 1}}', "utf-8")
+    with pytest.raises(BadInputError):
+        load_config(bad)
