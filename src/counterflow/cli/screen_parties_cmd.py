@@ -78,6 +78,10 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             int, typer.Option(help="Processes (default: 2 or the CPU count if less)")
         ] = 0,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output")] = False,
+        record: Annotated[
+            bool, typer.Option("--record", help="Record the run; raise alerts for review")
+        ] = False,
+        db: Annotated[str, typer.Option("--db", help="Review store for --record")] = "",
     ) -> None:
         """Screen every row of a CSV of parties against all loaded lists."""
         from counterflow.match.csvio import ReadStats, read_queries, safe_cell
@@ -98,6 +102,17 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         )
         hits_total = 0
         alerts = 0
+        rec = None
+        if record:
+            from counterflow.review.recording import Recorder, cli_actor
+            from counterflow.review.store import ReviewStore
+
+            rec = Recorder(
+                ReviewStore.open(db or None),
+                actor=cli_actor(),
+                settings={"threshold": threshold, "limit": limit},
+                input_path=input,
+            )
         with out_ctx as fh, make_progress(quiet) as progress:
             task = progress.add_task("screening", total=total)
             writer = csv.writer(fh)
@@ -125,11 +140,22 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                     )
                     hits_total += 1
                     alerts += h.decision != "clear"
+                if rec is not None:
+                    rec.add(query, hits)
                 progress.advance(task)
         if not quiet:
             err_console.print(
                 f"screened {stats.rows:,} rows: {hits_total:,} hits ({alerts:,} match/review)"
                 + (f" -> {output}" if output else "")
+            )
+        if rec is not None:
+            from counterflow.store import ListStore
+
+            with ListStore.open() as list_store:
+                run = rec.finish(list_store)
+            err_console.print(
+                f"recorded run #{run.run_id}: {len(run.alerts)} new alerts, "
+                f"{run.suppressed} suppressed by the allow-list, {run.existing} already open"
             )
         for code, n in stats.warnings.items():
             err_console.print(

@@ -287,3 +287,63 @@ def screen_and_record(
         list_store=list_store,
     )
     return qs, hits, summary
+
+
+class Recorder:
+    """Collects a streamed screening run and records it at the end (for CLI commands):
+
+    rec = Recorder(review, actor="cli:ana", settings={...}, input_path=path)
+    for query, hits in screener.screen_stream(...): ...; rec.add(query, hits)
+    summary = rec.finish(list_store)
+    """
+
+    def __init__(
+        self,
+        review: ReviewStore,
+        *,
+        actor: str,
+        settings: dict[str, Any] | None = None,
+        input_path: Any = None,
+        source: str = "cli",
+        kind: str = "parties",
+    ) -> None:
+        self.review = review
+        self.actor = actor
+        self.settings = settings or {}
+        self.source = source
+        self.kind = kind
+        self.raw: bytes | None = None
+        if input_path is not None and str(input_path) != "-":
+            from pathlib import Path
+
+            self.raw = Path(input_path).read_bytes()
+        self.queries: list[Query] = []
+        self.hits: list[list[Hit]] = []
+
+    def add(self, query: Query, hits: Sequence[Hit]) -> None:
+        self.queries.append(query)
+        self.hits.append(list(hits))
+
+    def finish(self, list_store: Any = None) -> RunSummary:
+        return record_run(
+            self.review,
+            self.queries,
+            self.hits,
+            actor=self.actor,
+            source=self.source,
+            kind=self.kind,
+            settings=self.settings,
+            versions=list_versions(list_store),
+            raw_input=self.raw,
+            list_store=list_store,
+        )
+
+
+def cli_actor() -> str:
+    """``cli:<login name>`` for runs and decisions made from the command line."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
