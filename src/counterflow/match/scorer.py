@@ -45,12 +45,20 @@ from counterflow.records.identifiers import parse_query_token
 from counterflow.records.model import Identifier
 
 MIN_PAIR_SIM = 0.5
-UNMATCHED_LIST_FACTOR = 0.7  # extra tokens of the listed name cost less than missing ones
+UNMATCHED_LIST_FACTOR = 0.85  # extra tokens of the listed name cost less than missing ones
 
 UNIQUE_SCHEMES = frozenset(
     {"imo", "mmsi", "inn", "ogrn", "lei", "swift", "uscc", "duns", "kpp", "okpo", "registration"}
 )
 PERSONAL_SCHEMES = frozenset({"passport", "national_id", "tax_id", "ssn", "cedula"})
+
+
+_DOUBLE = re.compile(r"(.)\1+")
+_VOWELS = frozenset("aeiouy")
+
+
+def _squeeze(tok: str) -> str:
+    return _DOUBLE.sub(r"\1", tok) if len(tok) > 2 else tok
 
 
 @lru_cache(maxsize=1 << 20)
@@ -63,7 +71,9 @@ def token_similarity(a: str, b: str) -> float:
     la, lb = len(a), len(b)
     if la == 1 or lb == 1:
         return 0.9 if a[0] == b[0] else 0.0
-    r = Indel.normalized_similarity(a, b)
+    if _squeeze(a) == _squeeze(b):
+        return 0.93  # doubled letters only (essa ~ esa, mohammad ~ mohamad)
+    r = raw = Indel.normalized_similarity(a, b)
     short = min(la, lb)
     if short <= 3:
         r -= 0.15
@@ -80,11 +90,14 @@ def token_similarity(a: str, b: str) -> float:
             sa = sb = same.pop()
     if sa and sa == sb:
         n = len(sa)
+        # short keys collide easily ("ying"/"yong"): trusted for abjad spellings
+        # (no vowels written: "msh" ~ "moshe") or when the letters mostly agree
+        abjad = not _VOWELS.intersection(a) or not _VOWELS.intersection(b)
         if n >= 4:
             r = max(r, 0.88)
-        elif n == 3:
+        elif n == 3 and (abjad or raw >= 0.6):
             r = max(r, 0.82)
-        elif n == 2 and a[0] == b[0]:
+        elif n == 2 and a[0] == b[0] and abjad:
             r = max(r, 0.75)
     elif short >= 5 and (a.startswith(b) or b.startswith(a)):
         r = max(r, 0.8)
@@ -204,7 +217,10 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         comp *= 0.95
         if comp < 0.85 and min(len(qt), len(ct)) == 1:
             sk = skeleton(q.form.compact)
-            if len(sk) >= 3 and sk == skeleton(c.form.compact):
+            few_vowels = min(
+                sum(ch in _VOWELS for ch in x) / len(x) for x in (q.form.compact, c.form.compact)
+            )
+            if len(sk) >= 3 and few_vowels < 0.3 and sk == skeleton(c.form.compact):
                 comp = 0.85
         if comp >= 0.8 and comp > score:
             score, how = comp, "compact"
