@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """AIS events benchmark: positions/s for all events over >= 10 million positions built by
 replicating the real GFW tracks in ../shared/data/ais/gfw_tracks with shifted MMSIs and
 times (as GFW did for its own benchmark), compared in the same run with movingpandas'
@@ -23,20 +24,22 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "2")
 
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
 
-from counterflow.maritime.detect import detect_all  # noqa: E402
-from counterflow.maritime.ingest import load  # noqa: E402
-from counterflow.maritime.ports import load_ports  # noqa: E402
-from counterflow.maritime.shore import default_shore  # noqa: E402
+from counterflow.maritime.detect import detect_all
+from counterflow.maritime.ingest import load
+from counterflow.maritime.ports import load_ports
+from counterflow.maritime.shore import default_shore
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "ais"
 
 
 def replicate(pos: pl.DataFrame, copies: int) -> pl.DataFrame:
-    """``copies`` copies; copy i gets new MMSIs (i*1000 + vessel number, valid 9-digit range)
-    and times shifted by i * (97 days + 1234 s)."""
+    """``copies`` copies; copy i gets new MMSIs (i*1000 + vessel number, valid 9-digit range),
+    times shifted by i * (97 days + 1234 s) and the whole track moved by a random offset of
+    up to 0.003 degree (about 300 m), so no cache keyed on coordinates gets copies for free."""
+    rng = np.random.default_rng(1)
     vessels = pos.select(pl.col("mmsi").unique().sort()).with_row_index("vi")
     base = pos.join(vessels, on="mmsi").drop("mmsi")
     parts = []
@@ -45,6 +48,8 @@ def replicate(pos: pl.DataFrame, copies: int) -> pl.DataFrame:
             base.with_columns(
                 (pl.lit(200_000_000 + i * 1000) + pl.col("vi").cast(pl.Int64)).alias("mmsi"),
                 (pl.col("t") + i * (97 * 86400 + 1234)).alias("t"),
+                (pl.col("lat") + (rng.uniform(-0.003, 0.003) if i else 0.0)).alias("lat"),
+                (pl.col("lon") + (rng.uniform(-0.003, 0.003) if i else 0.0)).alias("lon"),
             )
         )
     return pl.concat(parts).select("mmsi", "t", "lat", "lon", "sog", "cog").sort("mmsi", "t")
@@ -89,7 +94,9 @@ def csv_check(pos: pl.DataFrame) -> None:
             "lon",
             "lat",
             pl.col("cog").alias("course"),
-            pl.from_epoch("t", time_unit="s").dt.strftime("%Y-%m-%dT%H:%M:%S.000Z").alias("timestamp"),
+            pl.from_epoch("t", time_unit="s")
+            .dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            .alias("timestamp"),
             pl.col("sog").alias("speed"),
             (pl.col("mmsi").cast(pl.Utf8) + "-seg").alias("seg_id"),
         ).write_csv(path)
@@ -118,9 +125,11 @@ def main() -> None:
     ports = load_ports([SHARED / "ports"])
     pos = replicate(base.positions, args.copies)
     n = pos.height
-    print(f"{base.positions.height} real positions x {args.copies} copies = {n:,} positions; "
-          f"{ports.height} ports/anchorages; POLARS_MAX_THREADS={os.environ['POLARS_MAX_THREADS']}, "
-          f"cpu affinity {len(os.sched_getaffinity(0))} cores")
+    print(
+        f"{base.positions.height} real positions x {args.copies} copies = {n:,} positions; "
+        f"{ports.height} ports/anchorages; POLARS_MAX_THREADS={os.environ['POLARS_MAX_THREADS']}, "
+        f"cpu affinity {len(os.sched_getaffinity(0))} cores"
+    )
     default_shore()  # load once, as a long-running service would
     det = detect_all(pos, ports)  # warm-up (caches shore distances of the real tracks)
     t0 = time.perf_counter()
@@ -138,14 +147,26 @@ def main() -> None:
         ("encounters", tm["encounters"], n, counts.get("encounter", 0)),
         ("position jumps", tm["jumps"], n, counts.get("position_jump", 0)),
         ("ALL events together", total, n, det.events.height),
-        ("movingpandas ObservationGapSplitter(6 h)", mp["mpd_gaps"], mpd_n, int(mp["mpd_gap_segments"])),
-        ("movingpandas TrajectoryStopDetector(2 h, 1 km)", mp["mpd_stops"], mpd_n, int(mp["mpd_stop_count"])),
+        (
+            "movingpandas ObservationGapSplitter(6 h)",
+            mp["mpd_gaps"],
+            mpd_n,
+            int(mp["mpd_gap_segments"]),
+        ),
+        (
+            "movingpandas TrajectoryStopDetector(2 h, 1 km)",
+            mp["mpd_stops"],
+            mpd_n,
+            int(mp["mpd_stop_count"]),
+        ),
         ("movingpandas TrajectoryCollection build", mp["mpd_build"], mpd_n, None),
     ]
     rate = {name: npos / sec for name, sec, npos, _ in rows}
     mpd_gap_rate = rate["movingpandas ObservationGapSplitter(6 h)"]
     mpd_stop_rate = rate["movingpandas TrajectoryStopDetector(2 h, 1 km)"]
-    print(f"\n{'step':50s} {'positions':>12s} {'seconds':>9s} {'positions/s':>14s} {'events':>9s}  ratio")
+    print(
+        f"\n{'step':50s} {'positions':>12s} {'seconds':>9s} {'positions/s':>14s} {'events':>9s}  ratio"
+    )
     for name, sec, npos, ev in rows:
         if name.startswith("gaps") and "port" not in name:
             ratio = f"{rate[name] / mpd_gap_rate:6.0f}x mpd gap splitter"
@@ -158,9 +179,13 @@ def main() -> None:
             )
         else:
             ratio = ""
-        print(f"{name:50s} {int(npos):12,d} {sec:9.2f} {rate[name]:14,.0f} {'' if ev is None else ev:>9}  {ratio}")
-    print(f"\nmovingpandas ran on {int(mpd_n):,} positions (whole vessels) and is extrapolated "
-          f"linearly to positions/s; Counterflow ran on all {n:,}.")
+        print(
+            f"{name:50s} {int(npos):12,d} {sec:9.2f} {rate[name]:14,.0f} {'' if ev is None else ev:>9}  {ratio}"
+        )
+    print(
+        f"\nmovingpandas ran on {int(mpd_n):,} positions (whole vessels) and is extrapolated "
+        f"linearly to positions/s; Counterflow ran on all {n:,}."
+    )
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
     if args.csv_check:
         csv_check(pos)

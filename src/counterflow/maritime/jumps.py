@@ -9,7 +9,7 @@ import polars as pl
 
 from counterflow.maritime.events import conform, empty_events
 from counterflow.maritime.params import EventParams
-from counterflow.maritime.table import KM_PER_NM, haversine_km
+from counterflow.maritime.table import KM_PER_NM, fast_distance_km, haversine_km
 
 
 def leg_metrics(pos: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -19,7 +19,7 @@ def leg_metrics(pos: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     la = pos["lat"].to_numpy()
     lo = pos["lon"].to_numpy()
     same = np.r_[False, m[1:] == m[:-1]]
-    d = np.r_[0.0, haversine_km(la[:-1], lo[:-1], la[1:], lo[1:])] if m.size else np.zeros(0)
+    d = np.r_[0.0, fast_distance_km(la[:-1], lo[:-1], la[1:], lo[1:])] if m.size else np.zeros(0)
     dt = np.r_[1.0, np.maximum(t[1:] - t[:-1], 1)] if m.size else np.zeros(0)
     v = d / KM_PER_NM / (dt / 3600.0)
     return same, d, v
@@ -37,6 +37,8 @@ def detect_jumps(
     t = pos["t"].to_numpy()
     la = pos["lat"].to_numpy()
     lo = pos["lon"].to_numpy()
+    d = d.copy()
+    d[j] = haversine_km(la[i], lo[i], la[j], lo[j])
     conf = np.clip(0.5 + (v[j] - p.jump_max_kn) / (4 * p.jump_max_kn), 0.5, 1.0)
     df = pl.DataFrame(
         {

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-CELL_DEG = 0.1
+CELL_DEG = 0.05
 QUANT = 1000.0  # 1/0.001 degree
 _N_LON = round(360 / CELL_DEG)
 _LON_CELLS = _N_LON + 2
@@ -63,6 +63,8 @@ def port_cells(ports: pl.DataFrame, radius_km: float) -> pl.DataFrame:
         .select(
             (pl.col("ci") * _LON_CELLS + (pl.col("cj") % _N_LON)).alias("cell"),
             pl.col("port_idx").cast(pl.Int64),
+            pl.col("lat").alias("plat"),
+            pl.col("lon").alias("plon"),
         )
     )
     if len(_cells_cache) > 16:
@@ -89,29 +91,29 @@ def nearest_port(
     if near.height == 0:
         return idx, dist
     near = near.with_columns(
-        (pl.col("lat") * QUANT).round().cast(pl.Int64).alias("qa"),
-        (pl.col("lon") * QUANT).round().cast(pl.Int64).alias("qo"),
+        (
+            (pl.col("lat") * QUANT).round().cast(pl.Int64) * 1_000_000
+            + (pl.col("lon") * QUANT).round().cast(pl.Int64)
+        ).alias("q")
     )
-    spots = near.select("qa", "qo", "cell").unique()
-    cand = spots.join(cells, on="cell", how="inner")
-    plat = ports["lat"].to_numpy()
-    plon = ports["lon"].to_numpy()
-    pi = cand["port_idx"].to_numpy()
-    qla = cand["qa"].to_numpy() / QUANT
-    qlo = cand["qo"].to_numpy() / QUANT
-    dlon = np.abs(qlo - plon[pi])
-    dlon = np.minimum(dlon, 360.0 - dlon)
-    dx = dlon * KM_LON * np.cos(np.radians((qla + plat[pi]) * 0.5))
-    dy = (qla - plat[pi]) * KM_LAT
-    d = np.sqrt(dx * dx + dy * dy)
+    spots = near.select("q", "cell").unique(subset="q")
+    plat = pl.col("plat")
+    qla = (pl.col("q") / 1_000_000).round().cast(pl.Int64)
+    qlo = pl.col("q") - qla * 1_000_000
+    qla_deg = qla.cast(pl.Float64) / QUANT
+    dlon = (qlo.cast(pl.Float64) / QUANT - pl.col("plon")).abs()
+    dlon = pl.min_horizontal(dlon, 360.0 - dlon)
+    dx = dlon * KM_LON * ((qla_deg + plat) * 0.5).radians().cos()
+    dy = (qla_deg - plat) * KM_LAT
     best = (
-        cand.select("qa", "qo", "port_idx")
-        .with_columns(pl.Series("d", d))
+        spots.join(cells, on="cell", how="inner")
+        .with_columns((dx * dx + dy * dy).sqrt().alias("d"))
         .filter(pl.col("d") <= radius_km)
         .sort("d")
-        .unique(subset=["qa", "qo"], keep="first")
+        .unique(subset="q", keep="first")
+        .select("q", "port_idx", "d")
     )
-    back = near.select("row", "qa", "qo").join(best, on=["qa", "qo"], how="inner")
+    back = near.select("row", "q").join(best, on="q", how="inner")
     r = back["row"].to_numpy().astype(np.int64)
     idx[r] = back["port_idx"].to_numpy()
     dist[r] = back["d"].to_numpy()

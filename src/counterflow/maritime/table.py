@@ -113,6 +113,19 @@ def haversine_km(
     return out
 
 
+def fast_distance_km(
+    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
+) -> FloatArray:
+    """Equirectangular distance in km: within 0.1 % of great-circle up to a few hundred km,
+    several times cheaper than haversine; used for consecutive-leg speeds."""
+    dlon = np.abs(lon2 - lon1)
+    dlon = np.minimum(dlon, 360.0 - dlon)
+    x = dlon * np.cos(np.radians((lat1 + lat2) * 0.5)) * 111.320
+    y = (lat2 - lat1) * 110.574
+    out: FloatArray = np.sqrt(x * x + y * y)
+    return out
+
+
 def latest_static(static: pl.DataFrame) -> pl.DataFrame:
     """One row per MMSI: the most recent non-null name, IMO, call sign and type."""
     if static.height == 0:
