@@ -70,20 +70,47 @@ def main() -> None:
         lists = [str(SHARED / "lists")] if args.lists == "all" else [str(ua)]
         t_lists = run([*exe, "lists", "load", *lists], env)
         trade = SHARED / "trade"
-        run([*exe, "goods", "load", str(trade / "chpl_hs6_tiers_2024-02-23.csv"),
-             str(trade / "hs_nomenclature_datasets-harmonized-system.csv"),
-             str(SHARED / "drones" / "gur_components_dedup.csv")], env)
+        run(
+            [
+                *exe,
+                "goods",
+                "load",
+                str(trade / "chpl_hs6_tiers_2024-02-23.csv"),
+                str(trade / "hs_nomenclature_datasets-harmonized-system.csv"),
+                str(SHARED / "drones" / "gur_components_dedup.csv"),
+            ],
+            env,
+        )
         suppliers = alabuga_suppliers(ua)
         orders, edges, hist = work / "orders.csv", work / "edges.csv", work / "history.csv"
         t0 = time.perf_counter()
-        gen = write_orders(orders, args.lines, listed_names=suppliers, planted_each=args.planted,
-                           n_customers=20000, edges_path=edges, history_path=hist,
-                           listed_owner="ALABUGA OEZ PPT JSC")
+        gen = write_orders(
+            orders,
+            args.lines,
+            listed_names=suppliers,
+            planted_each=args.planted,
+            n_customers=20000,
+            edges_path=edges,
+            history_path=hist,
+            listed_owner="ALABUGA OEZ PPT JSC",
+        )
         t_gen = time.perf_counter() - t0
         run([*exe, "ownership", "load", str(edges)], env)
         out = work / "screened.csv"
-        t_screen = run([*exe, "screen", "orders", str(orders), "-o", str(out), "--history",
-                        str(hist), "--quiet"], env)
+        t_screen = run(
+            [
+                *exe,
+                "screen",
+                "orders",
+                str(orders),
+                "-o",
+                str(out),
+                "--history",
+                str(hist),
+                "--quiet",
+            ],
+            env,
+        )
         planted_ids = {oid: kind for kind, ids in gen.planted.items() for oid in ids}
         flagged: Counter[str] = Counter()
         ordinary: Counter[str] = Counter()
@@ -110,12 +137,19 @@ def main() -> None:
         ]
         for kind, ids in sorted(gen.planted.items()):
             rows.append((f"planted {kind} flagged", f"{flagged[kind]} / {len(ids)}"))
-        rows.append((
-            "ordinary lines to review/block",
-            f"{ordinary['review'] + ordinary['block']} / {n_ord} "
-            f"({100 * (ordinary['review'] + ordinary['block']) / max(n_ord, 1):.3f} %)",
-        ))
-        rows.append(("flags on those ordinary lines", ", ".join(f"{k} {v}" for k, v in ord_flags.most_common(6))))
+        rows.append(
+            (
+                "ordinary lines to review/block",
+                f"{ordinary['review'] + ordinary['block']} / {n_ord} "
+                f"({100 * (ordinary['review'] + ordinary['block']) / max(n_ord, 1):.3f} %)",
+            )
+        )
+        rows.append(
+            (
+                "flags on those ordinary lines",
+                ", ".join(f"{k} {v}" for k, v in ord_flags.most_common(6)),
+            )
+        )
         for e in examples:
             rows.append(("example miss", e))
     # ownership over a large graph (in process: load + aggregate)

@@ -37,7 +37,13 @@ def test_every_code_in_every_shape() -> None:
     missed = []
     for hs6, tier in _codes():
         h, s = hs6[:4], hs6[4:]
-        for shape in (hs6, f"{h}.{s}", f"{h}.{s}.0001", f"{hs6[:2]} {hs6[2:4]} {s}", f"{h}.{s}.10.00"):
+        for shape in (
+            hs6,
+            f"{h}.{s}",
+            f"{h}.{s}.0001",
+            f"{hs6[:2]} {hs6[2:4]} {s}",
+            f"{h}.{s}.10.00",
+        ):
             entry = table.lookup(shape)
             if entry is None or entry.tier != tier:
                 missed.append(shape)

@@ -12,7 +12,11 @@ import pytest
 from counterflow.goods.parts import ComponentTable, device_base, load_components
 
 GUR = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "drones"
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "data"
+    / "drones"
     / "gur_components_dedup.csv"
 )
 pytestmark = [

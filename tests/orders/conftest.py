@@ -25,8 +25,18 @@ class FakeScreener:
         name, decision = found
         score = 0.95 if decision == "match" else 0.75
         return [
-            Hit(query.id, score, decision, "test_list", name, f"test_list:{name}", name, name,
-                "organization", f"name {name!r} agrees")  # type: ignore[arg-type]
+            Hit(
+                query.id,
+                score,
+                decision,
+                "test_list",
+                name,
+                f"test_list:{name}",
+                name,
+                name,
+                "organization",
+                f"name {name!r} agrees",
+            )  # type: ignore[arg-type]
         ]
 
     def screen_many(

@@ -27,12 +27,26 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return h
 
 
-def test_screen_orders_with_explicit_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_screen_orders_with_explicit_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out.csv"
     code = run(
-        ["screen", "orders", str(FIX / "orders_small.csv"), "-o", str(out), "--no-lists",
-         "--chpl", str(FIX / "chpl.csv"), "--components", str(FIX / "components.csv"),
-         "--ownership", str(FIX / "ownership.csv"), "--quiet"]
+        [
+            "screen",
+            "orders",
+            str(FIX / "orders_small.csv"),
+            "-o",
+            str(out),
+            "--no-lists",
+            "--chpl",
+            str(FIX / "chpl.csv"),
+            "--components",
+            str(FIX / "components.csv"),
+            "--ownership",
+            str(FIX / "ownership.csv"),
+            "--quiet",
+        ]
     )
     assert code == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -46,12 +60,17 @@ def test_goods_load_then_orders_use_loaded_tables(tmp_path: Path, home: Path) ->
     assert run(["goods", "load", str(FIX / "chpl.csv"), str(FIX / "components.csv")]) == 0
     assert (home / "goods" / "chpl.csv").is_file()
     out = tmp_path / "out.csv"
-    assert run(["screen", "orders", str(FIX / "orders_small.csv"), "-o", str(out), "--no-lists", "-q"]) == 0
+    assert (
+        run(["screen", "orders", str(FIX / "orders_small.csv"), "-o", str(out), "--no-lists", "-q"])
+        == 0
+    )
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert "CHPL_ITEM" in rows[0]["flags"] and "DRONE_COMPONENT" in rows[0]["flags"]
 
 
-def test_env_var_points_at_a_table(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_env_var_points_at_a_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("COUNTERFLOW_CHPL", str(FIX / "chpl.csv"))
     assert run(["goods", "hs", "8542.31.0001", "85 42 32"]) == 0
     out = capsys.readouterr().out
@@ -64,8 +83,20 @@ def test_goods_hs_bad_code_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_goods_part_and_describe(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["goods", "part", "296-TMS320F28335PGFA-ND", "-m", "TI",
-                "--components", str(FIX / "components.csv")]) == 0
+    assert (
+        run(
+            [
+                "goods",
+                "part",
+                "296-TMS320F28335PGFA-ND",
+                "-m",
+                "TI",
+                "--components",
+                str(FIX / "components.csv"),
+            ]
+        )
+        == 0
+    )
     assert "TMS320F28335PGFA" in capsys.readouterr().out
     assert run(["goods", "describe", "GNSS module"]) == 0
     assert "8526.91" in capsys.readouterr().out

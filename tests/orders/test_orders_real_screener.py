@@ -40,7 +40,9 @@ def _parties(rows: list[dict[str, str]]) -> list[Party]:
 
 def test_listed_consignee_variant_through_real_screener(tmp_path: Path) -> None:
     screener = PartyScreener.from_parties(
-        _parties([{"id": "NK-1", "name": "LIMITED LIABILITY COMPANY DRAKE", "aliases": "DRAKE LLC"}])
+        _parties(
+            [{"id": "NK-1", "name": "LIMITED LIABILITY COMPANY DRAKE", "aliases": "DRAKE LLC"}]
+        )
     )
     p = tmp_path / "o.csv"
     p.write_text(
@@ -63,15 +65,19 @@ def test_generated_orders_planted_cases_flagged(tmp_path: Path) -> None:
         rows = [
             r
             for r in csv.DictReader(fh)
-            if "alabuga" in (r["sanctions"] + r["addresses"]).lower()
-            and r["schema"] != "Person"
+            if "alabuga" in (r["sanctions"] + r["addresses"]).lower() and r["schema"] != "Person"
         ]
     assert rows
     screener = PartyScreener.from_parties(_parties(rows))
     orders, edges = tmp_path / "orders.csv", tmp_path / "edges.csv"
     gen = write_orders(
-        orders, 3000, listed_names=[r["name"] for r in rows], planted_each=20,
-        n_customers=500, edges_path=edges, listed_owner="ALABUGA OEZ PPT JSC",
+        orders,
+        3000,
+        listed_names=[r["name"] for r in rows],
+        planted_each=20,
+        n_customers=500,
+        edges_path=edges,
+        listed_owner="ALABUGA OEZ PPT JSC",
     )
     engine = OrderScreener(
         load_config(),

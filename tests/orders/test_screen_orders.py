@@ -59,7 +59,9 @@ def test_small_file(fake_screener) -> None:  # type: ignore[no-untyped-def]
     assert a5["risk"] == "review"
     for code in ("INPUT_BAD_COUNTRY", "INPUT_BAD_HS_CODE", "INPUT_BAD_QUANTITY", "INPUT_BAD_PRICE"):
         assert code in a5["flags"].split(";")
-    assert "INPUT_DUPLICATE_ORDER_ID" in a5b["flags"] and "INPUT_DUPLICATE_ORDER_ID" not in a5["flags"]
+    assert (
+        "INPUT_DUPLICATE_ORDER_ID" in a5b["flags"] and "INPUT_DUPLICATE_ORDER_ID" not in a5["flags"]
+    )
     assert "CHPL_HINT" in a5b["flags"]  # "GNSS module" without an HS code, via Turkey
     # pass-through columns keep their values
     assert a1["sales_rep"] == "anna" and a1["customer"] == "Bosch Engineering GmbH"

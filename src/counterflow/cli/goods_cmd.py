@@ -19,9 +19,11 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
     @goods.command("load")
     def goods_load(
-        paths: Annotated[list[Path], typer.Argument(help="CHPL, HS nomenclature or components CSVs")],
+        paths: Annotated[
+            list[Path], typer.Argument(help="CHPL, HS nomenclature or components CSVs")
+        ],
     ) -> None:
-        """Check and copy goods tables into COUNTERFLOW_HOME/goods (kind sniffed from the header)."""
+        """Check and copy goods tables into COUNTERFLOW_HOME/goods (kind from the header)."""
         from counterflow.goods.tables import install_table
 
         for p in paths:
@@ -67,7 +69,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                 continue
             entry = table.lookup(hs) if table else None
             tier = entry.tier if entry else ("not on CHPL" if table else "(no CHPL table loaded)")
-            desc = names.get(hs.hs6 or hs.heading or hs.chapter, "") or (entry.description if entry else "")
+            desc = names.get(hs.hs6 or hs.heading or hs.chapter, "") or (
+                entry.description if entry else ""
+            )
             typer.echo(
                 f"{raw}\ths6={hs.hs6 or '-'}\theading={hs.heading or '-'}\tchapter={hs.chapter}"
                 f"\t{tier}\t{desc}"
@@ -89,7 +93,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         table = open_components(components)
         if table is None:
             raise BadInputError(
-                "no component table: run `counterflow goods load COMPONENTS.csv` or pass --components"
+                "no component table: run `counterflow goods load COMPONENTS.csv` "
+                "or pass --components"
             )
         for p in parts:
             matches = table.match(p, manufacturer, limit=limit)

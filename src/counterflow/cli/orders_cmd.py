@@ -32,7 +32,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
     @screen.command("orders")
     def screen_orders(
-        input: Annotated[Path, typer.Argument(help="Order lines CSV (order_id required); - = stdin")],
+        input: Annotated[
+            Path, typer.Argument(help="Order lines CSV (order_id required); - = stdin")
+        ],
         output: Annotated[
             Path | None, typer.Option("-o", "--output", help="Output CSV (default: stdout)")
         ] = None,
@@ -47,7 +49,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             str | None,
             typer.Option(help="Transshipment-risk countries, comma-separated (replaces the set)"),
         ] = None,
-        chpl: Annotated[Path | None, typer.Option(help="CHPL table CSV (else the loaded one)")] = None,
+        chpl: Annotated[
+            Path | None, typer.Option(help="CHPL table CSV (else the loaded one)")
+        ] = None,
         hs_nomenclature: Annotated[Path | None, typer.Option(help="HS nomenclature CSV")] = None,
         components: Annotated[
             Path | None, typer.Option(help="Drone components CSV (else the loaded one)")

@@ -80,12 +80,12 @@ def load_chpl(path: Path, hs_names: dict[str, str] | None = None) -> ChplTable:
     with _open(path) as fh:
         reader = csv.DictReader(fh)
         fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
-        code_col = next((fields[c] for c in ("hs6", "hs_code", "hscode", "hs") if c in fields), None)
+        code_col = next(
+            (fields[c] for c in ("hs6", "hs_code", "hscode", "hs") if c in fields), None
+        )
         if code_col is None or "tier" not in fields:
             raise BadInputError("CHPL table needs columns hs6,tier", file=str(path), line=1)
-        desc_col = next(
-            (fields[c] for c in ("hs_description", "description") if c in fields), None
-        )
+        desc_col = next((fields[c] for c in ("hs_description", "description") if c in fields), None)
         for lineno, row in enumerate(reader, start=2):
             raw = (row.get(code_col) or "").strip()
             try:

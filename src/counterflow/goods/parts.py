@@ -82,7 +82,8 @@ def strip_packaging(raw: str, *, distributor: bool = True) -> str:
 
 
 def normalise_part(raw: str, *, distributor: bool = True) -> str:
-    """``296-TMS320F28335PGFA-ND`` -> ``TMS320F28335PGFA``; ``LMZ14203TZ/NOPB`` -> ``LMZ14203TZ``."""
+    """``296-TMS320F28335PGFA-ND`` -> ``TMS320F28335PGFA``;
+    ``LMZ14203TZ/NOPB`` -> ``LMZ14203TZ``."""
     return _NON_ALNUM.sub("", strip_packaging(raw, distributor=distributor))
 
 
@@ -113,9 +114,56 @@ def is_part_like(key: str) -> bool:
 
 
 _JOIN_WORDS = frozenset(
-    "MEMS GNSS CMOS DUAL QUAD WITH FROM CHIP TYPE BASE MODE BUS CAN LOW HIGH AND FOR THE "
-    "BIT BITS LINE PWM DSP ADC DAC LED LCD RAM ROM SMD DIP USB GPS IC ICS NEW OLD SET KIT "
-    "PLL VCO RF FET PCB CPU MCU SOC FPGA".split()
+    {
+        "MEMS",
+        "GNSS",
+        "CMOS",
+        "DUAL",
+        "QUAD",
+        "WITH",
+        "FROM",
+        "CHIP",
+        "TYPE",
+        "BASE",
+        "MODE",
+        "BUS",
+        "CAN",
+        "LOW",
+        "HIGH",
+        "AND",
+        "FOR",
+        "THE",
+        "BIT",
+        "BITS",
+        "LINE",
+        "PWM",
+        "DSP",
+        "ADC",
+        "DAC",
+        "LED",
+        "LCD",
+        "RAM",
+        "ROM",
+        "SMD",
+        "DIP",
+        "USB",
+        "GPS",
+        "IC",
+        "ICS",
+        "NEW",
+        "OLD",
+        "SET",
+        "KIT",
+        "PLL",
+        "VCO",
+        "RF",
+        "FET",
+        "PCB",
+        "CPU",
+        "MCU",
+        "SOC",
+        "FPGA",
+    }
 )
 _LETTERS = re.compile(r"[A-Z]{2,5}")
 

@@ -125,21 +125,87 @@ END_USES = [
     "spare parts for production line",
 ]
 _NAME_A = [
-    "Nord", "Alpen", "Rhein", "Baltic", "Atlas", "Helix", "Vector", "Orion", "Kappa", "Lumen",
-    "Polar", "Delta", "Sigma", "Astra", "Fjord", "Nova", "Terra", "Aero", "Vita", "Opti",
-    "Hydro", "Volt", "Ferro", "Quanta", "Zenit", "Cobalt", "Argon", "Boreal", "Cirrus", "Danube",
+    "Nord",
+    "Alpen",
+    "Rhein",
+    "Baltic",
+    "Atlas",
+    "Helix",
+    "Vector",
+    "Orion",
+    "Kappa",
+    "Lumen",
+    "Polar",
+    "Delta",
+    "Sigma",
+    "Astra",
+    "Fjord",
+    "Nova",
+    "Terra",
+    "Aero",
+    "Vita",
+    "Opti",
+    "Hydro",
+    "Volt",
+    "Ferro",
+    "Quanta",
+    "Zenit",
+    "Cobalt",
+    "Argon",
+    "Boreal",
+    "Cirrus",
+    "Danube",
 ]
 _NAME_B = [
-    "tronic", "tech", "werk", "systems", "motion", "sense", "metrics", "power", "labs", "design",
-    "matic", "wave", "line", "grid", "soft", "med", "rail", "drive", "control", "optics",
+    "tronic",
+    "tech",
+    "werk",
+    "systems",
+    "motion",
+    "sense",
+    "metrics",
+    "power",
+    "labs",
+    "design",
+    "matic",
+    "wave",
+    "line",
+    "grid",
+    "soft",
+    "med",
+    "rail",
+    "drive",
+    "control",
+    "optics",
 ]
 _LEGAL = {
-    "DE": "GmbH", "FR": "SAS", "IT": "S.r.l.", "NL": "B.V.", "PL": "Sp. z o.o.", "SE": "AB",
-    "GB": "Ltd", "US": "Inc.", "JP": "K.K.", "CH": "AG", "AT": "GmbH", "CZ": "s.r.o.",
-    "FI": "Oy", "ES": "S.L.", "CA": "Inc.", "KR": "Co., Ltd.",
+    "DE": "GmbH",
+    "FR": "SAS",
+    "IT": "S.r.l.",
+    "NL": "B.V.",
+    "PL": "Sp. z o.o.",
+    "SE": "AB",
+    "GB": "Ltd",
+    "US": "Inc.",
+    "JP": "K.K.",
+    "CH": "AG",
+    "AT": "GmbH",
+    "CZ": "s.r.o.",
+    "FI": "Oy",
+    "ES": "S.L.",
+    "CA": "Inc.",
+    "KR": "Co., Ltd.",
 }
-_HUB_LEGAL = {"KZ": "LLP", "KG": "LLC", "AM": "LLC", "GE": "LLC", "AE": "FZE", "TR": "Ltd. Şti.",
-              "HK": "Limited", "UZ": "LLC"}
+_HUB_LEGAL = {
+    "KZ": "LLP",
+    "KG": "LLC",
+    "AM": "LLC",
+    "GE": "LLC",
+    "AE": "FZE",
+    "TR": "Ltd. Şti.",
+    "HK": "Limited",
+    "UZ": "LLC",
+}
 _RESHIP_WORDS = ["Logistics", "Cargo", "Freight", "Express Shipping", "Transit"]
 
 
@@ -162,8 +228,30 @@ class Generated:
     edges: int = 0
 
 
-_ONSET = ["b", "br", "d", "f", "g", "gr", "h", "k", "kl", "l", "m", "n", "p", "pr", "r", "s",
-          "st", "t", "tr", "v", "w", "z"]
+_ONSET = [
+    "b",
+    "br",
+    "d",
+    "f",
+    "g",
+    "gr",
+    "h",
+    "k",
+    "kl",
+    "l",
+    "m",
+    "n",
+    "p",
+    "pr",
+    "r",
+    "s",
+    "st",
+    "t",
+    "tr",
+    "v",
+    "w",
+    "z",
+]
 _NUCLEUS = ["a", "e", "i", "o", "u", "ei", "au", "oe"]
 _CODA = ["", "", "n", "r", "l", "m", "s", "x", "nd", "rk", "lt"]
 
@@ -172,7 +260,9 @@ def _stem(rng: random.Random) -> str:
     """A made-up brand stem ("Kelvar", "Strondix"): ordinary customers should look like
     real firms without copying real (possibly listed) names."""
     n = rng.choice([2, 2, 3])
-    return "".join(rng.choice(_ONSET) + rng.choice(_NUCLEUS) + rng.choice(_CODA) for _ in range(n)).title()
+    return "".join(
+        rng.choice(_ONSET) + rng.choice(_NUCLEUS) + rng.choice(_CODA) for _ in range(n)
+    ).title()
 
 
 def _company(rng: random.Random, country: str, used: set[str]) -> str:
@@ -197,18 +287,30 @@ def variant_spelling(name: str, rng: random.Random) -> str:
     core = [w for w in words if w.upper() not in legal]
     if not core:
         core = words
-    translit = [("AKE", "EIK"), ("A", "AH"), ("ER", "IR"), ("S", "SS"), ("C", "K"), ("Y", "I"),
-                ("OO", "U"), ("E", "YE"), ("I", "Y"), ("ROS", "ROSS")]
+    translit = [
+        ("AKE", "EIK"),
+        ("A", "AH"),
+        ("ER", "IR"),
+        ("S", "SS"),
+        ("C", "K"),
+        ("Y", "I"),
+        ("OO", "U"),
+        ("E", "YE"),
+        ("I", "Y"),
+        ("ROS", "ROSS"),
+    ]
     rng.shuffle(translit)
     longest = max(range(len(core)), key=lambda i: len(core[i]))
     for a, b in translit:
         w = core[longest].upper()
         if a in w[1:]:
             pos = w.index(a, 1)
-            core[longest] = w[:pos] + b + w[pos + len(a):]
+            core[longest] = w[:pos] + b + w[pos + len(a) :]
             break
     body = " ".join(w.title() for w in core)
-    form = rng.choice(["OOO {}", "{} LLC", "{} Ltd", "LLC {}", "Limited Liability Company {}", "{} OOO"])
+    form = rng.choice(
+        ["OOO {}", "{} LLC", "{} Ltd", "LLC {}", "Limited Liability Company {}", "{} OOO"]
+    )
     return form.format(body)
 
 
@@ -231,12 +333,27 @@ def write_orders(
     for _ in range(n_customers):
         if rng.random() < 0.08:
             cc, cities = rng.choice(HUB_COUNTRIES)
-            customers.append(Customer(_company(rng, cc, used), cc, rng.choice(cities), "USD",
-                                      rng.choice([10, 50, 100, 500]), hub=True))
+            customers.append(
+                Customer(
+                    _company(rng, cc, used),
+                    cc,
+                    rng.choice(cities),
+                    "USD",
+                    rng.choice([10, 50, 100, 500]),
+                    hub=True,
+                )
+            )
         else:
             cc, cities, cur = rng.choice(SAFE_COUNTRIES)
-            customers.append(Customer(_company(rng, cc, used), cc, rng.choice(cities), cur,
-                                      rng.choice([10, 50, 100, 500, 1000, 5000])))
+            customers.append(
+                Customer(
+                    _company(rng, cc, used),
+                    cc,
+                    rng.choice(cities),
+                    cur,
+                    rng.choice([10, 50, 100, 500, 1000, 5000]),
+                )
+            )
     # ownership: ordinary parent companies, plus the planted chain
     edges: list[tuple[str, str, str, str]] = []
     for c in customers:
@@ -245,12 +362,16 @@ def write_orders(
             parent = _company(rng, c.country if not c.hub else "GB", used)
             edges.append((parent, c.name, str(rng.choice([51, 60, 75, 100])), "registry"))
             if rng.random() < 0.3:
-                edges.append((_company(rng, "US", used), parent, str(rng.choice([20, 35, 100])), "registry"))
+                edges.append(
+                    (_company(rng, "US", used), parent, str(rng.choice([20, 35, 100])), "registry")
+                )
     owned_customers: list[Customer] = []
     owner = listed_owner or (listed_names[0] if listed_names else "Listed Holding")
-    for i in range(max(1, planted_each // 20)):
+    for _ in range(max(1, planted_each // 20)):
         holding = _company(rng, "CY", used)
-        cust = Customer(_company(rng, "DE", used), "DE", "Leipzig", "EUR", 100, owned_by_listed=True)
+        cust = Customer(
+            _company(rng, "DE", used), "DE", "Leipzig", "EUR", 100, owned_by_listed=True
+        )
         edges.append((owner, holding, "100", "planted"))
         edges.append((holding, cust.name, "70", "planted"))
         # a clean 30 % co-owner, so the customer's owners sum to 100 %
@@ -299,7 +420,9 @@ def write_orders(
 
 
 def _part(rng: random.Random, sensitive: bool, affix: bool) -> tuple[str, str, str, str, float]:
-    pn, maker, hs, desc, price = rng.choice(CATALOGUE_SENSITIVE if sensitive else CATALOGUE_ORDINARY)
+    pn, maker, hs, desc, price = rng.choice(
+        CATALOGUE_SENSITIVE if sensitive else CATALOGUE_ORDINARY
+    )
     if affix and sensitive:
         pre, suf = rng.choice(DISTRIBUTOR_AFFIXES)
         pn = f"{pre}{pn}{suf}"
@@ -344,22 +467,67 @@ def _planted_row(
         name, cc, cities = rng.choice(reshippers)
         pn, maker, hs, desc, price = _part(rng, True, affix=True)
         cust = f"{rng.choice(_NAME_A)} Trading {_HUB_LEGAL[cc]}"
-        return [oid, cust, name, "", "", cc, f"{rng.choice(cities)}, warehouse {rng.randint(1, 90)}",
-                "", hs, pn, maker, desc, str(rng.randint(200, 5000)), f"{price:.2f}", "USD",
-                rng.choice(["resale", "", "general", "stock"])]
+        return [
+            oid,
+            cust,
+            name,
+            "",
+            "",
+            cc,
+            f"{rng.choice(cities)}, warehouse {rng.randint(1, 90)}",
+            "",
+            hs,
+            pn,
+            maker,
+            desc,
+            str(rng.randint(200, 5000)),
+            f"{price:.2f}",
+            "USD",
+            rng.choice(["resale", "", "general", "stock"]),
+        ]
     if kind == "LISTED":
         listed = variant_spelling(rng.choice(list(listed_names)), rng)
         cc, cities = rng.choice(HUB_COUNTRIES)
         pn, maker, hs, desc, price = _part(rng, False, affix=False)
         cust = f"{rng.choice(_NAME_A)}{rng.choice(_NAME_B)} {_HUB_LEGAL[cc]}"
-        return [oid, cust, listed, "", "", cc, f"{rng.choice(cities)} business centre",
-                "", hs, pn, maker, desc, str(rng.randint(10, 500)), f"{price:.2f}", "USD",
-                rng.choice(END_USES)]
+        return [
+            oid,
+            cust,
+            listed,
+            "",
+            "",
+            cc,
+            f"{rng.choice(cities)} business centre",
+            "",
+            hs,
+            pn,
+            maker,
+            desc,
+            str(rng.randint(10, 500)),
+            f"{price:.2f}",
+            "USD",
+            rng.choice(END_USES),
+        ]
     c = rng.choice(owned)
     pn, maker, hs, desc, price = _part(rng, False, affix=False)
-    return [oid, c.name, c.name, c.name, rng.choice(FORWARDERS), c.country,
-            f"{rng.randint(1, 90)} Hafenstrasse, {c.city}", "", hs, pn, maker, desc,
-            str(rng.randint(10, 200)), f"{price:.2f}", c.currency, rng.choice(END_USES)]
+    return [
+        oid,
+        c.name,
+        c.name,
+        c.name,
+        rng.choice(FORWARDERS),
+        c.country,
+        f"{rng.randint(1, 90)} Hafenstrasse, {c.city}",
+        "",
+        hs,
+        pn,
+        maker,
+        desc,
+        str(rng.randint(10, 200)),
+        f"{price:.2f}",
+        c.currency,
+        rng.choice(END_USES),
+    ]
 
 
 def write_ownership_graph(
@@ -402,7 +570,14 @@ def write_ownership_graph(
                     written += 1
                 elif r < 0.09 and len(groups) > 1 and rest > 0 and written < n_edges:
                     og, osz = groups[rng.randrange(len(groups) - 1)]  # co-owner elsewhere
-                    w.writerow([f"C{og + rng.randrange(osz):08d}", f"C{first + k:08d}", str(rest), "synthetic"])
+                    w.writerow(
+                        [
+                            f"C{og + rng.randrange(osz):08d}",
+                            f"C{first + k:08d}",
+                            str(rest),
+                            "synthetic",
+                        ]
+                    )
                     written += 1
                 elif r < 0.0905 and cycles < 50 and written < n_edges:  # a small cycle
                     w.writerow([f"C{first + k:08d}", f"C{parent:08d}", "20", "synthetic"])

@@ -269,7 +269,8 @@ class OrderScreener:
                 elif stake.status == "minority":
                     flag(
                         "OWNED_MINORITY",
-                        f"listed parties own {stake.blocked_percent:g} % of {label} {name!r}: {path}",
+                        f"listed parties own {stake.blocked_percent:g} % of {label} "
+                        f"{name!r}: {path}",
                     )
                 elif stake.status == "unknown":
                     flag(
@@ -326,9 +327,10 @@ class OrderScreener:
         # consignee is a forwarder / reshipper
         fwd = normalise_key(line.parties.get("freight_forwarder", ""))
         for role in ("consignee", "end_user"):
-            name = line.parties.get(role)
-            if not name:
+            party = line.parties.get(role)
+            if not party:
                 continue
+            name = party
             key = normalise_key(name)
             why = ""
             if key in cfg.reshippers:
@@ -352,15 +354,15 @@ class OrderScreener:
             flag("END_USE_VAGUE", f"end use {line.end_use!r} is vague")
         # history
         if self.history is not None and "customer" in line.parties:
-            why = self.history.outlier(
+            outlier = self.history.outlier(
                 line.parties["customer"],
                 line.quantity,
                 line.unit_price,
                 cfg.outlier_factor,
                 cfg.outlier_min_history,
             )
-            if why:
-                flag("QUANTITY_OUTLIER", why)
+            if outlier:
+                flag("QUANTITY_OUTLIER", outlier)
         codes = [c for c in RULES if c in found]  # rule-table order, stable
         # input problems count once (the strongest): bad data sends a line to a person,
         # it does not make it riskier by itself
@@ -369,10 +371,7 @@ class OrderScreener:
         score = combine(weights + ([max(inputs)] if inputs else []))
         risk = "block" if score >= cfg.block_at else "review" if score >= cfg.review_at else "clear"
         texts_out = ["; ".join(found[c]) for c in codes]
-        if not codes:
-            expl = "clear: no risk indicator"
-        else:
-            expl = f"{risk}: " + "; ".join(texts_out)
+        expl = "clear: no risk indicator" if not codes else f"{risk}: " + "; ".join(texts_out)
         return LineResult(line.order_id, risk, round(score, 3), codes, expl)
 
 
@@ -461,9 +460,7 @@ def read_columns(path: Path) -> Columns:
 def collect(path: Path, cols: Columns) -> tuple[set[tuple[str, str]], set[str], int]:
     """Pass 1: distinct (party, ship-to country) pairs, duplicated order ids, row count.
     Forwarders are screened without a country (they rarely sit in the ship-to country)."""
-    party_idx = [
-        (cols.index[r], r == "freight_forwarder") for r in PARTY_ROLES if r in cols.index
-    ]
+    party_idx = [(cols.index[r], r == "freight_forwarder") for r in PARTY_ROLES if r in cols.index]
     oid = cols.index["order_id"]
     cidx = cols.index.get("ship_to_country")
     names: set[tuple[str, str]] = set()
@@ -517,21 +514,12 @@ def screen_file(
             summary.warnings.append("no CHPL table: run `counterflow goods load` (CHPL rules off)")
         if engine.components is None:
             summary.warnings.append("no component table: drone-component rule off")
-        out_fh: TextIO
-        close = False
-        if isinstance(output, (str, Path)):
-            if str(output) == "-":
-                out_fh = sys.stdout
-            else:
-                out_fh = Path(output).open("w", encoding="utf-8", newline="")
-                close = True
+        if isinstance(output, (str, Path)) and str(output) != "-":
+            with Path(output).open("w", encoding="utf-8", newline="") as fh:
+                _write(path, cols, engine, dups, fh, summary, total, progress)
         else:
-            out_fh = output
-        try:
+            out_fh = sys.stdout if isinstance(output, (str, Path)) else output
             _write(path, cols, engine, dups, out_fh, summary, total, progress)
-        finally:
-            if close:
-                out_fh.close()
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -266,7 +266,7 @@ class OwnershipGraph:
         import numpy as np
 
         found: list[GraphIssue] = []
-        src, dst, pct = self.arrays()
+        _src, dst, pct = self.arrays()
         if len(dst):
             known = ~np.isnan(pct)
             totals = np.bincount(
@@ -455,7 +455,7 @@ def _load_edges_fast(path: Path, graph: OwnershipGraph) -> OwnershipGraph:
         df = pl.read_csv(
             path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False
         )
-    except Exception as exc:  # noqa: BLE001 - ragged or odd files take the careful path
+    except Exception as exc:
         raise _SlowPath from exc
     df = df.rename({c: c.strip().lower().lstrip("\ufeff") for c in df.columns})
     if df.height == 0:
@@ -467,7 +467,13 @@ def _load_edges_fast(path: Path, graph: OwnershipGraph) -> OwnershipGraph:
     for ln in lines[empty][:1000]:
         graph.issues.append(GraphIssue("bad_row", "empty owner or owned", str(path), int(ln)))
     keep = ~empty
-    pct_col = "percent" if "percent" in df.columns else "percentage" if "percentage" in df.columns else None
+    pct_col = (
+        "percent"
+        if "percent" in df.columns
+        else "percentage"
+        if "percentage" in df.columns
+        else None
+    )
     if pct_col:
         raw = df[pct_col].fill_null("").str.strip_chars()
         cleaned = raw.str.strip_chars_end("%").str.strip_chars().str.replace(",", ".", literal=True)
@@ -516,9 +522,9 @@ def _load_edges_fast(path: Path, graph: OwnershipGraph) -> OwnershipGraph:
     graph.unknown_edges += int(unknown.sum())
     node = graph.node
     default_src = path.name
-    for i in np.flatnonzero(keep).tolist():
-        graph.src.append(node(okeys[i], oraw[i]))
-        graph.dst.append(node(dkeys[i], draw[i]))
+    for j in map(int, np.flatnonzero(keep)):
+        graph.src.append(node(okeys[j], oraw[j]))
+        graph.dst.append(node(dkeys[j], draw[j]))
     graph.pct.extend(val[keep].tolist())
     graph.lines.extend(lines[keep].tolist())
     if srcs is None:
