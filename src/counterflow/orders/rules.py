@@ -31,8 +31,8 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "PARTY_POSSIBLE_MATCH",
         "A party resembles a listed party (screening decision 'review'): a person must look.",
-        "As PARTY_LISTED; BIS red flag: 'the customer or its address is similar to one of "
-        "the parties on a list'.",
+        "As PARTY_LISTED; BIS Know-Your-Customer red flags (a customer or address similar "
+        "to a listed party: resolve before shipping).",
         0.55,
     ),
     Rule(
@@ -47,8 +47,8 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "OWNED_MINORITY",
         "Listed parties hold a significant minority stake (above 0 and below 50 %) in a party.",
-        "OFAC 50 % rule guidance: minority stakes are not blocked but call for caution; EU "
-        "'control' test.",
+        "OFAC 50 % rule guidance (minority stakes are not blocked but call for caution); "
+        "EU ownership-and-control test.",
         0.55,
     ),
     Rule(
@@ -114,23 +114,23 @@ _RULES: tuple[Rule, ...] = (
         "RESHIPPER_CONSIGNEE",
         "The consignee or end user is a freight forwarder, logistics firm or reshipper "
         "(name keywords or your reshipper list) rather than a user of the goods.",
-        "FinCEN/BIS joint alert FIN-2022-Alert003 red flag: 'a freight forwarding firm is "
-        "listed as the product's final destination'; BIS Know-Your-Customer red flags.",
+        "FinCEN/BIS joint alert FIN-2022-Alert003 red flags (a freight forwarder named as "
+        "the final destination or end user); BIS Know-Your-Customer red flags.",
         0.35,
     ),
     Rule(
         "END_USE_VAGUE",
         "The end use is missing or vague ('resale', 'general', 'n/a', ...).",
-        "BIS red flag: 'the customer is reluctant to offer information about the end use'; "
-        "EU guidance on enhanced due diligence against Russia sanctions circumvention "
-        "(Sept 2023).",
+        "BIS Know-Your-Customer red flags (customer reluctant to give end-use information); "
+        "EU Commission guidance on enhanced due diligence against Russia sanctions "
+        "circumvention (Sept 2023).",
         0.15,
     ),
     Rule(
         "QUANTITY_OUTLIER",
         "Quantity or value is far above the customer's past orders (needs --history).",
-        "BIS red flag: 'order quantities inconsistent with the customer's business'; "
-        "FinCEN/BIS alert FIN-2022-Alert003.",
+        "BIS Know-Your-Customer red flags (quantities out of line with the customer's "
+        "business); FinCEN/BIS alert FIN-2022-Alert003.",
         0.3,
     ),
     Rule(
