@@ -13,7 +13,7 @@ Definitions
   is among the first k UN-list hits of the query screened against *all* lists (the same
   person listed by OFAC/UK/EU is the same person, so rank is counted among UN hits).
 * Negatives (synthetic global + US 100k, US Congress 1,254): alerted = any hit at or
-  above the method's alert threshold (Counterflow: the review band 0.70; nomenklatura:
+  above the method's alert threshold (Counterflow: the review band 0.75; nomenklatura:
   0.70, yente's match threshold; Jaro-Winkler: 0.85).
 * Cross-script: the 29 watchman pairs, scored name-only (``match pairs``); passed =
   score at or above the method's alert threshold.

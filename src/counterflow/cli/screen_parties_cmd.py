@@ -72,7 +72,10 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         output: Annotated[
             Path | None, typer.Option("-o", "--output", help="Output CSV (default: stdout)")
         ] = None,
-        threshold: Annotated[float, typer.Option(help="Report hits with score >= T (0..1)")] = 0.7,
+        threshold: Annotated[
+            float | None,
+            typer.Option(help="Report hits with score >= T (0..1); default: the review band"),
+        ] = None,
         limit: Annotated[int, typer.Option(help="At most K hits per query")] = 10,
         workers: Annotated[
             int, typer.Option(help="Processes (default: 2 or the CPU count if less)")
@@ -84,8 +87,11 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         db: Annotated[str, typer.Option("--db", help="Review store for --record")] = "",
     ) -> None:
         """Screen every row of a CSV of parties against all loaded lists."""
+        from counterflow.match.bands import REVIEW
         from counterflow.match.csvio import ReadStats, read_queries, safe_cell
 
+        if threshold is None:
+            threshold = REVIEW
         if not 0.0 <= threshold <= 1.0:
             raise BadInputError("must be between 0 and 1", field="--threshold")
         if limit < 1:

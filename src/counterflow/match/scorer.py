@@ -98,7 +98,7 @@ def token_similarity(a: str, b: str) -> float:
         elif n == 3 and (abjad or raw >= 0.6):
             r = max(r, 0.82)
         elif n == 2 and a[0] == b[0] and abjad:
-            r = max(r, 0.75)
+            r = max(r, 0.78)
     elif short >= 5 and (a.startswith(b) or b.startswith(a)):
         r = max(r, 0.8)
     return r

@@ -195,8 +195,10 @@ def _hangul_word(word: str, first: bool) -> str:
             continue
         # the family name: first syllable of a 2-4 syllable name, or a word of its own
         # ("영길 민": given name first, family name apart)
-        if i == 0 and (len(word) == 1 or (first and len(word) in (2, 3, 4))) and (
-            ch in _KOREAN_SURNAMES
+        if (
+            i == 0
+            and (len(word) == 1 or (first and len(word) in (2, 3, 4)))
+            and (ch in _KOREAN_SURNAMES)
         ):
             parts.append(_KOREAN_SURNAMES[ch])
         else:
