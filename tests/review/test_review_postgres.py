@@ -93,3 +93,41 @@ def test_open_by_url_picks_postgres() -> None:
 
     assert isinstance(open_backend("postgresql://u@127.0.0.1/x"), PostgresBackend)
     assert isinstance(open_backend("/tmp/x/review.sqlite"), SqliteBackend)
+
+
+def test_postgres_url_and_api(pg_review: ReviewStore, parties) -> None:
+    """``--db postgresql://...`` as users pass it, and the HTTP API over PostgreSQL."""
+    from urllib.parse import quote
+
+    from fastapi.testclient import TestClient
+
+    from counterflow.api.app import create_app
+    from counterflow.api.settings import ApiSettings
+    from counterflow.review.keys import create_key
+    from counterflow.review.testing import FakeScreener
+
+    dsn = _dsn()
+    assert dsn is not None
+    with pg_review.backend.read() as tx:
+        schema = tx.one("SELECT current_schema() AS s")
+    assert schema is not None
+    url = f"{dsn}{'&' if '?' in dsn else '?'}options={quote('-c search_path=' + schema['s'])}"
+    store = ReviewStore.open(url)
+    assert store.backend.kind == "postgresql"
+    key, _ = create_key(store, "analyst", actor="t")
+    app = create_app(
+        screener=FakeScreener(parties), review_db=store, settings=ApiSettings(rate_per_s=0)
+    )
+    h = {"Authorization": f"ApiKey {key}"}
+    with TestClient(app) as c:
+        r = c.post(
+            "/screen/parties", json={"parties": [{"id": "c1", "name": "Ivan Petrov"}]}, headers=h
+        )
+        assert r.status_code == 200, r.text
+        aid = r.json()["run"]["alert_ids"][0]
+        r = c.post(f"/alerts/{aid}/decision", json={"decision": "true_match"}, headers=h)
+        assert r.json()["status"] == "true_match"
+        assert c.get("/audit", headers=h).json()["entries"][-1]["event"] == "decision"
+    # The same rows through the other connection.
+    assert pg_review.get_alert(aid).status == "true_match"
+    store.close()
