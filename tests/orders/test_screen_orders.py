@@ -146,3 +146,24 @@ def test_config_override(tmp_path: Path) -> None:
     bad.write_text('{"weights": {"NOT_A_RULE": 1}}', "utf-8")
     with pytest.raises(BadInputError):
         load_config(bad)
+
+
+def test_vessel_hits_are_not_parties(tmp_path: Path) -> None:
+    from counterflow.match.types import Hit, Query
+
+    class VesselOnly:
+        def screen(self, query: Query, *, threshold: float = 0.5, limit: int = 10) -> list[Hit]:
+            return [
+                Hit(
+                    query.id, 1.0, "match", "x", "1", "x:1", "HENG TAI", "Target", "vessel", "alias"
+                )
+            ]
+
+        def screen_many(self, queries, *, threshold=0.5, limit=10):  # type: ignore[no-untyped-def]
+            for q in queries:
+                yield self.screen(q)
+
+    p = tmp_path / "o.csv"
+    p.write_text("order_id,customer,ship_to_country,end_use\n1,Target GmbH,DE,retail\n", "utf-8")
+    rows, _ = _run(OrderScreener(load_config(), screener=VesselOnly()), p)  # type: ignore[arg-type]
+    assert rows[0]["risk"] == "clear"

@@ -41,9 +41,13 @@ def _listed_for(
                 if store.get(n):
                     listed[n] = f"list entry {n}"
                     continue
-                hits = screener.screen(
-                    Query(id=n, name=graph.name(n)), threshold=threshold, limit=1
-                )
+                hits = [  # vessels and aircraft do not own companies
+                    h
+                    for h in screener.screen(
+                        Query(id=n, name=graph.name(n)), threshold=threshold, limit=5
+                    )
+                    if h.kind not in ("vessel", "aircraft")
+                ]
                 if hits and hits[0].decision == "match":
                     h = hits[0]
                     listed[n] = f"{h.entity_name} ({h.dataset}, score {h.score:.2f})"
@@ -124,8 +128,16 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                 + (" [unknown percentages on the way]" if st.unknown else "")
                 + (" [in an ownership cycle]" if st.in_cycle else "")
             )
-            for path in explain(graph, node, listed_map, max_paths=10):
+            paths = explain(graph, node, listed_map, max_paths=10)
+            for path in paths:
                 typer.echo(f"  {path.describe(graph)}")
+            middle = {k for p in paths for k in p.nodes[1:-1] if k not in listed_map}
+            for k, mid in sorted(aggregate(graph, listed_map, only=middle).items()):
+                if mid.status == "blocked":
+                    typer.echo(
+                        f"  note: {graph.name(k)} is itself blocked ({mid.blocked_percent:g} % "
+                        "listed-owned), so its whole stake counts"
+                    )
             for o in st.listed_owners:
                 typer.echo(f"  listed: {graph.name(o)} - {listed_map.get(o, '')}")
         for issue in graph.issues:

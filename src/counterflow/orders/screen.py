@@ -176,7 +176,7 @@ class OrderScreener:
             Query(id=str(i), name=todo[k], countries=[k[1]] if k[1] else [])
             for i, k in enumerate(keys)
         )
-        kwargs: dict[str, object] = {"threshold": self.cfg.party_threshold, "limit": 1}
+        kwargs: dict[str, object] = {"threshold": self.cfg.party_threshold, "limit": 5}
         if self.workers > 1 and len(keys) > 500 and _supports_workers(self.screener):
             kwargs["workers"] = self.workers
         results = self.screener.screen_many(queries, **kwargs)  # type: ignore[arg-type]
@@ -383,7 +383,13 @@ def _supports_workers(screener: Screener) -> bool:
     return isinstance(screener, PartyScreener)
 
 
+PARTY_KINDS = frozenset({"person", "organization", "company", "legalentity", "any", ""})
+
+
 def _party_result(hits: list[Hit]) -> PartyResult:
+    """The best hit that can be a trading party: vessels and aircraft (whose aliases are
+    often ordinary words such as "Target") are not customers."""
+    hits = [h for h in hits if (h.kind or "").lower() in PARTY_KINDS]
     if not hits:
         return PartyResult("clear")
     h = max(hits, key=lambda x: x.score)
