@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from counterflow.match.legal_forms import AMBIGUOUS, PHRASES, split_legal_forms
 from counterflow.match.phonetic import skeleton
-from counterflow.match.transliterate import to_latin
+from counterflow.match.transliterate import han_readings, to_latin
 
 MAX_NAME_CHARS = 300  # longer inputs are cut: no real name is longer
 MAX_TOKENS = 12
@@ -235,3 +235,18 @@ def prepare(text: str, kind: str = "any") -> NameForm:
         compact="".join(tokens),
         compact_sorted="".join(sorted(tokens)),
     )
+
+
+def prepare_variants(text: str, kind: str = "any") -> list[NameForm]:
+    """``prepare(text)`` first, then the forms of the Japanese and Korean readings of a
+    name written in Han (empty list for an empty name)."""
+    first = prepare(text, kind)
+    if first.empty:
+        return []
+    out = [first]
+    for reading in han_readings(clean_text(text)):
+        form = prepare(reading, kind)
+        if not form.empty and form.tokens != first.tokens:
+            form.original = text
+            out.append(form)
+    return out

@@ -39,7 +39,7 @@ from rapidfuzz.distance import Indel
 
 from counterflow.match.frequency import TokenWeights
 from counterflow.match.legal_forms import forms_agree
-from counterflow.match.normalize import NameForm, prepare
+from counterflow.match.normalize import NameForm, prepare, prepare_variants
 from counterflow.match.phonetic import skeleton
 from counterflow.records.identifiers import parse_query_token
 from counterflow.records.model import Identifier
@@ -433,10 +433,17 @@ def explain_name(q: WeightedName, c: WeightedName, nm: NameMatch) -> str:
 
 def pair_score(name1: str, name2: str, kind: str, weights: TokenWeights) -> tuple[float, str]:
     """Name-only score of two names (``match pairs``)."""
-    a = WeightedName.build(prepare(name1, kind), weights)
-    b = WeightedName.build(prepare(name2, kind), weights)
-    nm = name_similarity(a, b)
-    score = nm.score
-    if nm.legal is False:
-        score -= 0.03
-    return max(0.0, min(1.0, score)), explain_name(a, b, nm)
+    forms1 = prepare_variants(name1, kind) or [prepare(name1, kind)]
+    forms2 = prepare_variants(name2, kind) or [prepare(name2, kind)]
+    best: tuple[float, str] | None = None
+    for f1 in forms1:
+        for f2 in forms2:
+            a = WeightedName.build(f1, weights)
+            b = WeightedName.build(f2, weights)
+            nm = name_similarity(a, b)
+            score = nm.score - (0.03 if nm.legal is False else 0.0)
+            score = max(0.0, min(1.0, score))
+            if best is None or score > best[0]:
+                best = (score, explain_name(a, b, nm))
+    assert best is not None
+    return best

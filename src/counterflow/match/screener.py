@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from counterflow.match.bands import MATCH, REVIEW, decide
 from counterflow.match.index import NameIndex
-from counterflow.match.normalize import prepare
+from counterflow.match.normalize import prepare_variants
 from counterflow.match.scorer import (
     WeightedName,
     evidence_adjustment,
@@ -80,34 +80,33 @@ class PartyScreener:
         """Hits with score >= threshold, best first, at most ``limit``."""
         if limit <= 0:
             return []
-        form = prepare(query.name or "", query.kind)
-        if form.empty:
+        forms = prepare_variants(query.name or "", query.kind)
+        if not forms:
             return []
         index = self.index
-        qname = WeightedName.build(form, index.weights)
         # threshold 0 asks for the ``limit`` best candidates whatever they score
         everything = threshold <= 0.0
-        eids = index.retrieve(
-            form, max(MIN_CANDIDATES, 2 * limit), 0.0 if everything else RETRIEVAL_CUT
-        )
-        best: dict[int, tuple[float, int, Any]] = {}
-        for eid in eids:
-            pidx = index.entry_party_list[eid]
-            cname = index.weighted_entry(eid)
-            nm = name_similarity(qname, cname)
-            score = nm.score - (0.05 if index.entry_weak[eid] else 0.0)
-            if nm.legal is False:
-                score -= 0.03
-            prev = best.get(pidx)
-            if prev is None or score > prev[0]:
-                best[pidx] = (score, eid, nm)
+        k = max(MIN_CANDIDATES, 2 * limit)
+        cut = 0.0 if everything else RETRIEVAL_CUT
+        best: dict[int, tuple[float, int, Any, WeightedName]] = {}
+        for form in forms:
+            qname = WeightedName.build(form, index.weights)
+            for eid in index.retrieve(form, k, cut):
+                pidx = index.entry_party_list[eid]
+                nm = name_similarity(qname, index.weighted_entry(eid))
+                score = nm.score - (0.05 if index.entry_weak[eid] else 0.0)
+                if nm.legal is False:
+                    score -= 0.03
+                prev = best.get(pidx)
+                if prev is None or score > prev[0]:
+                    best[pidx] = (score, eid, nm, qname)
         if not best:
             return []
         qev = query_evidence(
             query.kind, query.countries, query.birth_dates, query.identifiers, query.address
         )
         hits: list[Hit] = []
-        for pidx, (nscore, eid, nm) in best.items():
+        for pidx, (nscore, eid, nm, qname) in best.items():
             if nscore < MIN_NAME_SCORE and not everything:
                 continue
             delta, floor, notes = evidence_adjustment(qev, index.evidence(pidx))

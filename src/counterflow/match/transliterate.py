@@ -12,6 +12,11 @@ lists and by customers:
   usual spelling of the family name (``박`` -> ``park``, ``이`` -> ``lee``), and syllables
   are separated so ``김정은`` reads ``kim jeong eun``.
 
+Han characters are read as Mandarin by ICU; a name written in Han (or kana) may also
+be Japanese or Korean, so ``han_readings`` gives the Japanese reading (pykakasi) and the
+Korean one (hanja -> Hangul -> the romanisation above) as alternatives
+(``山田太郎`` -> ``yamada tarou``, ``金正恩`` -> ``kim jong un``).
+
 Results are cached per word, so a batch pays the ICU cost once per distinct word.
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import icu
 
@@ -229,6 +235,52 @@ def word_to_latin(word: str, first: bool = False) -> str:
         # Arabic ain/hamza opening a word: usually spelled with a vowel ("ʿly" -> "aly")
         out = "a" + out[1:]
     return out
+
+
+def has_han(text: str) -> bool:
+    """True when ``text`` has Han ideographs or Japanese kana."""
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+# Family-name readings that differ from the character's ordinary Korean reading.
+_HANJA_SURNAMES = {"金": "김"}
+
+
+@lru_cache(maxsize=1)
+def _kakasi() -> Any:
+    try:
+        import pykakasi  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError:  # optional: without it, no Japanese reading
+        return None
+    return pykakasi.kakasi()
+
+
+@lru_cache(maxsize=65536)
+def han_readings(text: str) -> tuple[str, ...]:
+    """Japanese and Korean readings of a name written in Han/kana (lower-case ASCII),
+    besides the Mandarin one ``to_latin`` gives. Empty when ``text`` has no Han."""
+    if not has_han(text):
+        return ()
+    out: list[str] = []
+    kks = _kakasi()
+    if kks is not None:
+        jp = " ".join(str(x["hepburn"]) for x in kks.convert(text) if str(x["hepburn"]).strip())
+        if jp.strip() and jp.isascii():
+            # long vowels as passports write them: Tarou -> Taro, Yuuko -> Yuko
+            out.append(jp.replace("ou", "o").replace("uu", "u"))
+    try:
+        import hanja  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError:  # optional: without it, no Korean reading
+        hanja = None
+    if hanja is not None:
+        words = []
+        for w in text.split():
+            w = _HANJA_SURNAMES.get(w[0], w[0]) + w[1:] if w else w
+            words.append(str(hanja.translate(w, "substitution")))
+        ko = to_latin(" ".join(words))
+        if ko.strip():
+            out.append(ko)
+    return tuple(dict.fromkeys(x for x in out if x))
 
 
 def to_latin(text: str) -> str:
