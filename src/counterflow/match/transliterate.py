@@ -252,7 +252,7 @@ def _kakasi() -> Any:
         import pykakasi  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:  # optional: without it, no Japanese reading
         return None
-    return pykakasi.kakasi()
+    return pykakasi.kakasi()  # type: ignore[no-untyped-call,unused-ignore]
 
 
 @lru_cache(maxsize=65536)
