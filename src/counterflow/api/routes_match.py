@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi import Query as Q
+from starlette.concurrency import run_in_threadpool
 
 from counterflow.api.auth import require, services_of
 from counterflow.api.services import Services
@@ -103,31 +104,40 @@ async def match(
     services = services_of(request)
     if len(body.queries) > MAX_QUERIES:
         raise HTTPException(400, f"at most {MAX_QUERIES} queries per request")
-    keep = _scope(services, dataset, include_dataset or [], exclude_dataset or [])
-    screener = services.screener()
-    responses: dict[str, Any] = {}
-    features: set[str] = set()
-    for key, example in body.queries.items():
-        queries = to_queries(key, example)
-        hits = _screen(
-            screener,
-            queries,
-            cutoff=cutoff,
-            limit=limit,
-            keep=keep,
-            exclude_ids=set(exclude_entity_ids or []),
-            schemas_out=set(exclude_schema or []),
-        )
-        results = [hit_result(h, threshold) for h in hits]
-        for h in hits:
-            features.update(h.features)
-        responses[key] = {
-            "status": 200,
-            "results": results,
-            "total": {"value": len(results), "relation": "eq"},
-            "query": example.model_dump(by_alias=True),
-        }
-    return _json({"responses": responses, "matcher": matcher_docs(features), "limit": limit})
+    exclude_ids = set(exclude_entity_ids or [])
+    schemas_out = set(exclude_schema or [])
+    parsed = [(key, example, to_queries(key, example)) for key, example in body.queries.items()]
+
+    def run() -> dict[str, Any]:
+        # In a worker thread, one screening at a time per process: the event loop stays
+        # free for other requests (decisions, health) while the matcher works.
+        with services.lock:
+            keep = _scope(services, dataset, include_dataset or [], exclude_dataset or [])
+            screener = services.screener()
+            responses: dict[str, Any] = {}
+            features: set[str] = set()
+            for key, example, queries in parsed:
+                hits = _screen(
+                    screener,
+                    queries,
+                    cutoff=cutoff,
+                    limit=limit,
+                    keep=keep,
+                    exclude_ids=exclude_ids,
+                    schemas_out=schemas_out,
+                )
+                for h in hits:
+                    features.update(h.features)
+                results = [hit_result(h, threshold) for h in hits]
+                responses[key] = {
+                    "status": 200,
+                    "results": results,
+                    "total": {"value": len(results), "relation": "eq"},
+                    "query": example.model_dump(by_alias=True),
+                }
+        return {"responses": responses, "matcher": matcher_docs(features), "limit": limit}
+
+    return _json(await run_in_threadpool(run))
 
 
 async def _search(
@@ -139,17 +149,22 @@ async def _search(
         raise HTTPException(400, "q is empty")
     if len(text) > 500:
         raise HTTPException(400, "q is longer than 500 characters")
-    keep = _scope(services, dataset, [], [])
     query = Query(id="search", name=text, kind=kind)  # type: ignore[arg-type]
-    hits = _screen(
-        services.screener(),
-        [query],
-        cutoff=threshold,
-        limit=limit,
-        keep=keep,
-        exclude_ids=set(),
-        schemas_out=set(),
-    )
+
+    def run() -> list[Hit]:
+        with services.lock:
+            keep = _scope(services, dataset, [], [])
+            return _screen(
+                services.screener(),
+                [query],
+                cutoff=threshold,
+                limit=limit,
+                keep=keep,
+                exclude_ids=set(),
+                schemas_out=set(),
+            )
+
+    hits = await run_in_threadpool(run)
     results = [hit_result(h, services.settings.threshold) for h in hits]
     return _json(
         {
