@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi import Query as Q
-from starlette.concurrency import run_in_threadpool
 
 from counterflow.api.auth import require, services_of
 from counterflow.api.services import Services
@@ -109,35 +108,32 @@ async def match(
     parsed = [(key, example, to_queries(key, example)) for key, example in body.queries.items()]
 
     def run() -> dict[str, Any]:
-        # In a worker thread, one screening at a time per process: the event loop stays
-        # free for other requests (decisions, health) while the matcher works.
-        with services.lock:
-            keep = _scope(services, dataset, include_dataset or [], exclude_dataset or [])
-            screener = services.screener()
-            responses: dict[str, Any] = {}
-            features: set[str] = set()
-            for key, example, queries in parsed:
-                hits = _screen(
-                    screener,
-                    queries,
-                    cutoff=cutoff,
-                    limit=limit,
-                    keep=keep,
-                    exclude_ids=exclude_ids,
-                    schemas_out=schemas_out,
-                )
-                for h in hits:
-                    features.update(h.features)
-                results = [hit_result(h, threshold) for h in hits]
-                responses[key] = {
-                    "status": 200,
-                    "results": results,
-                    "total": {"value": len(results), "relation": "eq"},
-                    "query": example.model_dump(by_alias=True),
-                }
+        keep = _scope(services, dataset, include_dataset or [], exclude_dataset or [])
+        screener = services.screener()
+        responses: dict[str, Any] = {}
+        features: set[str] = set()
+        for key, example, queries in parsed:
+            hits = _screen(
+                screener,
+                queries,
+                cutoff=cutoff,
+                limit=limit,
+                keep=keep,
+                exclude_ids=exclude_ids,
+                schemas_out=schemas_out,
+            )
+            for h in hits:
+                features.update(h.features)
+            results = [hit_result(h, threshold) for h in hits]
+            responses[key] = {
+                "status": 200,
+                "results": results,
+                "total": {"value": len(results), "relation": "eq"},
+                "query": example.model_dump(by_alias=True),
+            }
         return {"responses": responses, "matcher": matcher_docs(features), "limit": limit}
 
-    return _json(await run_in_threadpool(run))
+    return _json(await services.off_loop(run))
 
 
 async def _search(
@@ -152,19 +148,18 @@ async def _search(
     query = Query(id="search", name=text, kind=kind)  # type: ignore[arg-type]
 
     def run() -> list[Hit]:
-        with services.lock:
-            keep = _scope(services, dataset, [], [])
-            return _screen(
-                services.screener(),
-                [query],
-                cutoff=threshold,
-                limit=limit,
-                keep=keep,
-                exclude_ids=set(),
-                schemas_out=set(),
-            )
+        keep = _scope(services, dataset, [], [])
+        return _screen(
+            services.screener(),
+            [query],
+            cutoff=threshold,
+            limit=limit,
+            keep=keep,
+            exclude_ids=set(),
+            schemas_out=set(),
+        )
 
-    hits = await run_in_threadpool(run)
+    hits = await services.off_loop(run)
     results = [hit_result(h, services.settings.threshold) for h in hits]
     return _json(
         {

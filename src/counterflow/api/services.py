@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from counterflow.api.settings import ApiSettings
 from counterflow.errors import CounterflowError
@@ -14,6 +14,8 @@ from counterflow.match.types import Screener
 from counterflow.records.model import Party
 from counterflow.review.keys import KeyInfo, hash_key
 from counterflow.review.store import ReviewStore
+
+T = TypeVar("T")
 
 
 class ServiceUnavailable(CounterflowError):
@@ -67,6 +69,7 @@ class Services:
         self._keys: dict[str, tuple[KeyInfo | None, float]] = {}
         self._keys_by_id: dict[int, tuple[KeyInfo | None, float]] = {}
         self._session_secret: bytes | None = None
+        self.screen_ms = 50.0  # moving average of one screening call (ms)
         # Screener over given records only (re-screening); None: review.rescreen's default.
         self.records_screener: Callable[[Sequence[Party]], Screener] | None = None
 
@@ -126,6 +129,34 @@ class Services:
         return self._session_secret
 
     # ----- lists and screening ----------------------------------------------------------
+
+    async def off_loop(self, fn: Callable[[], T]) -> T:
+        """Run a screening call: inline while the matcher answers in under 5 ms on average
+        (a thread hop would cost more than it saves), else in a worker thread so the event
+        loop keeps serving other requests (decisions, health) meanwhile."""
+        from starlette.concurrency import run_in_threadpool
+
+        def measured() -> T:
+            t = time.perf_counter()
+            try:
+                return fn()
+            finally:
+                took = (time.perf_counter() - t) * 1000.0
+                self.screen_ms = 0.9 * self.screen_ms + 0.1 * took
+
+        def locked() -> T:
+            with self.lock:  # one screening at a time per process
+                return measured()
+
+        # Inline only when the lock is free: never block the event loop on a long upload.
+        if self.screen_ms < 5.0 and self.lock.acquire(blocking=False):
+            try:
+                out = measured()
+            finally:
+                self.lock.release()
+        else:
+            out = await run_in_threadpool(locked)
+        return out
 
     def lists_status(self) -> list[Any]:
         if self.list_store is None:
