@@ -167,3 +167,20 @@ def test_vessel_hits_are_not_parties(tmp_path: Path) -> None:
     p.write_text("order_id,customer,ship_to_country,end_use\n1,Target GmbH,DE,retail\n", "utf-8")
     rows, _ = _run(OrderScreener(load_config(), screener=VesselOnly()), p)  # type: ignore[arg-type]
     assert rows[0]["risk"] == "clear"
+
+
+def test_two_processes_write_the_same_output(tmp_path: Path) -> None:
+    from counterflow.orders.generate import write_orders
+
+    p = tmp_path / "o.csv"
+    write_orders(p, 25_000, listed_names=["DRAKE LLC"], planted_each=20, n_customers=300)
+    with p.open("a", encoding="utf-8") as fh:  # a duplicate id far from its first use
+        fh.write("ORD-0000001,Dup Ltd,,,,GB,,,,,,,1,1,GBP,retail\n")
+    outs = []
+    for workers in (1, 2):
+        out = io.StringIO()
+        summary = screen_file(p, out, _engine(workers=workers))
+        outs.append((out.getvalue(), summary.risks, summary.problems, summary.screened))
+    assert outs[0] == outs[1]
+    assert outs[0][2]["INPUT_DUPLICATE_ORDER_ID"] == 1
+    assert outs[0][3] == 25_001

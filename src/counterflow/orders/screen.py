@@ -10,14 +10,17 @@ when the screener supports it — and the second pass evaluates and writes each 
 from __future__ import annotations
 
 import csv
+import multiprocessing as mp
+import os
 import re
 import shutil
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import TextIO
 
@@ -463,17 +466,17 @@ def read_columns(path: Path) -> Columns:
     return resolve_columns(header, str(path))
 
 
-def collect(path: Path, cols: Columns) -> tuple[set[tuple[str, str]], set[str], int]:
+def collect(path: Path, cols: Columns) -> tuple[set[tuple[str, str]], dict[str, int], int]:
     """Pass 1: distinct (party, ship-to country) pairs, duplicated order ids, row count.
     Forwarders are screened without a country (they rarely sit in the ship-to country)."""
     party_idx = [(cols.index[r], r == "freight_forwarder") for r in PARTY_ROLES if r in cols.index]
     oid = cols.index["order_id"]
     cidx = cols.index.get("ship_to_country")
     names: set[tuple[str, str]] = set()
-    seen: set[str] = set()
-    dups: set[str] = set()
+    seen: dict[str, int] = {}
+    dups: dict[str, int] = {}  # duplicated order id -> line of its first use
     n = 0
-    for _, row in _rows(path):
+    for lineno, row in _rows(path):
         n += 1
         country = ""
         if cidx is not None and cidx < len(row) and row[cidx].strip():
@@ -487,9 +490,9 @@ def collect(path: Path, cols: Columns) -> tuple[set[tuple[str, str]], set[str], 
             o = row[oid].strip()
             if o:
                 if o in seen:
-                    dups.add(o)
+                    dups[o] = seen[o]
                 else:
-                    seen.add(o)
+                    seen[o] = lineno
     return names, dups, n
 
 
@@ -533,52 +536,46 @@ def screen_file(
     return summary
 
 
-def _write(
-    path: Path,
-    cols: Columns,
-    engine: OrderScreener,
-    dups: set[str],
-    out_fh: TextIO,
-    summary: Summary,
-    total: int,
-    progress: Callable[[int, int], None] | None,
-) -> None:
-    writer = csv.writer(out_fh, lineterminator="\n")
-    writer.writerow(cols.output_header())
-    seen_dup: set[str] = set()
+@dataclass(slots=True)
+class _ChunkResult:
+    rows: list[list[str]]
+    lines: int = 0
+    blank: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    problems: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    risks: Counter[str] = field(default_factory=Counter)
+    flags: Counter[str] = field(default_factory=Counter)
+
+
+def _screen_chunk(
+    chunk: list[tuple[int, list[str]]], cols: Columns, engine: OrderScreener, dups: dict[str, int]
+) -> _ChunkResult:
+    out = _ChunkResult(rows=[])
     passthrough = cols.passthrough
-    n = 0
-    for lineno, row in _rows(path):
-        n += 1
-        summary.lines += 1
-        if progress is not None and n % 10000 == 0:
-            progress(n, total)
+    for lineno, row in chunk:
+        out.lines += 1
         if not any(c.strip() for c in row):
-            summary.blank += 1
+            out.blank += 1
             continue
         line = parse_line(row, cols, lineno)
         if not line.order_id:
-            summary.rejected.append((lineno, "empty order_id"))
+            out.rejected.append((lineno, "empty order_id"))
             continue
-        duplicate = False
-        if line.order_id in dups:
-            duplicate = line.order_id in seen_dup
-            seen_dup.add(line.order_id)
+        first = dups.get(line.order_id)
+        duplicate = first is not None and first != lineno
         res = engine.evaluate(line, duplicate=duplicate)
-        for code, msg in line.problems:
-            summary.problems[code] += 1
-            ex = summary.problem_examples.setdefault(code, [])
+        problems = list(line.problems)
+        if duplicate:
+            problems.append(("INPUT_DUPLICATE_ORDER_ID", f"{line.order_id!r}"))
+        for code, msg in problems:
+            out.problems[code] += 1
+            ex = out.examples.setdefault(code, [])
             if len(ex) < 3:
                 ex.append(f"line {lineno}: {msg}")
-        if duplicate:
-            summary.problems["INPUT_DUPLICATE_ORDER_ID"] += 1
-            ex = summary.problem_examples.setdefault("INPUT_DUPLICATE_ORDER_ID", [])
-            if len(ex) < 3:
-                ex.append(f"line {lineno}: {line.order_id!r}")
-        summary.screened += 1
-        summary.risks[res.risk] += 1
-        summary.flags.update(res.flags)
-        writer.writerow(
+        out.risks[res.risk] += 1
+        out.flags.update(res.flags)
+        out.rows.append(
             [
                 res.order_id,
                 res.risk,
@@ -588,8 +585,88 @@ def _write(
                 *[row[i] if i < len(row) else "" for i in passthrough],
             ]
         )
-    if progress is not None:
-        progress(n, total)
+    return out
+
+
+_FORKED: tuple[Columns, OrderScreener, dict[str, int]] | None = None
+
+
+def _forked_chunk(chunk: list[tuple[int, list[str]]]) -> _ChunkResult:
+    assert _FORKED is not None
+    cols, engine, dups = _FORKED
+    return _screen_chunk(chunk, cols, engine, dups)
+
+
+def _chunks(path: Path, size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    chunk: list[tuple[int, list[str]]] = []
+    for item in _rows(path):
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _write(
+    path: Path,
+    cols: Columns,
+    engine: OrderScreener,
+    dups: dict[str, int],
+    out_fh: TextIO,
+    summary: Summary,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Pass 2: evaluate and write every line, in input order; on ``engine.workers``
+    forked processes for large files (the engine, with its screened parties, is shared
+    by fork; at most 4 chunks per worker are in flight)."""
+    writer = csv.writer(out_fh, lineterminator="\n")
+    writer.writerow(cols.output_header())
+    results: Iterator[_ChunkResult]
+    if engine.workers > 1 and total > 20_000 and hasattr(os, "fork"):
+        results = _parallel(path, cols, engine, dups, engine.workers)
+    else:
+        results = (_screen_chunk(c, cols, engine, dups) for c in _chunks(path, 2000))
+    done = 0
+    for res in results:
+        writer.writerows(res.rows)
+        summary.lines += res.lines
+        summary.blank += res.blank
+        summary.rejected.extend(res.rejected)
+        summary.problems.update(res.problems)
+        for code, ex in res.examples.items():
+            mine = summary.problem_examples.setdefault(code, [])
+            mine.extend(ex[: max(0, 3 - len(mine))])
+        summary.risks.update(res.risks)
+        summary.flags.update(res.flags)
+        summary.screened += len(res.rows)
+        done += res.lines
+        if progress is not None:
+            progress(done, total)
+
+
+def _parallel(
+    path: Path, cols: Columns, engine: OrderScreener, dups: dict[str, int], workers: int
+) -> Iterator[_ChunkResult]:
+    global _FORKED
+    _FORKED = (cols, engine, dups)
+    ctx = mp.get_context("fork")
+    window: deque[AsyncResult[_ChunkResult]] = deque()
+    chunks = _chunks(path, 5000)
+    try:
+        with ctx.Pool(workers) as pool:
+            while True:
+                while len(window) < 4 * workers:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        break
+                    window.append(pool.apply_async(_forked_chunk, (chunk,)))
+                if not window:
+                    break
+                yield window.popleft().get()
+    finally:
+        _FORKED = None
 
 
 def country_ok(text: str) -> bool:
