@@ -92,3 +92,15 @@ def _parties() -> list[Party]:
             name="Kupol Izhevsk Electromechanical Plant JSC",
         ),
     ]
+
+
+def test_service_audits_list_changes_once(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COUNTERFLOW_HOME", str(tmp_path / "home"))
+    review = ReviewStore.open(tmp_path / "review.sqlite")
+    assert review.note_lists("fp1", {"a": {"version": "1"}}, "service") is True
+    assert review.note_lists("fp1", {"a": {"version": "1"}}, "service") is False
+    assert review.note_lists("fp2", {"a": {"version": "2"}}, "service") is True
+    with review.backend.read() as tx:
+        rows = tx.all("SELECT data FROM audit WHERE event = 'list.update' ORDER BY seq")
+    assert len(rows) == 2 and '"previous":"fp1"' in rows[1]["data"]
+    review.close()

@@ -182,6 +182,11 @@ class Services:
             if self._screener is None or fp != self._fingerprint:
                 self._screener = self._open_screener()
                 self._fingerprint = fp
+                versions = {
+                    i.dataset: {"version": i.version, "sha256": i.sha256}
+                    for i in self.list_store.status()
+                }
+                self.review.note_lists(fp, versions, "service")
             return self._screener
 
     def _open_screener(self) -> Screener:

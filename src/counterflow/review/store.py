@@ -182,6 +182,28 @@ class ReviewStore:
         with self.backend.write() as tx:
             return audit.append(tx, actor, event, subject, data)
 
+    def note_lists(self, fingerprint: str, versions: dict[str, Any], actor: str) -> bool:
+        """Audit a change of the loaded lists once (compare-and-set on meta
+        ``lists.fingerprint``, safe with several processes). True when it was new."""
+        with self.backend.write() as tx:
+            audit.lock_head(tx)
+            row = tx.one("SELECT value FROM meta WHERE key = 'lists.fingerprint'")
+            if row is not None and row["value"] == fingerprint:
+                return False
+            self.set_meta("lists.fingerprint", fingerprint, tx)
+            audit.append(
+                tx,
+                actor,
+                "list.update",
+                "lists",
+                {
+                    "fingerprint": fingerprint,
+                    "previous": row["value"] if row else None,
+                    "versions": versions,
+                },
+            )
+            return True
+
     def verify_audit(self) -> audit.VerifyResult:
         return audit.verify(self.backend)
 
