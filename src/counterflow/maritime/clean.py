@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from counterflow.maritime.table import AisData, Drops, haversine_km
+from counterflow.maritime.table import AisData, Drops, fast_distance_km, haversine_km
 
 INVALID_MMSI = (0, 999999999)
 DEFAULT_MAX_SPEED_KN = 50.0
@@ -58,28 +58,30 @@ def clean(data: AisData, *, max_speed_kn: float = DEFAULT_MAX_SPEED_KN) -> AisDa
     """Valid, sorted (mmsi, t), de-duplicated positions; drops counted in ``data.drops``."""
     drops = data.drops
     df = data.positions
+    data.positions = df.clear()  # hold one copy only while cleaning
     n0 = df.height
 
-    def drop(mask: pl.Expr, reason: str) -> None:
-        nonlocal df
-        before = df.height
-        df = df.filter(~mask.fill_null(True))
-        drops.add(reason, before - df.height)
-
     mmsi = pl.col("mmsi")
-    drop(
-        mmsi.is_null() | mmsi.is_in(INVALID_MMSI) | (mmsi <= 0) | (mmsi > 999999999), "invalid_mmsi"
+    lat, lon = pl.col("lat"), pl.col("lon")
+    # one pass: the first reason that applies to each row (null = keep)
+    reason = (
+        pl.when(mmsi.is_null() | mmsi.is_in(INVALID_MMSI) | (mmsi <= 0) | (mmsi > 999999999))
+        .then(pl.lit("invalid_mmsi"))
+        .when(pl.col("t").is_null())
+        .then(pl.lit("bad_time"))
+        .when(lat.is_null() | lon.is_null() | lat.is_nan() | lon.is_nan())
+        .then(pl.lit("nan_position"))
+        .when((lat.abs() > 90) | (lon.abs() > 180))
+        .then(pl.lit("invalid_coordinates"))
+        .when((lat == 0) & (lon == 0))
+        .then(pl.lit("null_island"))
+        .otherwise(None)
     )
-    drop(pl.col("t").is_null(), "bad_time")
-    drop(
-        pl.col("lat").is_null()
-        | pl.col("lon").is_null()
-        | pl.col("lat").is_nan()
-        | pl.col("lon").is_nan(),
-        "nan_position",
-    )
-    drop((pl.col("lat").abs() > 90) | (pl.col("lon").abs() > 180), "invalid_coordinates")
-    drop((pl.col("lat") == 0) & (pl.col("lon") == 0), "null_island")
+    counts = df.select(reason.alias("r")).get_column("r").drop_nulls().value_counts()
+    for r, c in counts.iter_rows():
+        drops.add(str(r), int(c))
+    if counts.height:
+        df = df.filter(reason.is_null())
     df = df.with_columns(
         pl.when((pl.col("sog") < 0) | (pl.col("sog") >= 102.3) | pl.col("sog").is_nan())
         .then(None)
@@ -94,9 +96,11 @@ def clean(data: AisData, *, max_speed_kn: float = DEFAULT_MAX_SPEED_KN) -> AisDa
     ooo = df.select(((pl.col("t").diff() < 0) & (pl.col("mmsi").diff() == 0)).sum()).item()
     drops.add("fixed_out_of_order", int(ooo or 0))
     df = df.sort("mmsi", "t", maintain_order=True)
-    before = df.height
-    df = df.unique(subset=["mmsi", "t"], keep="first", maintain_order=True)
-    drops.add("duplicate", before - df.height)
+    dup = (pl.col("mmsi").diff() == 0) & (pl.col("t").diff() == 0)  # sorted: repeats are adjacent
+    n_dup = int(df.select(dup.sum()).item() or 0)
+    if n_dup:
+        df = df.filter(~dup.fill_null(False))
+    drops.add("duplicate", n_dup)
     df = drop_spikes(df, drops, max_speed_kn)
     if n0 and df.height == 0:
         drops.note("no valid positions left after cleaning")
@@ -109,28 +113,23 @@ def drop_spikes(df: pl.DataFrame, drops: Drops, max_speed_kn: float) -> pl.DataF
     if df.height < 3:
         return df
     m = df["mmsi"].to_numpy()
-    t = df["t"].to_numpy().astype(np.float64)
+    t = df["t"].to_numpy()
     la = df["lat"].to_numpy()
     lo = df["lon"].to_numpy()
-    same_prev = np.r_[False, m[1:] == m[:-1]]
-    same_next = np.r_[m[:-1] == m[1:], False]
-    d = np.r_[0.0, haversine_km(la[:-1], lo[:-1], la[1:], lo[1:])]
-    dt = np.r_[1.0, np.maximum(t[1:] - t[:-1], 1.0)]
-    v = d / 1.852 / (dt / 3600.0)  # knots, leg from i-1 to i
-    v_next = np.r_[v[1:], 0.0]
-    d2 = np.zeros_like(d)
-    d2[1:-1] = haversine_km(la[:-2], lo[:-2], la[2:], lo[2:])
-    dt2 = np.ones_like(t)
-    dt2[1:-1] = np.maximum(t[2:] - t[:-2], 1.0)
-    v_skip = d2 / 1.852 / (dt2 / 3600.0)
-    spike = (
-        same_prev
-        & same_next
-        & (v > max_speed_kn)
-        & (v_next > max_speed_kn)
-        & (v_skip <= max_speed_kn)
-    )
-    spike &= d > 5.0  # ignore GPS jitter over seconds
+    v = np.empty(m.shape[0])
+    v[0] = 0.0
+    v[1:] = fast_distance_km(la[:-1], lo[:-1], la[1:], lo[1:])
+    v[1:] /= np.maximum(t[1:] - t[:-1], 1) / 3600.0 * 1.852  # knots of the leg into i
+    v[1:][m[1:] != m[:-1]] = 0.0
+    # candidates: impossible in and out; only those few get the skip-leg check
+    i = np.nonzero((v[1:-1] > max_speed_kn) & (v[2:] > max_speed_kn))[0] + 1
+    i = i[(m[i - 1] == m[i]) & (m[i + 1] == m[i])]
+    d_in = haversine_km(la[i - 1], lo[i - 1], la[i], lo[i])
+    d_skip = haversine_km(la[i - 1], lo[i - 1], la[i + 1], lo[i + 1])
+    v_skip = d_skip / 1.852 / (np.maximum(t[i + 1] - t[i - 1], 1) / 3600.0)
+    i = i[(v_skip <= max_speed_kn) & (d_in > 5.0)]  # d_in > 5 km: ignore jitter over seconds
+    spike = np.zeros(m.shape[0], dtype=bool)
+    spike[i] = True
     n = int(spike.sum())
     drops.add("speed_outlier", n)
     return df.filter(pl.Series(~spike)) if n else df

@@ -54,4 +54,6 @@ def load(
         parts.append(read_file(p))
         if on_file:
             on_file(p)
-    return clean(AisData.concat(parts), max_speed_kn=max_speed_kn)
+    combined = AisData.concat(parts)
+    parts.clear()  # let the per-file tables go before cleaning copies the data
+    return clean(combined, max_speed_kn=max_speed_kn)

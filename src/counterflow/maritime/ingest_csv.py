@@ -21,7 +21,7 @@ from counterflow.maritime.table import (
     Drops,
     empty_static,
 )
-from counterflow.maritime.timeparse import epoch_seconds
+from counterflow.maritime.timeparse import epoch_seconds, formats_in
 
 # canonical field -> header names that carry it (normalised: lower case, no '#', trimmed)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -168,9 +168,14 @@ def read_csv(path: Path) -> AisData:
     ]
     has_static = any(k in mapping for k in ("name", "imo", "callsign", "ship_type"))
     try:
+        sample = lf.select(col("time").alias("s")).head(2000).collect()["s"].drop_nulls().to_list()
+        fmts = formats_in(sample)
+        t_main = epoch_seconds(col("time"), fmts)
         raw = lf.select(
             mmsi.alias("mmsi"),
-            epoch_seconds(col("time")).alias("t"),
+            t_main.alias("t"),
+            # rows in a format the sample did not show are re-tried with every format below
+            pl.when(t_main.is_null()).then(col("time")).otherwise(None).alias("_traw"),
             num("lat").alias("lat"),
             num("lon").alias("lon"),
             num("sog").alias("sog"),
@@ -180,6 +185,14 @@ def read_csv(path: Path) -> AisData:
     except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError) as exc:
         raise BadInputError(f"unreadable CSV: {str(exc).splitlines()[0]}", file=str(path)) from exc
 
+    if raw["_traw"].null_count() < raw.height:
+        raw = raw.with_columns(
+            pl.when(pl.col("t").is_null())
+            .then(epoch_seconds(pl.col("_traw")))
+            .otherwise(pl.col("t"))
+            .alias("t")
+        )
+    raw = raw.drop("_traw")
     drops = Drops()
     drops.note(f"{path.name}: dialect {dialect}, {raw.height} rows")
     static = empty_static()
