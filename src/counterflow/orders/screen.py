@@ -83,6 +83,7 @@ class Summary:
     distinct_parties: int = 0
     parties_screened: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # read / parties / lines
     warnings: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -515,8 +516,10 @@ def screen_file(
     try:
         cols = read_columns(path)
         names, dups, total = collect(path, cols)
+        summary.phases["read"] = time.perf_counter() - t0
         summary.distinct_parties = len({normalise_key(n) for n, _ in names})
         summary.parties_screened = engine.prepare(names)
+        summary.phases["parties"] = time.perf_counter() - t0 - summary.phases["read"]
         if engine.screener is None:
             summary.warnings.append("no screener: parties were not screened against lists")
         if engine.chpl is None:
@@ -533,6 +536,10 @@ def screen_file(
         if tmp is not None:
             tmp.unlink(missing_ok=True)
     summary.seconds = time.perf_counter() - t0
+    if "parties" in summary.phases:
+        summary.phases["lines"] = (
+            summary.seconds - summary.phases["read"] - summary.phases["parties"]
+        )
     return summary
 
 
