@@ -215,14 +215,7 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
             Indel.normalized_similarity(q.form.compact_sorted, c.form.compact_sorted),
         )
         comp *= 0.95
-        if comp < 0.85 and min(len(qt), len(ct)) == 1:
-            sk = skeleton(q.form.compact)
-            few_vowels = min(
-                sum(ch in _VOWELS for ch in x) / len(x) for x in (q.form.compact, c.form.compact)
-            )
-            if len(sk) >= 3 and few_vowels < 0.3 and sk == skeleton(c.form.compact):
-                comp = 0.85
-        if comp >= 0.8 and comp > score:
+        if comp >= 0.75 and comp > score:
             score, how = comp, "compact"
     return NameMatch(min(score, 1.0), pairs, how, _legal(q, c))
 
