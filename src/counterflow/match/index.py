@@ -97,7 +97,9 @@ class NameIndex:
     ) -> None:
         self.keys = keys
         self.offsets = offsets
-        self.postings = postings
+        # a plain ndarray view of the (memory-mapped) postings: slicing a np.memmap
+        # object costs far more than slicing its data
+        self.postings = np.asarray(postings)
         self.key_weight = key_weight
         self.entry_party = entry_party
         self.entry_party_list: list[int] = entry_party.tolist()

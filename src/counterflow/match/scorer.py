@@ -71,7 +71,7 @@ def token_similarity(a: str, b: str) -> float:
     la, lb = len(a), len(b)
     if la == 1 or lb == 1:
         return 0.9 if a[0] == b[0] else 0.0
-    if _squeeze(a) == _squeeze(b):
+    if la != lb and a[0] == b[0] and set(a) == set(b) and _squeeze(a) == _squeeze(b):
         return 0.93  # doubled letters only (essa ~ esa, mohammad ~ mohamad)
     r = raw = Indel.normalized_similarity(a, b)
     short = min(la, lb)
