@@ -17,6 +17,7 @@ PAGES = [
     ("GET", "/ui/alerts/1/evidence", "analyst"),
     ("GET", "/ui/runs/1", "analyst"),
     ("GET", "/ui/audit", "analyst"),
+    ("GET", "/ui/exports/decisions.csv", "analyst"),
     ("GET", "/ui/screen", "screener"),
     ("POST", "/ui/screen", "screener"),
     ("POST", "/ui/logout", "screener"),
@@ -147,3 +148,12 @@ def test_web_upload_too_large(web_builder) -> None:
         files={"file": ("p.csv", b"id,name\n" + b"a,b\n" * 500, "text/csv")},
     )
     assert r.status_code == 413
+
+
+def test_export_from_web(web) -> None:
+    web.login("analyst")
+    aid = web.review.list_alerts()[0].id
+    web.review.decide(aid, "false_positive", "=HYPERLINK(1)", "ana")
+    r = web.client.get("/ui/exports/decisions.csv", params={"since": "2000-01-01"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "'=HYPERLINK(1)" in r.text

@@ -22,6 +22,7 @@ from counterflow.errors import BadInputError
 from counterflow.review import audit
 from counterflow.review.compare import compare
 from counterflow.review.evidence import evidence_html
+from counterflow.review.exports import decisions_csv
 from counterflow.review.keys import KeyInfo, role_at_least
 from counterflow.review.store import ConflictError
 from counterflow.web.session import COOKIE, check_csrf, csrf_token, make_session, read_session
@@ -243,6 +244,19 @@ async def audit_page(request: Request, before: int | None = None) -> HTMLRespons
         entries=rows[:PAGE],
         older=older,
         verify=await run_in_threadpool(review.verify_audit),
+    )
+
+
+@router.get("/exports/decisions.csv")
+async def export_decisions_csv(request: Request, since: str = "", until: str = "") -> Response:
+    user = _user(request, "analyst")
+    review = services_of(request).review
+    review.log(user.actor, "export", "decisions", {"since": since, "until": until, "via": "web"})
+    text = decisions_csv(review, since or None, until or None)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers=SECURITY_HEADERS | {"Content-Disposition": 'attachment; filename="decisions.csv"'},
     )
 
 
