@@ -92,6 +92,7 @@ class Summary:
             f"{self.screened} of {self.lines} lines screened in {self.seconds:.1f} s "
             f"({rate:,.0f} lines/s); {self.distinct_parties} distinct parties, "
             f"{self.parties_screened} screened",
+            "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items()),
             "risk: "
             + ", ".join(f"{k} {self.risks.get(k, 0)}" for k in ("clear", "review", "block")),
         ]
