@@ -74,25 +74,36 @@ def test_geojson_area(tmp_path: Path, caspian: tuple[AisData, pl.DataFrame]) -> 
     assert w.filter(pl.col("label").str.starts_with("route_")).height == 0
 
 
+def _hit(qid: str, name: float, evidence: float, decision: str = "review") -> Hit:
+    score = min(1.0, name + evidence)
+    return Hit(
+        qid,
+        score,
+        decision,
+        "ua_war_sanctions",
+        f"NK-{qid}",
+        f"NK-{qid}",  # type: ignore[arg-type]
+        "VOLGA STAR",
+        "VOLGA STAR",
+        "vessel",
+        "test",
+        features={"name": name, "evidence": evidence},
+    )
+
+
 class FakeScreener:
-    """Lists one vessel by IMO."""
+    """273000001: IMO agrees; 273000002: same name, IMO contradicts; 436000003: a weak
+    name-only hit; 273000004: a strong name-only hit."""
 
     def screen(self, query: Query, *, threshold: float = 0.5, limit: int = 10) -> list[Hit]:
         if "IMO9000007" in query.identifiers:
-            return [
-                Hit(
-                    query.id,
-                    0.97,
-                    "match",
-                    "ua_war_sanctions",
-                    "NK-test",
-                    "NK-test",
-                    "VOLGA STAR",
-                    "VOLGA STAR",
-                    "vessel",
-                    "IMO and name agree",
-                )
-            ]
+            return [_hit(query.id, 1.0, 0.2, "match")]
+        if query.id == "273000002":
+            return [_hit(query.id, 1.0, -0.25)]
+        if query.id == "436000003":
+            return [_hit(query.id, 0.8, 0.0)]
+        if query.id == "273000004":
+            return [_hit(query.id, 0.95, 0.0)]
         return []
 
     def screen_many(
@@ -106,7 +117,7 @@ def test_vessel_screening_hits_become_watch_events(caspian: tuple[AisData, pl.Da
     data, _ = caspian
     ev, note = screen_vessels(data, screener=FakeScreener())
     assert note is None
-    assert ev["mmsi"].to_list() == [273000001]
+    assert sorted(ev["mmsi"].to_list()) == [273000001, 273000004]
     assert ev["event_type"][0] == "watch" and ev["label"][0] == "listed_vessel"
     assert "ua_war_sanctions" in ev["explanation"][0]
 

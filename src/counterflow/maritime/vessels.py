@@ -1,5 +1,6 @@
 """Vessel screening: every vessel seen (latest name, IMO and MMSI per MMSI) is screened
-through the ``Screener`` protocol (match/types.py); hits become ``watch`` events."""
+through the ``Screener`` protocol (match/types.py); hits an identifier supports, or with a
+strong name match and no contradicting identifier, become ``watch`` events."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import polars as pl
 
 from counterflow.maritime.events import conform, empty_events
 from counterflow.maritime.table import AisData, latest_static
-from counterflow.match.types import Query, Screener
+from counterflow.match.types import Hit, Query, Screener
 
 
 def vessel_queries(data: AisData) -> list[Query]:
@@ -34,6 +35,21 @@ def vessel_queries(data: AisData) -> list[Query]:
     return out
 
 
+MIN_NAME_ONLY = 0.9
+
+
+def keep_hit(hit: Hit) -> bool:
+    """Ship names repeat across fleets, so a hit counts when an identifier (IMO/MMSI) agrees,
+    or the name matches strongly (>= 0.9) with no identifier disagreeing; a hit whose IMO or
+    MMSI contradicts the listed one, or that the bands call ``clear``, is dropped."""
+    if hit.decision == "clear":
+        return False
+    evidence = hit.features.get("evidence", 0.0)
+    if evidence < 0:
+        return False
+    return evidence > 0 or hit.features.get("name", hit.score) >= MIN_NAME_ONLY
+
+
 def hits_to_events(
     data: AisData, screener: Screener, queries: Iterable[Query], threshold: float
 ) -> pl.DataFrame:
@@ -47,6 +63,8 @@ def hits_to_events(
     rows = []
     for q, hits in zip(qs, screener.screen_many(qs, threshold=threshold, limit=3), strict=True):
         for h in hits:
+            if not keep_hit(h):
+                continue
             a, b = span.get(int(q.id), (None, None))
             rows.append(
                 {
