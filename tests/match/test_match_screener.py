@@ -151,3 +151,10 @@ def test_index_is_persisted_and_rebuilt_on_change(
     assert store2.iterated == 1
     assert len(s3.index.parties) == 3
     assert [p.name for p in (tmp_path / "index").iterdir()] == ["names-fp-two"]
+
+
+def test_renamed_vessel_found_by_imo(screener: PartyScreener) -> None:
+    hits = screener.screen(Query("q", "Blue Horizon", kind="vessel", identifiers=["IMO 9253325"]))
+    assert hits and hits[0].entity_id == "us_ofac_sdn:9999"
+    assert hits[0].decision in ("match", "review")
+    assert "IMO 9253325 agrees" in hits[0].explanation

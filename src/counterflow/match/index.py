@@ -38,7 +38,7 @@ from counterflow.match.phonetic import skeleton
 from counterflow.match.scorer import PartyEvidence, WeightedName, address_words, parse_date
 from counterflow.records.model import Party
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 DF_CAP = 40_000  # keys in more entries than this only count when little else matched
 
 IntArray = npt.NDArray[np.int32]
@@ -94,6 +94,7 @@ class NameIndex:
         parties: list[PartyMeta],
         evidence: list[EvidenceTuple],
         fingerprint: str = "",
+        first_entry: list[int] | None = None,
     ) -> None:
         self.keys = keys
         self.offsets = offsets
@@ -111,6 +112,19 @@ class NameIndex:
         self.entry_weak = entry_weak
         self.parties = parties
         self.evidence_raw = evidence
+        # party -> its first (primary) name entry; identifier value -> parties
+        if first_entry is None:
+            first_entry = [-1] * len(parties)
+            for eid, p in enumerate(self.entry_party_list):
+                if first_entry[p] < 0:
+                    first_entry[p] = eid
+        self.first_entry = first_entry
+        self.by_identifier: dict[str, list[int]] = {}
+        for pidx, ev in enumerate(evidence):
+            for _scheme, values in ev[3]:
+                for v in values:
+                    if len(v) >= 5:
+                        self.by_identifier.setdefault(v, []).append(pidx)
         self._evidence: dict[int, PartyEvidence] = {}
         self.fingerprint = fingerprint
         df: dict[str, int] = {}
@@ -217,6 +231,7 @@ class NameIndex:
                 "entry_weak": self.entry_weak,
                 "parties": [(p.dataset, p.source_id, p.kind, p.name) for p in self.parties],
                 "evidence": self.evidence_raw,
+                "first_entry": self.first_entry,
             }
             with open(tmp / "meta.pkl", "wb") as fh:
                 pickle.dump(meta, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -254,6 +269,7 @@ class NameIndex:
             parties=[PartyMeta(*p) for p in meta["parties"]],
             evidence=meta["evidence"],
             fingerprint=meta["fingerprint"],
+            first_entry=meta["first_entry"],
         )
 
     def size_bytes(self, folder: Path) -> int:

@@ -86,7 +86,7 @@ class PartyScreener:
         index = self.index
         # threshold 0 asks for the ``limit`` best candidates whatever they score
         everything = threshold <= 0.0
-        k = max(MIN_CANDIDATES, 2 * limit)
+        k = max(MIN_CANDIDATES, (4 if everything else 2) * limit)
         cut = 0.0 if everything else RETRIEVAL_CUT
         best: dict[int, tuple[float, int, Any, WeightedName]] = {}
         for form in forms:
@@ -100,14 +100,28 @@ class PartyScreener:
                 prev = best.get(pidx)
                 if prev is None or score > prev[0]:
                     best[pidx] = (score, eid, nm, qname)
-        if not best:
-            return []
         qev = query_evidence(
             query.kind, query.countries, query.birth_dates, query.identifiers, query.address
         )
+        # parties sharing an identifier with the query are candidates whatever their name
+        # (a renamed vessel keeps its IMO number)
+        id_parties: set[int] = set()
+        for ident in qev.identifiers:
+            id_parties.update(index.by_identifier.get(ident.value, ()))
+        for pidx in id_parties:
+            if pidx not in best:
+                eid = index.first_entry[pidx]
+                if eid < 0:
+                    continue
+                qname = WeightedName.build(forms[0], index.weights)
+                nm = name_similarity(qname, index.weighted_entry(eid))
+                best[pidx] = (nm.score, eid, nm, qname)
+        if not best:
+            return []
         hits: list[Hit] = []
+        pidx_of: dict[str, int] = {}
         for pidx, (nscore, eid, nm, qname) in best.items():
-            if nscore < MIN_NAME_SCORE and not everything:
+            if nscore < MIN_NAME_SCORE and not everything and pidx not in id_parties:
                 continue
             delta, floor, notes = evidence_adjustment(qev, index.evidence(pidx))
             score = max(nscore + delta, floor + delta if floor else 0.0)
@@ -115,6 +129,7 @@ class PartyScreener:
             if score < threshold:
                 continue
             meta = index.parties[pidx]
+            pidx_of[f"{meta.dataset}:{meta.source_id}"] = pidx
             expl = explain_name(qname, index.weighted_entry(eid), nm)
             if index.entry_weak[eid]:
                 expl += " (weak a.k.a.)"
@@ -138,13 +153,8 @@ class PartyScreener:
         hits.sort(key=lambda h: (-h.score, h.entity_id))
         hits = hits[:limit]
         if attach_party and self.party_loader is not None:
-            pos = {
-                (m.dataset, m.source_id): i
-                for i, m in enumerate(self.index.parties)
-                if any(h.dataset == m.dataset and h.source_id == m.source_id for h in hits)
-            }
             for h in hits:
-                h.party = self.party_loader(pos[(h.dataset, h.source_id)])
+                h.party = self.party_loader(pidx_of[h.entity_id])
         return hits
 
     def screen_many(
