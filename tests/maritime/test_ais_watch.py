@@ -175,6 +175,19 @@ def test_cli_bad_input_exit_code(tmp_path: Path, fixtures: Path) -> None:
             ]
         )
     assert e2.value.code == 1
+    with pytest.raises(SystemExit) as e3:
+        main(
+            [
+                "ais",
+                "events",
+                str(fixtures / "noaa.csv"),
+                "-o",
+                str(tmp_path / "no" / "x.csv"),
+                "-q",
+                "--no-screen",
+            ]
+        )
+    assert e3.value.code == 1
 
 
 @pytest.mark.shared

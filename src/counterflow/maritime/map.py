@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from counterflow.errors import BadInputError
 from counterflow.maritime.events import to_output
 from counterflow.maritime.table import AisData, latest_static
 from counterflow.maritime.watch import Area
@@ -152,4 +153,7 @@ def write_map(
     text = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
     page = resources.files("counterflow.maritime").joinpath("map_template.html").read_text("utf-8")
     page = page.replace("__TITLE__", html.escape(title)).replace("__DATA__", text)
-    path.write_text(page, encoding="utf-8")
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise BadInputError(f"cannot write the map: {exc}", file=str(path), field="-o") from exc

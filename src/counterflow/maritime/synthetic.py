@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from counterflow.errors import BadInputError
 from counterflow.maritime.ports import CASPIAN_PORTS
 from counterflow.maritime.table import (
     KM_PER_NM,
@@ -171,5 +172,8 @@ def write_csv(path: Path, seed: int = 7) -> int:
         pl.col("callsign").alias("CallSign"),
         pl.col("ship_type").alias("VesselType"),
     )
-    out.write_csv(path)
+    try:
+        out.write_csv(path)
+    except OSError as exc:
+        raise BadInputError(f"cannot write: {exc}", file=str(path), field="-o") from exc
     return out.height
