@@ -8,12 +8,15 @@ audit, keys) and the review web page (``/ui``) over one review store and list st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from counterflow import __version__
 from counterflow.api import routes_admin, routes_alerts, routes_match, routes_screen
@@ -42,6 +45,7 @@ def create_app(
     screener_factory: Callable[[Any], Screener] | None = None,
     records_screener: Callable[[Sequence[Party]], Screener] | None = None,
     web: bool = True,
+    warm: bool = True,
 ) -> FastAPI:
     """Build the app. ``store``: a ``ListStore`` (default: opened from COUNTERFLOW_HOME);
     ``screener``: a fixed Screener (default: ``counterflow.match.open_screener(store)``,
@@ -61,7 +65,17 @@ def create_app(
         settings=settings,
     )
     services.records_screener = records_screener
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Open the matcher before serving, so no request pays for loading the index.
+        if warm and services.list_store is not None:
+            with contextlib.suppress(ServiceUnavailable):
+                await run_in_threadpool(services.screener)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Counterflow",
         version=__version__,
         description=DESCRIPTION,
