@@ -16,6 +16,9 @@ from counterflow.review.keys import KeyInfo, hash_key
 from counterflow.review.store import ReviewStore
 
 T = TypeVar("T")
+# Screening calls faster than this on average run on the event loop; slower ones in a
+# worker thread (a thread hop and GIL hand-offs cost more than they save on fast calls).
+INLINE_MS = 20.0
 
 
 class ServiceUnavailable(CounterflowError):
@@ -131,9 +134,9 @@ class Services:
     # ----- lists and screening ----------------------------------------------------------
 
     async def off_loop(self, fn: Callable[[], T]) -> T:
-        """Run a screening call: inline while the matcher answers in under 5 ms on average
-        (a thread hop would cost more than it saves), else in a worker thread so the event
-        loop keeps serving other requests (decisions, health) meanwhile."""
+        """Run a screening call: inline while the matcher answers in under ``INLINE_MS`` on
+        average, else in a worker thread so the event loop keeps serving other requests
+        (decisions, health) meanwhile."""
         from starlette.concurrency import run_in_threadpool
 
         def measured() -> T:
@@ -149,7 +152,7 @@ class Services:
                 return measured()
 
         # Inline only when the lock is free: never block the event loop on a long upload.
-        if self.screen_ms < 5.0 and self.lock.acquire(blocking=False):
+        if self.screen_ms < INLINE_MS and self.lock.acquire(blocking=False):
             try:
                 out = measured()
             finally:
