@@ -32,7 +32,9 @@ def _cell_expr(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
 
 def port_cells(ports: pl.DataFrame, radius_km: float) -> pl.DataFrame:
     """(cell, port_idx) rows: each port in every cell within ``radius_km`` of it (cached)."""
-    key = (id(ports), ports.height, radius_km)
+    # keyed on content, not id(): a freed frame's id can be reused by a different table
+    fp = int(ports.select(pl.struct("lat", "lon").hash(seed=7).sum()).item() or 0)
+    key = (fp, ports.height, radius_km)
     hit = _cells_cache.get(key)
     if hit is not None:
         return hit
