@@ -96,6 +96,17 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             history=load_history(history) if history else None,
             workers=workers or max(1, min(2, os.cpu_count() or 1)),
         )
+        if graph is not None and graph.issues:
+            kinds: dict[str, int] = {}
+            for issue in graph.issues:
+                kinds[issue.kind] = kinds.get(issue.kind, 0) + 1
+            err_console.print(
+                "ownership data: "
+                + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+                + " (see `counterflow ownership load`)",
+                highlight=False,
+                markup=False,
+            )
         if screener is None and not no_lists:
             err_console.print("warning: no lists loaded; parties are not screened")
         with make_progress(quiet) as progress:
