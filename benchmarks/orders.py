@@ -107,7 +107,6 @@ def main() -> None:
                 str(out),
                 "--history",
                 str(hist),
-                "--quiet",
             ],
             env,
         )
