@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--db", default=None, help="review store (default: review.sqlite in --home)")
     ap.add_argument("--mode", choices=("real", "stub", "both"), default="both")
     ap.add_argument("--duration", type=int, default=20)
-    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--decision-rate", type=float, default=20.0, help="decisions per second")
     ap.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
