@@ -4,6 +4,7 @@ scenario."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -36,6 +37,8 @@ def _load_everything(
     from counterflow.maritime.ports import load_ports
 
     data = load(files, max_speed_kn=max_speed)
+    if not ports_paths and os.environ.get("COUNTERFLOW_PORTS"):
+        ports_paths = [Path(x) for x in os.environ["COUNTERFLOW_PORTS"].split(os.pathsep) if x]
     ports = load_ports(ports_paths or [])
     if not quiet:
         err_console.print(

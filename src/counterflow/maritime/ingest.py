@@ -3,12 +3,16 @@ from content), fixes swapped lat/lon per file, and returns one cleaned table."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from counterflow.errors import BadInputError
 from counterflow.maritime.clean import DEFAULT_MAX_SPEED_KN, clean, fix_swapped
 from counterflow.maritime.table import AisData
+
+
+_NMEA = re.compile(r"[!$][A-Z]{2}VD[MO],\d")
 
 
 def sniff_kind(path: Path) -> str:
@@ -21,7 +25,7 @@ def sniff_kind(path: Path) -> str:
     if not head.strip():
         raise BadInputError("empty file", file=str(path))
     text = head.decode("utf-8", errors="replace")
-    if "!AIVDM" in text or "!AIVDO" in text or "!BSVDM" in text or "!ABVDM" in text:
+    if _NMEA.search(text):
         return "nmea"
     return "csv"
 
