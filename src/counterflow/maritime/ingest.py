@@ -11,7 +11,6 @@ from counterflow.errors import BadInputError
 from counterflow.maritime.clean import DEFAULT_MAX_SPEED_KN, clean, fix_swapped
 from counterflow.maritime.table import AisData
 
-
 _NMEA = re.compile(r"[!$][A-Z]{2}VD[MO],\d")
 
 
