@@ -157,3 +157,10 @@ def test_export_from_web(web) -> None:
     r = web.client.get("/ui/exports/decisions.csv", params={"since": "2000-01-01"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "'=HYPERLINK(1)" in r.text
+
+
+def test_unknown_alert_is_an_html_404(web) -> None:
+    web.login("analyst")
+    r = web.client.get("/ui/alerts/99999")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "Not found" in r.text and "alert 99999 not found" in r.text

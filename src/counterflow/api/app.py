@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -108,8 +108,12 @@ def create_app(
 
 def _handlers(app: FastAPI) -> None:
     def error(status: int) -> Callable[[Request, Exception], Any]:
-        async def handler(request: Request, exc: Exception) -> JSONResponse:
+        async def handler(request: Request, exc: Exception) -> Response:
             detail = exc.describe() if isinstance(exc, BadInputError) else str(exc)
+            if request.url.path.startswith("/ui/"):
+                from counterflow.web.routes import error_page
+
+                return error_page(request, status, detail)
             return JSONResponse({"detail": detail}, status_code=status)
 
         return handler

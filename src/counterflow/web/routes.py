@@ -322,6 +322,14 @@ async def screen_upload(request: Request) -> HTMLResponse:
     )
 
 
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """An HTML error page for the web routes (the API answers JSON)."""
+    titles = {400: "Bad request", 404: "Not found", 409: "Conflict", 503: "Unavailable"}
+    return _page(
+        request, "error.html", code=status, title=titles.get(status, "Error"), message=message
+    )
+
+
 def mount(app: FastAPI) -> None:
     """Add the web routes, static files and the error pages to ``app``."""
     app.include_router(router)
