@@ -16,12 +16,100 @@ import numpy as np
 import polars as pl
 
 from counterflow.maritime.events import conform, empty_events
-from counterflow.maritime.loitering import slow_runs
+from counterflow.maritime.loitering import Runs, slow_runs
 from counterflow.maritime.nearby import nearest_port
 from counterflow.maritime.params import EventParams
 from counterflow.maritime.table import EARTH_RADIUS_KM, haversine_km
 
 _OFF = 1 << 20
+
+
+_BUCKET_DEG = 0.5
+_BINS_PER_BUCKET = 144
+
+
+def _partnered(
+    pos: pl.DataFrame, runs: Runs, rr: pl.DataFrame, p: EventParams, bin_s: int
+) -> pl.Series:
+    """Mask of runs that could meet another vessel's run: time spans overlapping by the
+    minimum duration and bounding boxes (plus the distance) intersecting. Exact pruning:
+    runs are bucketed by 0.5-degree cells and day-long windows of their boxes and spans,
+    and only runs sharing a bucket are compared."""
+    s = rr["s"].to_numpy()
+    e = rr["e"].to_numpy()
+    lens = e - s + 1
+    idx = np.repeat(s, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+    rid = np.repeat(np.arange(rr.height), lens)
+    margin = p.encounter_km / 110.574
+    box = (
+        pl.DataFrame(
+            {"rid": rid, "lat": pos["lat"].to_numpy()[idx], "lon": pos["lon"].to_numpy()[idx]}
+        )
+        .group_by("rid")
+        .agg(
+            (pl.col("lat").min() - margin).alias("la0"),
+            (pl.col("lat").max() + margin).alias("la1"),
+            pl.col("lon").min().alias("lo0"),
+            pl.col("lon").max().alias("lo1"),
+        )
+        .sort("rid")
+        .with_columns(
+            (
+                margin
+                / pl.max_horizontal(pl.col("la0").abs(), pl.col("la1").abs())
+                .clip(upper_bound=89.0)
+                .radians()
+                .cos()
+            ).alias("mlon")
+        )
+        .with_columns(
+            (pl.col("lo0") - pl.col("mlon")).alias("lo0"),
+            (pl.col("lo1") + pl.col("mlon")).alias("lo1"),
+        )
+    )
+    runs_df = pl.concat(
+        [rr.select("mmsi", "b0", "b1"), box.drop("rid", "mlon")], how="horizontal"
+    ).with_row_index("rid")
+    need = int(p.encounter_min_h * 3600 // bin_s)
+    buckets = (
+        runs_df.with_columns(
+            pl.int_ranges(
+                (pl.col("la0") / _BUCKET_DEG).floor().cast(pl.Int64),
+                (pl.col("la1") / _BUCKET_DEG).floor().cast(pl.Int64) + 1,
+            ).alias("ci"),
+            pl.int_ranges(
+                (pl.col("lo0") / _BUCKET_DEG).floor().cast(pl.Int64),
+                (pl.col("lo1") / _BUCKET_DEG).floor().cast(pl.Int64) + 1,
+            ).alias("cj"),
+            pl.int_ranges(
+                pl.col("b0") // _BINS_PER_BUCKET, pl.col("b1") // _BINS_PER_BUCKET + 1
+            ).alias("day"),
+        )
+        .explode("ci")
+        .explode("cj")
+        .explode("day")
+        .select("rid", "ci", "cj", "day")
+    )
+    pairs = (
+        buckets.join(buckets, on=["ci", "cj", "day"], suffix="_b")
+        .filter(pl.col("rid") < pl.col("rid_b"))
+        .select("rid", "rid_b")
+        .unique()
+        .join(runs_df, on="rid")
+        .join(runs_df, left_on="rid_b", right_on="rid", suffix="_b")
+        .filter(
+            (pl.col("mmsi") != pl.col("mmsi_b"))
+            & (pl.min_horizontal("b1", "b1_b") - pl.max_horizontal("b0", "b0_b") >= need)
+            & (pl.col("la0") <= pl.col("la1_b"))
+            & (pl.col("la0_b") <= pl.col("la1"))
+            & (pl.col("lo0") <= pl.col("lo1_b"))
+            & (pl.col("lo0_b") <= pl.col("lo1"))
+        )
+    )
+    keep = np.zeros(rr.height, dtype=bool)
+    keep[pairs["rid"].to_numpy()] = True
+    keep[pairs["rid_b"].to_numpy()] = True
+    return pl.Series(keep)
 
 
 def _binned(
@@ -38,8 +126,13 @@ def _binned(
             "mmsi": m[runs.start],
             "b0": -(-t[runs.start] // bin_s),
             "b1": t[runs.end] // bin_s,
+            "s": runs.start,
+            "e": runs.end,
         }
     ).filter(pl.col("b1") >= pl.col("b0"))
+    if rr.height == 0:
+        return pl.DataFrame()
+    rr = rr.filter(_partnered(pos, runs, rr, p, bin_s))
     if rr.height == 0:
         return pl.DataFrame()
     bins = (
