@@ -173,3 +173,12 @@ def test_screen_orders_csv_and_json(env) -> None:
     assert r.text.splitlines()[0].startswith("order_id,risk,score,flags,explanation")
     bad = env.client.post("/screen/orders", json={"orders": "x"}, headers=env.h("screener"))
     assert bad.status_code == 400
+
+
+def test_upload_errors_name_the_upload(env) -> None:
+    h = env.h("screener") | {"Content-Type": "text/csv"}
+    r = env.client.post("/screen/parties", content=b"id,id,name\n1,2,x\n", headers=h)
+    assert r.status_code == 400 and "duplicate column 'id'" in r.json()["detail"]
+    r = env.client.post("/screen/orders", content=b"customer\nAcme\n", headers=h)
+    assert r.status_code == 400
+    assert r.json()["detail"].startswith("upload.csv") and "/tmp" not in r.json()["detail"]

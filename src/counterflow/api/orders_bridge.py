@@ -81,8 +81,16 @@ def screen(services: Services, kind: str, raw: bytes, *, record: bool, actor: st
             path = Path(tmp) / "orders.csv"
             path.write_bytes(data)
             out = io.StringIO()
-            summary = screen_file(path, out, engine)
-            names, _dups, _n = collect(path, read_columns(path))
+            try:
+                summary = screen_file(path, out, engine)
+                names, _dups, _n = collect(path, read_columns(path))
+            except BadInputError as exc:  # name the upload, not the temporary file
+                raise BadInputError(
+                    exc.reason,
+                    file="upload.csv" if kind == "csv" else "orders",
+                    line=exc.line,
+                    field=exc.field,
+                ) from None
         flagged: list[Query] = []
         hits: list[list[Hit]] = []
         if screener is not None:

@@ -98,6 +98,9 @@ def parse_csv(data: bytes, *, file: str = "upload.csv", max_rows: int = 50_000) 
     except StopIteration:
         raise BadInputError("empty file", file=file, line=1) from None
     cols = [h.strip().lower() for h in header]
+    dup = sorted({c for c in cols if c and cols.count(c) > 1})
+    if dup:
+        raise BadInputError(f"duplicate column {dup[0]!r}", file=file, line=1, field=dup[0])
     for need in ("id", "name"):
         if need not in cols:
             raise BadInputError(f"no {need!r} column", file=file, line=1, field=need)
