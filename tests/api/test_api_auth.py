@@ -50,7 +50,7 @@ def test_route_table_covers_every_api_route(env) -> None:
                 s.startswith("{") or s == q for q, s in zip(parts, sparts, strict=True)
             ):
                 covered.add((method.lower(), spec_path))
-    missing = {d for d in declared if d not in covered and d[1] != "/healthz"}
+    missing = {d for d in declared if d not in covered and d[1] not in ("/healthz", "/readyz")}
     assert missing == set()
 
 
@@ -95,6 +95,7 @@ def test_revoked_key_refused(env) -> None:
 
 def test_health_needs_no_key_and_openapi_published(env) -> None:
     assert env.client.get("/healthz").json() == {"status": "ok"}
+    assert env.client.get("/readyz").json() == {"status": "ok"}
     spec = env.client.get("/openapi.json").json()
     assert "/match/{dataset}" in spec["paths"]
     assert env.client.get("/docs").status_code == 200

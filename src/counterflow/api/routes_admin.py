@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from counterflow.api.auth import require, services_of
+from counterflow.api.services import ServiceUnavailable
 from counterflow.review.keys import KeyInfo, create_key, list_keys, revoke_key
 from counterflow.review.rescreen import rescreen
 
@@ -25,6 +27,19 @@ class NewKeyRequest(BaseModel):
 @router.get("/healthz", tags=["service"], summary="Liveness (no key needed)")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["service"], summary="Readiness: lists loaded, matcher open (no key)")
+async def readyz(request: Request) -> JSONResponse:
+    services = services_of(request)
+    try:
+        loaded = bool(services.lists_status()) or services.list_store is None
+        await run_in_threadpool(services.screener)
+    except ServiceUnavailable as exc:
+        return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
+    if not loaded:
+        return JSONResponse({"status": "unavailable", "detail": "no lists loaded"}, 503)
+    return JSONResponse({"status": "ok"})
 
 
 @router.get("/lists/status", tags=["lists"], summary="Loaded lists, as `lists status --json`")
