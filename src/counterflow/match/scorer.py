@@ -45,6 +45,7 @@ from counterflow.records.identifiers import parse_query_token
 from counterflow.records.model import Identifier
 
 MIN_PAIR_SIM = 0.5
+UNMATCHED_FLOOR = 0.6  # least weight of a token that found no partner
 UNMATCHED_LIST_FACTOR = 0.85  # extra tokens of the listed name cost less than missing ones
 
 UNIQUE_SCHEMES = frozenset(
@@ -95,7 +96,7 @@ def token_similarity(a: str, b: str) -> float:
         abjad = not _VOWELS.intersection(a) or not _VOWELS.intersection(b)
         if n >= 4:
             r = max(r, 0.88)
-        elif n == 3 and (abjad or raw >= 0.6):
+        elif n == 3 and (abjad or raw >= 0.7):
             r = max(r, 0.82)
         elif n == 2 and a[0] == b[0] and abjad:
             r = max(r, 0.78)
@@ -203,9 +204,16 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     # acronyms: an unmatched short token against a run of unmatched tokens
     if len(used_q) < len(qt) and len(used_c) < len(ct):
         matched += _acronyms(qt, ct, qw, cw, used_q, used_c, pairs)
-    total_q = sum(qw)
+    # a missing token counts against even when it is a common one: frequency says how
+    # much an agreeing token proves, not how little a missing one matters
+    qm, cm = q.form.mults, c.form.mults
+    total_q = sum(qw[i] for i in used_q) + sum(
+        max(qw[i], UNMATCHED_FLOOR * qm[i]) for i in range(len(qt)) if i not in used_q
+    )
     total_c_matched = sum(cw[j] for j in used_c)
-    total_c_unmatched = sum(cw) - total_c_matched
+    total_c_unmatched = sum(
+        max(cw[j], UNMATCHED_FLOOR * cm[j]) for j in range(len(ct)) if j not in used_c
+    )
     total = total_q + total_c_matched + UNMATCHED_LIST_FACTOR * total_c_unmatched
     score = matched / total if total > 0 else 0.0
     how = "tokens"
@@ -214,8 +222,9 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
             Indel.normalized_similarity(q.form.compact, c.form.compact),
             Indel.normalized_similarity(q.form.compact_sorted, c.form.compact_sorted),
         )
-        comp *= 0.95
-        if comp >= 0.75 and comp > score:
+        # joined forms only count when nearly equal (merged/split tokens)
+        comp = comp * 0.95 if comp >= 0.85 else 0.0
+        if comp > score:
             score, how = comp, "compact"
     return NameMatch(min(score, 1.0), pairs, how, _legal(q, c))
 

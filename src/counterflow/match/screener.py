@@ -31,6 +31,7 @@ from counterflow.records.model import Party
 
 MIN_CANDIDATES = 16
 RETRIEVAL_CUT = 0.4  # candidates under 40 % of the best retrieval score are not scored
+VARIANT_PENALTY = 0.05
 MIN_NAME_SCORE = 0.3  # below this a candidate is not reported even at threshold 0
 
 
@@ -89,12 +90,14 @@ class PartyScreener:
         k = max(MIN_CANDIDATES, (4 if everything else 2) * limit)
         cut = 0.0 if everything else RETRIEVAL_CUT
         best: dict[int, tuple[float, int, Any, WeightedName]] = {}
-        for form in forms:
+        for n, form in enumerate(forms):
             qname = WeightedName.build(form, index.weights)
             for eid in index.retrieve(form, k, cut):
                 pidx = index.entry_party_list[eid]
                 nm = name_similarity(qname, index.weighted_entry(eid))
                 score = nm.score - (0.05 if index.entry_weak[eid] else 0.0)
+                if n:
+                    score -= VARIANT_PENALTY  # a Japanese/Korean reading of Han is a guess
                 if nm.legal is False:
                     score -= 0.03
                 prev = best.get(pidx)
@@ -133,6 +136,8 @@ class PartyScreener:
             expl = explain_name(qname, index.weighted_entry(eid), nm)
             if index.entry_weak[eid]:
                 expl += " (weak a.k.a.)"
+            if qname.form is not forms[0]:
+                expl += " (Japanese/Korean reading of the Han name)"
             if notes:
                 expl += "; " + "; ".join(notes)
             hits.append(

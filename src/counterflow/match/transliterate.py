@@ -234,6 +234,8 @@ def word_to_latin(word: str, first: bool = False) -> str:
     if out.startswith(("ʿ", "ʾ")):
         # Arabic ain/hamza opening a word: usually spelled with a vowel ("ʿly" -> "aly")
         out = "a" + out[1:]
+    if out.endswith("allh"):
+        out = out[:-4] + "allah"  # الله, unvowelled by ICU
     return out
 
 
@@ -264,8 +266,13 @@ def han_readings(text: str) -> tuple[str, ...]:
     out: list[str] = []
     kks = _kakasi()
     if kks is not None:
-        jp = " ".join(str(x["hepburn"]) for x in kks.convert(text) if str(x["hepburn"]).strip())
-        if jp.strip() and jp.isascii():
+        items = [x for x in kks.convert(text) if str(x["orig"]).strip()]
+        jp = " ".join(str(x["hepburn"]) for x in items)
+        # a reading that leaves characters unread (Chinese-only characters) is no reading
+        complete = all(
+            str(x["hepburn"]).strip().isascii() and str(x["hepburn"]).strip() for x in items
+        )
+        if complete and jp.strip() and jp.isascii():
             # long vowels as passports write them: Tarou -> Taro, Yuuko -> Yuko
             out.append(jp.replace("ou", "o").replace("uu", "u"))
     try:
