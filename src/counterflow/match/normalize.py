@@ -25,6 +25,7 @@ _TAGS = re.compile(r"<[^<>]{0,300}>")
 _APOSTROPHES = re.compile(r"['`´‘’ʼʻʹʾʿ]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _ENDINGS = re.compile(r"(iy|ij|ii|yi|yy)$")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 PARTICLES = frozenset(
     {
@@ -217,6 +218,9 @@ def prepare(text: str, kind: str = "any") -> NameForm:
         tokens = core
     tokens = tokens[:MAX_TOKENS]
     mults = [_mult(t) for t in tokens]
+    if not _LATIN_LETTER.search(text):
+        # one-letter syllables of Hangul or Han ("u", "i") are not initials
+        mults = [1.0 if len(t) == 1 else m for t, m in zip(tokens, mults, strict=True)]
     if kind == "any":
         mults = [
             WEIGHT_PARTICLE if t in AMBIGUOUS and len(tokens) > 1 else m

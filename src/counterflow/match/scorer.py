@@ -45,7 +45,7 @@ from counterflow.records.identifiers import parse_query_token
 from counterflow.records.model import Identifier
 
 MIN_PAIR_SIM = 0.5
-UNMATCHED_FLOOR = 0.6  # least weight of a token that found no partner
+UNMATCHED_FLOOR = 0.7  # least weight of a token that found no partner
 UNMATCHED_LIST_FACTOR = 0.85  # extra tokens of the listed name cost less than missing ones
 
 UNIQUE_SCHEMES = frozenset(
