@@ -10,6 +10,7 @@ when the screener supports it — and the second pass evaluates and writes each 
 from __future__ import annotations
 
 import csv
+import io
 import multiprocessing as mp
 import os
 import re
@@ -547,6 +548,8 @@ def screen_file(
 @dataclass(slots=True)
 class _ChunkResult:
     rows: list[list[str]]
+    text: str = ""  # the rows as CSV (from worker processes: one string pickles fast)
+    written: int = 0
     lines: int = 0
     blank: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
@@ -602,7 +605,11 @@ _FORKED: tuple[Columns, OrderScreener, dict[str, int]] | None = None
 def _forked_chunk(chunk: list[tuple[int, list[str]]]) -> _ChunkResult:
     assert _FORKED is not None
     cols, engine, dups = _FORKED
-    return _screen_chunk(chunk, cols, engine, dups)
+    res = _screen_chunk(chunk, cols, engine, dups)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(res.rows)
+    res.text, res.written, res.rows = buf.getvalue(), len(res.rows), []
+    return res
 
 
 def _chunks(path: Path, size: int) -> Iterator[list[tuple[int, list[str]]]]:
@@ -638,7 +645,10 @@ def _write(
         results = (_screen_chunk(c, cols, engine, dups) for c in _chunks(path, 2000))
     done = 0
     for res in results:
-        writer.writerows(res.rows)
+        if res.text:
+            out_fh.write(res.text)
+        else:
+            writer.writerows(res.rows)
         summary.lines += res.lines
         summary.blank += res.blank
         summary.rejected.extend(res.rejected)
@@ -648,7 +658,7 @@ def _write(
             mine.extend(ex[: max(0, 3 - len(mine))])
         summary.risks.update(res.risks)
         summary.flags.update(res.flags)
-        summary.screened += len(res.rows)
+        summary.screened += res.written or len(res.rows)
         done += res.lines
         if progress is not None:
             progress(done, total)
