@@ -49,9 +49,7 @@ def test_device_base() -> None:
 def test_candidate_keys_from_noisy_markings() -> None:
     keys = candidate_keys("Signal processor TMS320 F28335PGFA lot XY-12AB34 G4")
     assert "TMS320F28335PGFA" in keys
-    assert "ADXL357B" in candidate_keys(
-        "Low-noise 3-axis MEMS accelerometer ADXL 357B #1999 1234"
-    )
+    assert "ADXL357B" in candidate_keys("Low-noise 3-axis MEMS accelerometer ADXL 357B #1999 1234")
     # lot codes after '#' and unit words are not part numbers
     assert not any(k.startswith("1999") for k in candidate_keys("ADXL 357B #1999 123456"))
     assert "RS232" not in candidate_keys("RS-232 line driver MAX3221")
