@@ -92,7 +92,7 @@ class TokenWeights:
         else:
             idf = math.log(1 + self.n / d)
             w = max(MIN_WEIGHT, min(1.0, idf / self._top))
-        if len(self._cache) < 500_000:
+        if len(self._cache) < 200_000:
             self._cache[token] = w
         return w
 

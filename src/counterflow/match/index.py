@@ -305,7 +305,7 @@ class NameIndex:
                 compact_sorted="".join(sorted(toks)),
             )
             wn = WeightedName.build(form, self.weights)
-            if len(self._weighted) > 300_000:
+            if len(self._weighted) > 100_000:
                 self._weighted.clear()
             self._weighted[eid] = wn
         return wn

@@ -39,7 +39,7 @@ _VOWELS = frozenset("aeiouy")
 _MAP = {"c": "k"}
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 17)
 def skeleton(token: str) -> str:
     """The consonant key of one lower-case ASCII token ("" when it has no consonant)."""
     t = token

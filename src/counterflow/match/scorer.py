@@ -62,7 +62,7 @@ def _squeeze(tok: str) -> str:
     return _DOUBLE.sub(r"\1", tok) if len(tok) > 2 else tok
 
 
-@lru_cache(maxsize=1 << 20)
+@lru_cache(maxsize=1 << 17)
 def token_similarity(a: str, b: str) -> float:
     """Similarity of two folded tokens in [0, 1]: 1 when equal, edit similarity
     sharpened so that one wrong letter in a short token counts for much, a fixed value

@@ -176,7 +176,7 @@ def _is_cyrillic(ch: str) -> bool:
     return "\u0400" <= ch <= "\u04ff"
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 17)
 def _icu_word(word: str) -> str:
     return str(_ICU.transliterate(word))
 
@@ -215,7 +215,7 @@ def _hangul_word(word: str, first: bool) -> str:
     return " ".join(p for p in parts if p)
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 17)
 def word_to_latin(word: str, first: bool = False) -> str:
     """One whitespace-free word to lower-case ASCII (may contain spaces for syllabic
     scripts such as Hangul and Han, whose syllables become separate tokens)."""
