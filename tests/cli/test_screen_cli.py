@@ -189,3 +189,11 @@ def test_match_pairs(home: Path) -> None:
     assert s["a"] >= 0.85 > s["b"]
     assert rows[0]["explanation"].startswith("name ")
     assert run(["match", "pairs", str(write(home / "bad.csv", "id,a,b\n1,x,y\n"))]) == 1
+
+
+def test_unwritable_output_is_bad_input(home: Path) -> None:
+    inp = write(home / "in.csv", "id,name\n1,Drake LLC\n")
+    out = home / "no" / "such" / "dir" / "out.csv"
+    assert run(["screen", "parties", str(inp), "-o", str(out), "--quiet"]) == 1
+    pairs = write(home / "p.csv", "id,name1,name2\n1,a,b\n")
+    assert run(["match", "pairs", str(pairs), "-o", str(out), "--quiet"]) == 1

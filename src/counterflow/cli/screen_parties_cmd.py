@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -101,11 +101,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         screener = _open_screener(quiet)
         total = _count_lines(input)
         n_workers = workers or _default_workers()
-        out_ctx: Any = (
-            open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            if output
-            else nullcontext(sys.stdout)
-        )
+        out_ctx: Any = _open_output(output) if output else nullcontext(sys.stdout)
         hits_total = 0
         alerts = 0
         rec = None
@@ -248,3 +244,13 @@ def _plain(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def _open_output(path: Path) -> IO[str]:
+    """The output file, or BadInputError naming it when it cannot be written."""
+    from counterflow.errors import BadInputError
+
+    try:
+        return open(path, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise BadInputError(f"cannot write the output ({exc.strerror})", file=str(path)) from None
