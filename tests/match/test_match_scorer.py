@@ -76,3 +76,12 @@ def test_bands() -> None:
     assert decide(0.95) == "match"
     assert decide(0.75) == "review"
     assert decide(0.2) == "clear"
+
+
+def test_acronyms_of_companies_not_people() -> None:
+    org = score_pair("Kupol Izhevsk Electromechanical Plant JSC", "AO IEMZ Kupol", "organization")
+    assert org[0] >= MATCH, org
+    assert "IEMZ" in org[1]
+    npk = score_pair("NPK Aerokon", "Nauchno Proizvodstvennaya Kompaniya Aerokon", "organization")
+    assert npk[0] >= MATCH, npk
+    assert score_pair("Ali Hassan", "Abdul Latif Ibrahim Hassan", "person")[0] < REVIEW

@@ -303,6 +303,7 @@ class NameIndex:
                 legal=list(self.entry_legal[eid]),
                 compact="".join(toks),
                 compact_sorted="".join(sorted(toks)),
+                kind=self.parties[self.entry_party_list[eid]].kind,
             )
             wn = WeightedName.build(form, self.weights)
             if len(self._weighted) > 100_000:

@@ -121,6 +121,7 @@ class NameForm:
     legal: list[str] = field(default_factory=list)  # canonical legal-form codes
     compact: str = ""  # core tokens joined, written order
     compact_sorted: str = ""  # core tokens sorted then joined
+    kind: str = "any"  # the party kind the name was prepared for
 
     @property
     def empty(self) -> bool:
@@ -238,6 +239,7 @@ def prepare(text: str, kind: str = "any") -> NameForm:
         legal=legal,
         compact="".join(tokens),
         compact_sorted="".join(sorted(tokens)),
+        kind=kind,
     )
 
 

@@ -127,14 +127,58 @@ class NameMatch:
     legal: bool | None = None
 
 
+# Russian company acronyms spell compound words by their parts and "plant" as "zavod":
+# IEMZ = Izhevskiy ElektroMekhanicheskiy Zavod = Izhevsk Electromechanical Plant.
+_COMPOUND_PREFIXES = (
+    "electro",
+    "elektro",
+    "radio",
+    "aero",
+    "avia",
+    "hydro",
+    "gidro",
+    "thermo",
+    "teplo",
+    "energo",
+    "micro",
+    "mikro",
+    "opto",
+    "auto",
+    "avto",
+)
+_RUSSIAN_INITIAL = {"plant": "z", "factory": "z", "works": "z", "zavod": "z"}
+
+
+def _letters(tokens: list[str], russian: bool) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for k, t in enumerate(tokens):
+        if russian:
+            if t in _RUSSIAN_INITIAL:
+                out.append((_RUSSIAN_INITIAL[t], k))
+                continue
+            pre = next((p for p in _COMPOUND_PREFIXES if t.startswith(p)), None)
+            if pre is not None and len(t) - len(pre) >= 4:
+                out.append((t[0], k))
+                out.append((t[len(pre)], k))
+                continue
+        out.append((t[0], k))
+    return out
+
+
 def _acronym(short: str, tokens: list[str]) -> tuple[int, int] | None:
-    """(start, end) of a run of ``tokens`` whose initials spell ``short``."""
+    """(start, end) of a run of ``tokens`` whose initials spell ``short`` (also the
+    Russian way: compound words by their parts, "plant" as "zavod")."""
     n = len(short)
-    if n < 2 or n > 6 or len(tokens) < n:
+    if n < 2 or n > 6 or len(tokens) < 2:
         return None
-    initials = "".join(t[0] for t in tokens)
-    i = initials.find(short)
-    return (i, i + n) if i >= 0 else None
+    for russian in (False, True):
+        letters = _letters(tokens, russian)
+        i = "".join(ch for ch, _ in letters).find(short)
+        if i >= 0:
+            first, last = letters[i][1], letters[i + n - 1][1]
+            if last > first:
+                return (first, last + 1)
+    return None
 
 
 def _acronyms(
@@ -152,7 +196,7 @@ def _acronyms(
         (ct, qt, cw, qw, used_c, used_q, True),
     ):
         for i, tok in enumerate(side_short):
-            if i in us or not 3 <= len(tok) <= 6 or len(side_long) - len(ul) < len(tok):
+            if i in us or not 3 <= len(tok) <= 6 or len(side_long) - len(ul) < 2:
                 continue
             rest = [k for k in range(len(side_long)) if k not in ul]
             span = _acronym(tok, [side_long[k] for k in rest])
@@ -202,7 +246,12 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         else:
             matched += s * (qw[i] + cw[j])
     # acronyms: an unmatched short token against a run of unmatched tokens
-    if len(used_q) < len(qt) and len(used_c) < len(ct):
+    if (
+        len(used_q) < len(qt)
+        and len(used_c) < len(ct)
+        and q.form.kind != "person"
+        and c.form.kind != "person"
+    ):
         matched += _acronyms(qt, ct, qw, cw, used_q, used_c, pairs)
     # a missing token counts against even when it is a common one: frequency says how
     # much an agreeing token proves, not how little a missing one matters
