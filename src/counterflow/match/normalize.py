@@ -122,6 +122,7 @@ class NameForm:
     compact: str = ""  # core tokens joined, written order
     compact_sorted: str = ""  # core tokens sorted then joined
     kind: str = "any"  # the party kind the name was prepared for
+    display: list[str] = field(default_factory=list)  # the tokens as written (ASCII)
 
     @property
     def empty(self) -> bool:
@@ -175,6 +176,11 @@ def _split_merged(tok: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Clean, transliterate and split a name into folded ASCII tokens."""
+    return [t for t, _ in tokenize_with_display(text)]
+
+
+def tokenize_with_display(text: str) -> list[tuple[str, str]]:
+    """(folded token, the word as written in ASCII) pairs of a name."""
     text = clean_text(text)
     if not text:
         return []
@@ -183,11 +189,11 @@ def tokenize(text: str) -> list[str]:
     if not latin.isascii():
         latin = "".join(c for c in latin if c.isascii())
     raw = _NON_ALNUM.split(latin.lower())
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for t in raw:
         if not t:
             continue
-        out.extend(fold_token(p) for p in _split_merged(t))
+        out.extend((fold_token(p), p) for p in _split_merged(t))
     return out
 
 
@@ -206,7 +212,8 @@ def _mult(tok: str) -> float:
 def prepare(text: str, kind: str = "any") -> NameForm:
     """Normalise one name. ``kind`` is the party kind (person names keep every token;
     company-like names lose their legal forms to ``legal``)."""
-    tokens = tokenize(text)
+    pairs = tokenize_with_display(text)
+    tokens = [t for t, _ in pairs]
     legal: list[str] = []
     if tokens and kind != "person":
         core, legal = split_legal_forms(tokens, _FOLDED_PHRASES)
@@ -217,7 +224,16 @@ def prepare(text: str, kind: str = "any") -> NameForm:
                 core = [t for t in tokens if t in AMBIGUOUS or t in core]
                 legal = [f for f in legal if f not in AMBIGUOUS]
         tokens = core
+    # the written words of the core tokens (core is a subsequence of the tokens)
+    display: list[str] = []
+    k = 0
+    for t in tokens:
+        while k < len(pairs) and pairs[k][0] != t:
+            k += 1
+        display.append(pairs[k][1] if k < len(pairs) else t)
+        k += 1
     tokens = tokens[:MAX_TOKENS]
+    display = display[:MAX_TOKENS]
     mults = [_mult(t) for t in tokens]
     if not _LATIN_LETTER.search(text):
         # one-letter syllables of Hangul or Han ("u", "i") are not initials
@@ -240,6 +256,7 @@ def prepare(text: str, kind: str = "any") -> NameForm:
         compact="".join(tokens),
         compact_sorted="".join(sorted(tokens)),
         kind=kind,
+        display=display,
     )
 
 

@@ -456,15 +456,23 @@ def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, floa
     return delta, floor, notes
 
 
-def explain_name(q: WeightedName, c: WeightedName, nm: NameMatch) -> str:
-    """``name 0.93: ivanov = IVANOV, aleksandr ~ ALEXANDER; missing: petr``."""
-    qt, ct = q.form.tokens, c.form.tokens
+def explain_name(
+    q: WeightedName, c: WeightedName, nm: NameMatch, listed: NameForm | None = None
+) -> str:
+    """``name 0.93: ivanov = IVANOV, aleksandr ~ ALEXANDER; missing: petr``. Words are
+    shown as written where known (``listed``: the listed name prepared afresh)."""
+    qt = q.form.display if len(q.form.display) == len(q.form.tokens) else q.form.tokens
+    ct = c.form.tokens
+    if listed is not None and listed.tokens == ct and len(listed.display) == len(ct):
+        ct = listed.display
+    elif len(c.form.display) == len(ct):
+        ct = c.form.display
     if nm.how == "compact":
         body = f"{q.form.compact} ~ {c.form.compact.upper()} (joined)"
     else:
         parts = []
         for i, j, s in sorted(nm.pairs):
-            op = "=" if s >= 0.999 else "~"
+            op = "=" if s >= 0.999 or qt[i] == ct[j] else "~"
             parts.append(f"{qt[i]} {op} {ct[j].upper()}")
         body = ", ".join(parts) if parts else "no token agrees"
         matched_q = {i for i, _, _ in nm.pairs}

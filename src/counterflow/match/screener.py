@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from counterflow.match.bands import MATCH, REVIEW, decide
 from counterflow.match.index import NameIndex
-from counterflow.match.normalize import prepare_variants
+from counterflow.match.normalize import prepare, prepare_variants
 from counterflow.match.scorer import (
     WeightedName,
     evidence_adjustment,
@@ -133,7 +133,12 @@ class PartyScreener:
                 continue
             meta = index.parties[pidx]
             pidx_of[f"{meta.dataset}:{meta.source_id}"] = pidx
-            expl = explain_name(qname, index.weighted_entry(eid), nm)
+            expl = explain_name(
+                qname,
+                index.weighted_entry(eid),
+                nm,
+                prepare(index.entry_names[eid], meta.kind),
+            )
             if index.entry_weak[eid]:
                 expl += " (weak a.k.a.)"
             if qname.form is not forms[0]:
