@@ -31,9 +31,9 @@ def main() -> int:
     home = tempfile.mkdtemp(prefix="counterflow-bench-")
     os.environ["COUNTERFLOW_HOME"] = home
 
-    from counterflow.lists.loader import store_result
     from counterflow.lists.registry import sniff
     from counterflow.store import ListStore
+    from counterflow.store.loader import store_result
 
     table = Table(title=f"load_lists: {folder.resolve()}", title_justify="left")
     for col in ("dataset", "format", "version", "files", "records", "issues", "parse s", "store s"):

@@ -15,8 +15,8 @@ import pytest
 from counterflow import config
 from counterflow.errors import BadInputError
 from counterflow.lists import registry
-from counterflow.lists.download import DownloadError, fetch, plan, update
 from counterflow.store import ListStore
+from counterflow.store.update import DownloadError, fetch, plan, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "fakeparser"))
 import cf_fake_list

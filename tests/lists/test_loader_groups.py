@@ -10,8 +10,8 @@ import pytest
 
 from counterflow.errors import UsageError
 from counterflow.lists import registry
-from counterflow.lists.loader import load_paths
 from counterflow.store import ListStore
+from counterflow.store.loader import load_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "fakeparser"))
 import cf_fake_list

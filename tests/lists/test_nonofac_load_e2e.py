@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from counterflow.lists.loader import load_paths
 from counterflow.store import ListStore
+from counterflow.store.loader import load_paths
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINE = (

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from counterflow.lists.loader import load_paths
 from counterflow.store import ListStore
+from counterflow.store.loader import load_paths
 
 FIX = Path(__file__).parent / "fixtures"
 

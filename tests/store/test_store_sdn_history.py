@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from counterflow.lists.loader import load_paths
 from counterflow.store import ListStore
+from counterflow.store.loader import load_paths
 
 LISTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "lists"
 OLD = LISTS / "history" / "ofac_sdn_2024-04-26.csv"

@@ -21,10 +21,10 @@ from rich.table import Table
 from counterflow.cli.common import err_console, make_progress, out_console
 from counterflow.errors import BadInputError
 from counterflow.lists.base import LoadIssue
-from counterflow.lists.download import update as run_update
-from counterflow.lists.loader import GroupOutcome, LoadReport, RecordsProgress, Stage, load_paths
 from counterflow.records.model import KINDS, Party
 from counterflow.store import ListStore, SnapshotInfo
+from counterflow.store.loader import GroupOutcome, LoadReport, RecordsProgress, Stage, load_paths
+from counterflow.store.update import update as run_update
 
 FIRST_ISSUES = 5  # issues listed per dataset after a load; the rest are counted
 

@@ -26,9 +26,9 @@ import httpx
 
 from counterflow import __version__, config
 from counterflow.errors import BadInputError, CounterflowError
-from counterflow.lists.loader import GroupOutcome, LoadReport, RecordsProgress, Stage, load_paths
 from counterflow.lists.registry import downloads, parser_modules
 from counterflow.store import ListStore
+from counterflow.store.loader import GroupOutcome, LoadReport, RecordsProgress, Stage, load_paths
 
 USER_AGENT = f"counterflow/{__version__} (+sanctions list update)"
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
