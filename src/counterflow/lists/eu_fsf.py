@@ -13,7 +13,7 @@ from pathlib import Path
 
 from counterflow.errors import BadInputError
 from counterflow.lists.base import Detected, LoadIssue, ParseResult
-from counterflow.lists.tabular import dedupe, fallback_version, read_bytes
+from counterflow.lists.tabular import dedupe, fallback_version, read_xml
 from counterflow.records.countries import to_iso2
 from counterflow.records.identifiers import make_identifier, scheme_for_label
 from counterflow.records.model import Alias, BirthDate, CountryRef, Kind, Party
@@ -107,14 +107,7 @@ def _id_lines(data: bytes) -> dict[str, list[int]]:
 
 
 def _parse_file(path: Path, dataset: str, records: list[Party], issues: list[LoadIssue]) -> str:
-    data = read_bytes(path)
-    if not data.strip():
-        raise BadInputError("empty file", file=str(path))
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        err_line: int | None = exc.position[0] if exc.position else None
-        raise BadInputError(f"broken XML: {exc}", file=str(path), line=err_line) from exc
+    data, root = read_xml(path)
     if _local(root.tag) != "export":
         raise BadInputError(
             f"not an EU FSF export (root element {_local(root.tag)!r})", file=str(path), line=1

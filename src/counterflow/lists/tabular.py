@@ -9,6 +9,7 @@ import gzip
 import io
 import re
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,20 @@ def read_bytes(path: Path) -> bytes:
         except (OSError, EOFError) as exc:
             raise BadInputError(f"broken gzip file: {exc}", file=str(path)) from exc
     return data
+
+
+def read_xml(path: Path) -> tuple[bytes, ET.Element]:
+    """The file's bytes and its parsed XML root. An empty file or broken XML raises
+    ``BadInputError`` naming the file and, for broken XML, the line."""
+    data = read_bytes(path)
+    if not data.strip():
+        raise BadInputError("empty file", file=str(path))
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        err_line: int | None = exc.position[0] if exc.position else None
+        raise BadInputError(f"broken XML: {exc}", file=str(path), line=err_line) from exc
+    return data, root
 
 
 def decode_text(data: bytes, path: Path, issues: list[LoadIssue]) -> str:
