@@ -23,7 +23,9 @@ class FakeScreener:
         if not found:
             return []
         name, decision = found
-        score = 0.95 if decision == "match" else 0.75
+        # "near": a hit below the review band (decision clear, score 0.70)
+        score = {"match": 0.95, "review": 0.75, "near": 0.70}[decision]
+        decision = "clear" if decision == "near" else decision
         return [
             Hit(
                 query.id,
@@ -53,5 +55,6 @@ def fake_screener() -> FakeScreener:
             "LLC Drayk": "match",
             "Volga Holdings JSC": "match",
             "Nordic Radio AB": "review",
+            "Geomyr LLC": "near",
         }
     )

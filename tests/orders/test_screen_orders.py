@@ -184,3 +184,46 @@ def test_two_processes_write_the_same_output(tmp_path: Path) -> None:
     assert outs[0] == outs[1]
     assert outs[0][2]["INPUT_DUPLICATE_ORDER_ID"] == 1
     assert outs[0][3] == 25_001
+
+
+_NEAR_HEADER = (
+    "order_id,customer,consignee,ship_to_country,hs_code,description,quantity,unit_price,end_use\n"
+)
+
+
+def test_near_match_combines_with_other_red_flags(fake_screener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A consignee scoring just below the review band (Geomyr ~ GEOMIR) is not enough on
+    its own, but with a CHPL item to a hub, or with ordinary goods to a hub, it is."""
+    path = tmp_path / "near.csv"
+    path.write_text(
+        _NEAR_HEADER
+        + "N1,Steppe Trade LLP,Geomyr LLC,KZ,8542.31,MCU,100,9.5,industrial controls\n"
+        + "N2,Steppe Trade LLP,Geomyr LLC,KZ,7318.15,screws,100,0.05,building automation\n"
+        + "N3,Geomyr LLC,Geomyr LLC,DE,7318.15,screws,100,0.05,building automation\n"
+        + "N4,Other Firm GmbH,Other Firm GmbH,KZ,8542.31,MCU,100,9.5,industrial controls\n",
+        encoding="utf-8",
+    )
+    rows, _ = _run(_engine(fake_screener), path)
+    n1, n2, n3, n4 = rows
+    for row in (n1, n2):
+        flags = row["flags"].split(";")
+        assert row["risk"] == "review", row
+        assert "PARTY_NEAR_MATCH" in flags and "NEAR_MATCH_TO_HUB" in flags
+        assert "Geomyr LLC" in row["explanation"] and "below the review band" in row["explanation"]
+    # the same near-miss buying ordinary goods at home: shown, but clear
+    assert n3["risk"] == "clear" and n3["flags"] == "PARTY_NEAR_MATCH"
+    # no near match: no near-match flags (CHPL to a hub alone still goes to review)
+    assert "PARTY_NEAR_MATCH" not in n4["flags"] and "NEAR_MATCH_TO_HUB" not in n4["flags"]
+
+
+def test_near_match_threshold_is_configuration(fake_screener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "near.csv"
+    path.write_text(
+        _NEAR_HEADER + "N2,Steppe Trade LLP,Geomyr LLC,KZ,7318.15,screws,100,0.05,research\n",
+        encoding="utf-8",
+    )
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text('{"near_match_at": 0.72}', encoding="utf-8")
+    engine = OrderScreener(load_config(cfg), screener=fake_screener)
+    rows, _ = _run(engine, path)
+    assert rows[0]["risk"] == "clear" and rows[0]["flags"] == ""

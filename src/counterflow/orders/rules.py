@@ -36,6 +36,26 @@ _RULES: tuple[Rule, ...] = (
         0.55,
     ),
     Rule(
+        "PARTY_NEAR_MATCH",
+        "A party's name is close to a listed party but scores below the screener's review "
+        "band (from `near_match_at`, 0.65 by default, up to 0.75): a re-spelling such as "
+        "'Geomyr' for GEOMIR. Not enough on its own; with another red flag on the line it "
+        "sends the line to review.",
+        "BIS Know-Your-Customer red flags (a name similar to a listed party); FinCEN/BIS "
+        "alert FIN-2022-Alert003 and the Tri-Seal Compliance Note (2 Mar 2023): red flags "
+        "are weighed together, not one by one.",
+        0.3,
+    ),
+    Rule(
+        "NEAR_MATCH_TO_HUB",
+        "A party with a near match (PARTY_NEAR_MATCH) is on a line going to, or via, a "
+        "transshipment-risk country: a look-alike of a listed party where diverted goods "
+        "pass. With PARTY_NEAR_MATCH it sends the line to review.",
+        "Tri-Seal Compliance Note (DOJ/Commerce/Treasury, 2 Mar 2023) on third-party "
+        "intermediaries in transshipment countries; BIS Know-Your-Customer red flags.",
+        0.3,
+    ),
+    Rule(
         "OWNED_BY_LISTED",
         "A party is owned 50 % or more, in aggregate, directly or indirectly, by listed "
         "parties (the 50 % rule).",

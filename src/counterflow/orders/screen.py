@@ -263,6 +263,12 @@ class OrderScreener:
                     f"{label} {name!r} ~ listed {res.entity_name!r} ({res.dataset}, "
                     f"score {res.score:.2f})",
                 )
+            elif res is not None and res.entity_name and res.score >= cfg.near_match_at:
+                flag(
+                    "PARTY_NEAR_MATCH",
+                    f"{label} {name!r} is close to listed {res.entity_name!r} ({res.dataset}, "
+                    f"score {res.score:.2f}, below the review band)",
+                )
             st = self.stakes.get(key)
             if st is not None:
                 stake, path = st
@@ -324,6 +330,9 @@ class OrderScreener:
         if sensitive and hubs:
             names = ", ".join(self._hub_names.get(c, c) for c in hubs)
             flag("CHPL_TO_HUB", f"{sensitive} to/via transshipment-risk country {names}")
+        if hubs and "PARTY_NEAR_MATCH" in found:
+            names = ", ".join(self._hub_names.get(c, c) for c in hubs)
+            flag("NEAR_MATCH_TO_HUB", f"near-matched party on a line to/via {names}")
         # addresses
         for text in (line.ship_to_address, *line.parties.values()):
             if text:

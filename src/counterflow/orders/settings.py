@@ -40,6 +40,7 @@ class OrdersConfig:
     review_at: float = 0.5
     block_at: float = 0.85
     party_threshold: float = 0.5
+    near_match_at: float = 0.65  # hits from here up to the review band: PARTY_NEAR_MATCH
     vague_end_use: set[str] = field(default_factory=set)
     reshipper_keywords: list[str] = field(default_factory=list)
     outlier_factor: float = 3.0
@@ -113,6 +114,7 @@ def load_config(
             review_at=float(data["review_at"]),
             block_at=float(data["block_at"]),
             party_threshold=float(data["party_threshold"]),
+            near_match_at=float(data.get("near_match_at", 0.65)),
             vague_end_use={str(v).strip().lower() for v in data["vague_end_use"]},
             reshipper_keywords=[str(v).lower() for v in data["reshipper_keywords"]],
             outlier_factor=float(data["outlier_factor"]),
