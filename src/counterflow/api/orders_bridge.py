@@ -1,9 +1,9 @@
 """``POST /screen/orders`` through ``counterflow.orders`` (the same engine as
 ``counterflow screen orders``): CSV or JSON order lines in, the INTERFACES output out.
 
-The run is recorded with the upload's digest; every distinct order party whose best hit
-is in the review band is screened once more for its full hits and raised as an alert
-(customer id ``party:<name>``)."""
+The run is recorded with the upload's digest through ``review.orders_recording`` (shared
+with ``counterflow screen orders --record``): every distinct order party is screened once
+more and its hits in the review band are raised as alerts (customer id ``party:<name>``)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ from typing import Any
 
 from counterflow.api.services import Services
 from counterflow.errors import BadInputError
-from counterflow.match.types import Hit, Query
-from counterflow.review.recording import REVIEW_BANDS, list_versions, record_run
+from counterflow.review.orders_recording import (
+    order_party_hits,
+    record_orders_run,
+    summary_dict,
+)
+from counterflow.review.recording import list_versions
 
 PARTY_COLUMNS = ("customer", "consignee", "end_user", "freight_forwarder")
 
@@ -91,53 +95,29 @@ def screen(services: Services, kind: str, raw: bytes, *, record: bool, actor: st
                     line=exc.line,
                     field=exc.field,
                 ) from None
-        flagged: list[Query] = []
-        hits: list[list[Hit]] = []
-        if screener is not None:
-            distinct: dict[str, list[str]] = {}
-            for item in names:  # (party, ship-to country) pairs, or plain names
-                name, country = item if isinstance(item, tuple) else (item, "")
-                cs = distinct.setdefault(name, [])
-                if country and country not in cs:
-                    cs.append(country)
-            for name, _countries in sorted(distinct.items()):
-                q = Query(id=f"party:{' '.join(name.split())[:200]}", name=name)
-                h = [
-                    x
-                    for x in screener.screen(q, threshold=cfg.party_threshold, limit=3)
-                    if x.decision in REVIEW_BANDS
-                ]
-                if h:
-                    flagged.append(q)
-                    hits.append(h)
+        flagged, hits = (
+            order_party_hits(screener, names, threshold=cfg.party_threshold) if record else ([], [])
+        )
         versions = list_versions(services.list_store)
     text = out.getvalue()
     lines = list(csv.DictReader(io.StringIO(text)))
     result: dict[str, Any] = {
         "lines": lines,
-        "summary": {
-            "lines": summary.lines,
-            "screened": summary.screened,
-            "risks": dict(summary.risks),
-            "flags": dict(summary.flags),
-            "rejected": [{"line": n, "reason": r} for n, r in summary.rejected],
-            "warnings": summary.warnings,
-        },
+        "summary": summary_dict(summary),
     }
     if record:
         with services.lock:
-            s = record_run(
+            s = record_orders_run(
                 services.review,
                 flagged,
                 hits,
                 actor=actor,
                 source="api",
-                kind="orders",
-                settings={"party_threshold": cfg.party_threshold, "summary": result["summary"]},
+                party_threshold=cfg.party_threshold,
+                summary=result["summary"],
                 versions=versions,
                 raw_input=raw,
                 list_store=services.list_store,
-                save_customers=False,
             )
         run = s.to_dict()
         run.pop("results", None)

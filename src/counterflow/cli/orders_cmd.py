@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +29,51 @@ def _screener(quiet: bool) -> Any:
     if not quiet:
         err_console.print("opening the name index...")
     return open_screener(store)
+
+
+def _stdin_copy(cleanup: ExitStack) -> Path:
+    """Standard input copied to a temporary file, removed when ``cleanup`` closes."""
+    tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory())) / "orders.csv"
+    with tmp.open("wb") as fh:
+        shutil.copyfileobj(sys.stdin.buffer, fh)
+    return tmp
+
+
+def _record(input: Path, db: str, screener: Any, summary: Any, threshold: float) -> None:
+    """Record the run in the review store (the same code as the API's /screen/orders)."""
+    from counterflow.orders.screen import collect, read_columns
+    from counterflow.review.orders_recording import (
+        order_party_hits,
+        record_orders_run,
+        summary_dict,
+    )
+    from counterflow.review.recording import cli_actor, list_versions
+    from counterflow.review.store import ReviewStore
+    from counterflow.store import ListStore
+
+    names, _dups, _n = collect(input, read_columns(input))
+    flagged, hits = order_party_hits(screener, names, threshold=threshold)
+    review = ReviewStore.open(db or None)
+    try:
+        with ListStore.open() as list_store:
+            run = record_orders_run(
+                review,
+                flagged,
+                hits,
+                actor=cli_actor(),
+                source="cli",
+                party_threshold=threshold,
+                summary=summary_dict(summary),
+                versions=list_versions(list_store),
+                raw_input=input.read_bytes(),
+                list_store=list_store,
+            )
+    finally:
+        review.close()
+    err_console.print(
+        f"recorded run #{run.run_id}: {len(run.alerts)} new alerts, "
+        f"{run.suppressed} suppressed by the allow-list, {run.existing} already open"
+    )
 
 
 def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
@@ -72,6 +121,13 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         ] = False,
         workers: Annotated[int, typer.Option(help="Processes for party screening")] = 0,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output")] = False,
+        record: Annotated[
+            bool,
+            typer.Option(
+                "--record", help="Record the run; order parties in the review band become alerts"
+            ),
+        ] = False,
+        db: Annotated[str, typer.Option("--db", help="Review store for --record")] = "",
     ) -> None:
         """Screen order lines: parties, goods (CHPL, drone components) and route."""
         from counterflow.goods.loaded import open_chpl, open_components
@@ -109,14 +165,19 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             )
         if screener is None and not no_lists:
             err_console.print("warning: no lists loaded; parties are not screened")
-        with make_progress(quiet) as progress:
-            task = progress.add_task("screening orders", total=None)
+        with ExitStack() as cleanup:
+            if record and str(input) == "-":  # kept for a second pass and the input digest
+                input = _stdin_copy(cleanup)
+            with make_progress(quiet) as progress:
+                task = progress.add_task("screening orders", total=None)
 
-            def tick(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+                def tick(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
 
-            summary = screen_file(input, output if output else "-", engine, progress=tick)
-        if not quiet or summary.rejected or summary.problems:
-            err_console.print(summary.describe(), highlight=False, markup=False)
+                summary = screen_file(input, output if output else "-", engine, progress=tick)
+            if not quiet or summary.rejected or summary.problems:
+                err_console.print(summary.describe(), highlight=False, markup=False)
+            if record:
+                _record(input, db, screener, summary, cfg.party_threshold)
         if summary.screened == 0 and summary.lines > 0:
             raise CounterflowError("no line could be screened")

@@ -1,0 +1,137 @@
+"""``counterflow screen orders --record [--db DSN]``: the run is stored with its list
+versions, order parties in the review band become alerts (as for the API's
+/screen/orders), and the audit chain verifies."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from counterflow.cli.main import main
+from counterflow.lists.base import ParseResult
+from counterflow.records.model import Alias, CountryRef, Party
+from counterflow.review.store import ReviewStore
+from counterflow.store import ListStore
+
+ORDERS = (
+    "order_id,customer,consignee,ship_to_country,hs_code,description,quantity,unit_price\n"
+    "o1,Alfa Komponent LLC,Alfa Komponent LLC,RU,8542.31,microcontroller,10,5\n"
+    "o2,Harmless Bakery GmbH,Harmless Bakery GmbH,DE,1905.90,bread,3,2\n"
+)
+
+
+def _listed() -> Party:
+    return Party(
+        dataset="us_ofac_sdn",
+        source_id="36",
+        kind="organization",
+        name="Alfa Komponent LLC",
+        aliases=[Alias("Alfa Komponent")],
+        countries=[CountryRef("ru", "address")],
+        programs=["RUSSIA-EO14024"],
+    )
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COUNTERFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("COUNTERFLOW_DB", raising=False)
+    with ListStore.open() as store:
+        store.load(ParseResult(dataset="us_ofac_sdn", version="v1", records=[_listed()], files=[]))
+    return tmp_path / "home"
+
+
+def test_recorded_orders_run_alerts_audit_and_versions(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inp = tmp_path / "orders.csv"
+    inp.write_text(ORDERS, encoding="utf-8")
+    out_csv = tmp_path / "out.csv"
+    code, _, err = run(["screen", "orders", str(inp), "-o", str(out_csv), "--record", "-q"], capsys)
+    assert code == 0, err
+    assert "recorded run #1" in err
+    assert out_csv.read_text(encoding="utf-8").startswith("order_id,")
+
+    code, out, _ = run(["alerts", "list"], capsys)
+    assert code == 0
+    rows = [line.split("\t") for line in out.strip().splitlines()]
+    assert [r[3] for r in rows] == ["party:Alfa Komponent LLC"]
+    assert "36" in rows[0][5]  # the listed record
+
+    code, out, err = run(["audit", "verify"], capsys)
+    assert code == 0 and out.startswith("ok:"), err
+
+    # A new list version does not rewrite what the run was screened against.
+    with ListStore.open() as store:
+        store.load(ParseResult(dataset="us_ofac_sdn", version="v2", records=[_listed()], files=[]))
+    review = ReviewStore.open()
+    try:
+        (summary,) = review.list_runs()
+        assert summary["kind"] == "orders" and summary["source"] == "cli"
+        assert summary["n_alerts"] == 1 and summary["n_queries"] == 1
+        assert summary["input_digest"] == hashlib.sha256(inp.read_bytes()).hexdigest()
+        stored = review.get_run(summary["id"])
+        assert stored["list_versions"]["us_ofac_sdn"]["version"] == "v1"
+        assert stored["settings"]["summary"]["lines"] == 2
+        assert "party_threshold" in stored["settings"]
+    finally:
+        review.close()
+
+    # The same orders again: the open alert is not raised twice.
+    code, _, err = run(["screen", "orders", str(inp), "-o", str(out_csv), "--record", "-q"], capsys)
+    assert code == 0 and "recorded run #2: 0 new alerts" in err and "1 already open" in err
+
+
+def test_record_from_stdin_into_a_named_db(
+    home: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db = tmp_path / "elsewhere.sqlite"
+    data = ORDERS.encode("utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    out_csv = tmp_path / "out.csv"
+    code, _, err = run(
+        ["screen", "orders", "-", "-o", str(out_csv), "--record", "--db", str(db), "-q"], capsys
+    )
+    assert code == 0, err
+    assert len(out_csv.read_text(encoding="utf-8").strip().splitlines()) == 3
+    code, out, _ = run(["alerts", "list", "--db", str(db)], capsys)
+    assert code == 0 and "party:Alfa Komponent LLC" in out
+    code, out, _ = run(["alerts", "list"], capsys)  # the default store got nothing
+    assert code == 0 and out.strip() == ""
+    code, out, _ = run(["audit", "verify", "--db", str(db)], capsys)
+    assert code == 0 and out.startswith("ok:")
+    review = ReviewStore.open(db)
+    try:
+        (summary,) = review.list_runs()
+        assert summary["input_digest"] == hashlib.sha256(data).hexdigest()
+    finally:
+        review.close()
+
+
+def test_without_record_nothing_is_stored(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inp = tmp_path / "orders.csv"
+    inp.write_text(ORDERS, encoding="utf-8")
+    code, _, err = run(["screen", "orders", str(inp), "-o", str(tmp_path / "o.csv"), "-q"], capsys)
+    assert code == 0, err
+    assert "recorded run" not in err
+    review = ReviewStore.open()
+    try:
+        assert review.list_runs() == []
+    finally:
+        review.close()
