@@ -1,41 +1,24 @@
 """Parties to screen from an upload: the ``screen parties`` CSV (INTERFACES.md) or JSON
-objects with the same fields. Bad rows raise ``BadInputError`` naming line and field."""
+objects with the same fields. Bad rows raise ``BadInputError`` naming line and field.
+
+The fields of a row are parsed by ``match.csvio.parse_party_fields`` (shared with the
+CLI, which drops bad values with a warning); here the first problem rejects the row."""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Any
 
 from counterflow.errors import BadInputError
-from counterflow.match.types import Query, QueryKind
-from counterflow.records.countries import to_iso2
+from counterflow.match.csvio import (
+    QUERY_COLUMN_ALIASES,
+    QUERY_COLUMNS,
+    parse_party_fields,
+)
+from counterflow.match.types import Query
 
-KINDS: tuple[str, ...] = ("person", "organization", "vessel", "aircraft", "any")
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-KNOWN = ("id", "name", "kind", "country", "countries", "birth_date", "identifiers", "address")
-
-
-def _valid_date(text: str) -> bool:
-    if not _DATE.match(text):
-        return False
-    import datetime as dt
-
-    padded = text + "-01-01"[len(text) - 4 :] if len(text) < 10 else text
-    try:
-        dt.date.fromisoformat(padded)
-    except ValueError:
-        return False
-    return True
-
-
-def _split(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [p.strip() for p in str(value).split(";") if p.strip()]
+KNOWN = QUERY_COLUMNS + QUERY_COLUMN_ALIASES
 
 
 def make_query(row: dict[str, Any], *, file: str, line: int | None) -> Query:
@@ -48,41 +31,19 @@ def make_query(row: dict[str, Any], *, file: str, line: int | None) -> Query:
         raise BadInputError("name is empty", file=file, line=line, field="name")
     if len(qid) > 200 or len(name) > 1000:
         raise BadInputError("id or name too long", file=file, line=line, field="name")
-    kind = str(row.get("kind") or "any").strip().lower() or "any"
-    if kind not in KINDS:
-        raise BadInputError(
-            f"kind must be one of {', '.join(KINDS)}, not {kind!r}",
-            file=file,
-            line=line,
-            field="kind",
-        )
-    countries: list[str] = []
-    for c in _split(row.get("country")) + _split(row.get("countries")):
-        code = to_iso2(c)
-        if code is None:
-            raise BadInputError(f"unknown country {c!r}", file=file, line=line, field="country")
-        if code not in countries:
-            countries.append(code)
-    dates = _split(row.get("birth_date")) + _split(row.get("birth_dates"))
-    for d in dates:
-        if not _valid_date(d):
-            raise BadInputError(
-                f"birth_date {d!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
-                file=file,
-                line=line,
-                field="birth_date",
-            )
-    address = str(row.get("address") or "").strip() or None
-    extra = {str(k): str(v) for k, v in row.items() if k not in KNOWN and k != "birth_dates" and v}
-    k: QueryKind = kind  # type: ignore[assignment]
+    fields = parse_party_fields(row)
+    if fields.problems:  # strict: the first unusable value rejects the request
+        p = fields.problems[0]
+        raise BadInputError(p.message, file=file, line=line, field=p.field)
+    extra = {str(k): str(v) for k, v in row.items() if k not in KNOWN and v}
     return Query(
         id=qid,
         name=name,
-        kind=k,
-        countries=countries,
-        birth_dates=dates,
-        identifiers=_split(row.get("identifiers")),
-        address=address,
+        kind=fields.kind,
+        countries=fields.countries,
+        birth_dates=fields.birth_dates,
+        identifiers=fields.identifiers,
+        address=fields.address,
         extra=extra,
     )
 

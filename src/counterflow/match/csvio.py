@@ -1,16 +1,21 @@
 """CSV in and out for screening: read query rows (case-insensitive headers, pass-through
 columns, streamed), parse kind/country/birth date/identifiers, and write cells safely
-(spreadsheet formulas neutralised)."""
+(spreadsheet formulas neutralised).
+
+:func:`parse_party_fields` is the one parser of a ``screen parties`` row, shared by the
+CLI (:func:`read_queries`: lenient, bad values dropped and counted) and the API
+(``api.parties_input``: strict, the first problem rejects the request)."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from counterflow.errors import BadInputError
 from counterflow.match.types import Query, QueryKind
@@ -94,6 +99,97 @@ def header_map(path: Path, header: list[str] | None, required: tuple[str, ...]) 
 
 
 QUERY_COLUMNS = ("id", "name", "kind", "country", "birth_date", "identifiers", "address")
+# Also read by the API (JSON objects and uploads): plural forms of two columns.
+QUERY_COLUMN_ALIASES = ("countries", "birth_dates")
+KIND_NAMES: tuple[str, ...] = ("person", "organization", "vessel", "aircraft", "any")
+
+
+@dataclass(slots=True, frozen=True)
+class RowProblem:
+    """A value of a party row that could not be used (the CLI drops it with a warning
+    ``code``; the API rejects the row with ``message``)."""
+
+    field: str
+    code: str
+    message: str
+    value: str
+
+
+@dataclass(slots=True)
+class PartyFields:
+    kind: QueryKind = "any"
+    countries: list[str] = field(default_factory=list)
+    birth_dates: list[str] = field(default_factory=list)
+    identifiers: list[str] = field(default_factory=list)
+    address: str | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def split_values(value: Any) -> list[str]:
+    """``a; b`` (or a JSON list) -> ``["a", "b"]``, blanks dropped."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p.strip() for p in str(value).split(";") if p.strip()]
+
+
+def valid_birth_date(text: str) -> bool:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (one-digit month/day allowed), a real date."""
+    m = _DATE.match(text)
+    if m is None:
+        return False
+    parts = [int(p) for p in text.split("-")]
+    try:
+        dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_party_fields(row: Mapping[str, Any]) -> PartyFields:
+    """Kind, countries, birth dates, identifiers and address of one party row (keys are
+    lower-case column names; values strings or lists). Unusable values are left out and
+    listed in ``problems``, in column order (kind, country, birth_date)."""
+    out = PartyFields()
+    kind_raw = str(row.get("kind") or "")
+    kind = parse_kind(kind_raw)
+    if kind is None:
+        out.problems.append(
+            RowProblem(
+                "kind",
+                "unknown kind (screened as any)",
+                f"kind must be one of {', '.join(KIND_NAMES)}, not {kind_raw.strip().lower()!r}",
+                kind_raw,
+            )
+        )
+    else:
+        out.kind = kind
+    for part in split_values(row.get("country")) + split_values(row.get("countries")):
+        code = to_iso2(part[:100])
+        if code is None:
+            out.problems.append(
+                RowProblem(
+                    "country", "unknown country (ignored)", f"unknown country {part!r}", part
+                )
+            )
+        elif code not in out.countries:
+            out.countries.append(code)
+    for d in split_values(row.get("birth_date")) + split_values(row.get("birth_dates")):
+        if valid_birth_date(d):
+            out.birth_dates.append(d)
+        else:
+            out.problems.append(
+                RowProblem(
+                    "birth_date",
+                    "bad birth_date (ignored)",
+                    f"birth_date {d!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
+                    d,
+                )
+            )
+    out.identifiers = split_values(row.get("identifiers"))
+    out.address = str(row.get("address") or "").strip() or None
+    return out
 
 
 def read_queries(path: Path, stats: ReadStats) -> tuple[list[str], Iterator[Query]]:
@@ -136,40 +232,18 @@ def read_queries(path: Path, stats: ReadStats) -> tuple[list[str], Iterator[Quer
                 name = get(row, "name")
                 if not name.strip():
                     stats.warn("empty name", f"line {line}")
-                kind_raw = get(row, "kind")
-                kind = parse_kind(kind_raw)
-                if kind is None:
-                    stats.warn("unknown kind (screened as any)", f"line {line}: {kind_raw[:40]!r}")
-                    kind = "any"
-                countries: list[str] = []
-                for part in get(row, "country").split(";"):
-                    if not part.strip():
-                        continue
-                    code = to_iso2(part[:100])
-                    if code is None:
-                        stats.warn("unknown country (ignored)", f"line {line}: {part[:40]!r}")
-                    elif code not in countries:
-                        countries.append(code)
-                dates: list[str] = []
-                for part in get(row, "birth_date").split(";"):
-                    p = part.strip()
-                    if not p:
-                        continue
-                    if _DATE.match(p):
-                        dates.append(p)
-                    else:
-                        stats.warn("bad birth_date (ignored)", f"line {line}: {p[:40]!r}")
-                ids = [t.strip() for t in get(row, "identifiers").split(";") if t.strip()]
-                address = get(row, "address").strip() or None
+                fields = parse_party_fields({c: get(row, c) for c in QUERY_COLUMNS})
+                for p in fields.problems:
+                    stats.warn(p.code, f"line {line}: {p.value[:40]!r}")
                 extra = {h: (row[i][:MAX_FIELD] if i < len(row) else "") for h, i in extra_cols}
                 yield Query(
                     id=qid or f"line-{line}",
                     name=name,
-                    kind=kind,
-                    countries=countries,
-                    birth_dates=dates,
-                    identifiers=ids,
-                    address=address,
+                    kind=fields.kind,
+                    countries=fields.countries,
+                    birth_dates=fields.birth_dates,
+                    identifiers=fields.identifiers,
+                    address=fields.address,
                     extra=extra,
                 )
         except UnicodeDecodeError as exc:
