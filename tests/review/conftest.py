@@ -8,32 +8,14 @@ from pathlib import Path
 import pytest
 
 from counterflow.match.types import Query
-from counterflow.records.model import Alias, BirthDate, CountryRef, Identifier, Party
+from counterflow.records.model import Identifier, Party
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener
+from counterflow.review.testing import FakeScreener, sample_parties
 
 
 def make_parties() -> list[Party]:
     return [
-        Party(
-            dataset="us_ofac_sdn",
-            source_id="36",
-            kind="organization",
-            name="Alfa Komponent LLC",
-            aliases=[Alias("Alfa Komponent")],
-            countries=[CountryRef("ru", "address")],
-            identifiers=[Identifier("inn", "7701234567", "INN 7701234567")],
-            programs=["RUSSIA-EO14024"],
-        ),
-        Party(
-            dataset="gb_hmt_sanctions",
-            source_id="16163",
-            kind="person",
-            name="Ivan Petrov",
-            birth_dates=[BirthDate("1970-01-02")],
-            countries=[CountryRef("ru", "nationality")],
-            programs=["Russia"],
-        ),
+        *sample_parties(),
         Party(
             dataset="us_ofac_sdn",
             source_id="99",

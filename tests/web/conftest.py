@@ -14,40 +14,22 @@ from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.lists.base import ParseResult
 from counterflow.match.types import Query
-from counterflow.records.model import Alias, BirthDate, CountryRef, Identifier, Party
+from counterflow.records.model import Alias, Party
 from counterflow.review.keys import create_key
 from counterflow.review.recording import screen_and_record
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener
+from counterflow.review.testing import FakeScreener, sample_parties
 from counterflow.store import ListStore
 
 EVIL_NAME = '<script>alert("x")</script> Petrov'
 
 
 def web_parties() -> list[Party]:
-    return [
-        Party(
-            dataset="us_ofac_sdn",
-            source_id="36",
-            kind="organization",
-            name="Alfa Komponent LLC",
-            aliases=[Alias("Alfa Komponent")],
-            countries=[CountryRef("ru", "address")],
-            identifiers=[Identifier("inn", "7701234567", "INN 7701234567")],
-            programs=["RUSSIA-EO14024"],
-        ),
-        Party(
-            dataset="gb_hmt_sanctions",
-            source_id="16163",
-            kind="person",
-            name="Ivan Petrov",
-            aliases=[Alias(EVIL_NAME)],
-            birth_dates=[BirthDate("1970-01-02")],
-            countries=[CountryRef("ru", "nationality")],
-            programs=["Russia"],
-            remarks="<img src=x onerror=alert(1)>",
-        ),
-    ]
+    parties = sample_parties()
+    petrov = parties[1]
+    petrov.aliases.append(Alias(EVIL_NAME))
+    petrov.remarks = "<img src=x onerror=alert(1)>"
+    return parties
 
 
 class Web:

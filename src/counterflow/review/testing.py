@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from counterflow.match.types import Hit, Query
-from counterflow.records.model import Party
+from counterflow.records.model import Alias, BirthDate, CountryRef, Identifier, Party
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -74,3 +74,29 @@ class FakeScreener:
     ) -> Iterator[list[Hit]]:
         for q in queries:
             yield self.screen(q, threshold=threshold, limit=limit)
+
+
+def sample_parties() -> list[Party]:
+    """Two listed parties the review, API and web tests (and demos) share: an OFAC-listed
+    company with an INN and a UK-listed person with a birth date."""
+    return [
+        Party(
+            dataset="us_ofac_sdn",
+            source_id="36",
+            kind="organization",
+            name="Alfa Komponent LLC",
+            aliases=[Alias("Alfa Komponent")],
+            countries=[CountryRef("ru", "address")],
+            identifiers=[Identifier("inn", "7701234567", "INN 7701234567")],
+            programs=["RUSSIA-EO14024"],
+        ),
+        Party(
+            dataset="gb_hmt_sanctions",
+            source_id="16163",
+            kind="person",
+            name="Ivan Petrov",
+            birth_dates=[BirthDate("1970-01-02")],
+            countries=[CountryRef("ru", "nationality")],
+            programs=["Russia"],
+        ),
+    ]
