@@ -5,6 +5,9 @@ its tokens (``t:ivanov``), their phonetic keys (``s:vnv``), 4-letter prefixes an
 suffixes of long tokens (typos at either end), adjacent token pairs joined
 (``t:jscargument`` finds ``JSC ARGUMENT``), and the phonetic key of the whole name
 joined (``c:bdlh`` finds ``ABDULLAH`` from Arabic ``عبد الله``). Keys weigh by IDF.
+A short query token whose spelling and phonetic key are both unknown is also looked up
+with each letter left out in turn, so a one-letter insertion (``drahke``, key ``drhk``)
+finds the listed token (``t:drake``).
 
 A query's keys are looked up in postings (numpy CSR arrays), the weights summed per
 entry with vectorised adds, normalised by the entry's size, and the best entries come
@@ -324,6 +327,12 @@ class NameIndex:
                         pairs.append((a, 0.8))
                         pairs.append((b, 0.8))
                         break
+        # one inserted letter ("Drahke" for DRAKE): a short token whose spelling and
+        # phonetic key are both unknown is also looked up with each letter left out
+        for t, m, sk in zip(form.tokens, form.mults, form.skels, strict=True):
+            if 5 <= len(t) <= 8 and ("t:" + t) not in keys and ("s:" + sk) not in keys:
+                for i in range(len(t)):
+                    pairs.append(("t:" + t[:i] + t[i + 1 :], 0.6 * max(m, 0.3)))
         for key, strength in pairs:
             kid = keys.get(key)
             if kid is None:
