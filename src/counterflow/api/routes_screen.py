@@ -17,26 +17,13 @@ from counterflow.api.auth import require, services_of
 from counterflow.api.parties_input import parse_csv, parse_json
 from counterflow.api.services import Services, ServiceUnavailable
 from counterflow.errors import BadInputError
+from counterflow.match.csvio import HIT_COLUMNS
 from counterflow.match.types import Hit, Query
 from counterflow.review.keys import KeyInfo
 from counterflow.review.recording import list_versions, record_run
 
 router = APIRouter(tags=["screening"])
 ScreenerKey = Annotated[KeyInfo, Depends(require("screener"))]
-
-OUTPUT_COLUMNS = (
-    "query_id",
-    "rank",
-    "score",
-    "decision",
-    "dataset",
-    "source_id",
-    "entity_id",
-    "entity_name",
-    "matched_name",
-    "kind",
-    "explanation",
-)
 
 
 class PartiesRequest(BaseModel):
@@ -133,7 +120,7 @@ def screen_parties_sync(
 def hits_csv(hits: list[list[Hit]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(OUTPUT_COLUMNS)
+    w.writerow(HIT_COLUMNS)
     for q_hits in hits:
         for rank, h in enumerate(q_hits, start=1):
             w.writerow(

@@ -17,20 +17,6 @@ from rich.table import Table
 from counterflow.cli.common import err_console, make_progress, out_console
 from counterflow.errors import BadInputError, CounterflowError
 
-OUTPUT_COLUMNS = [
-    "query_id",
-    "rank",
-    "score",
-    "decision",
-    "dataset",
-    "source_id",
-    "entity_id",
-    "entity_name",
-    "matched_name",
-    "kind",
-    "explanation",
-]
-
 
 def _open_screener(quiet: bool) -> Any:
     from counterflow.match import open_screener
@@ -88,7 +74,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
     ) -> None:
         """Screen every row of a CSV of parties against all loaded lists."""
         from counterflow.match.bands import REVIEW
-        from counterflow.match.csvio import ReadStats, read_queries, safe_cell
+        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, read_queries, safe_cell
 
         if threshold is None:
             threshold = REVIEW
@@ -118,7 +104,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         with out_ctx as fh, make_progress(quiet) as progress:
             task = progress.add_task("screening", total=total)
             writer = csv.writer(fh)
-            writer.writerow(OUTPUT_COLUMNS + [safe_cell(c) for c in extra_cols])
+            writer.writerow([*HIT_COLUMNS, *(safe_cell(c) for c in extra_cols)])
             for query, hits in screener.screen_stream(
                 queries, threshold=threshold, limit=limit, workers=n_workers
             ):

@@ -518,23 +518,17 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
                     )
 
     for f in files:
-        if f.role == "alt":
-            for row in f.rows:
-                if not _check(row, f, issues):
-                    continue
-                entry = entries.get(row.cells[0].strip())
-                if entry is None:
-                    orphan(f, row)
-                    continue
+        if f.role not in ("alt", "add"):
+            continue
+        for row in f.rows:
+            if not _check(row, f, issues):
+                continue
+            entry = entries.get(row.cells[0].strip())
+            if entry is None:
+                orphan(f, row)
+            elif f.role == "alt":
                 _add_alias(entry.party, row, f, issues)
-        elif f.role == "add":
-            for row in f.rows:
-                if not _check(row, f, issues):
-                    continue
-                entry = entries.get(row.cells[0].strip())
-                if entry is None:
-                    orphan(f, row)
-                    continue
+            else:
                 _add_address(entry.party, row)
 
     parties = [e.party for e in entries.values()]

@@ -98,6 +98,21 @@ def header_map(path: Path, header: list[str] | None, required: tuple[str, ...]) 
     return cols
 
 
+# The ``screen parties`` output columns (INTERFACES.md), shared by the CLI and the API.
+HIT_COLUMNS: tuple[str, ...] = (
+    "query_id",
+    "rank",
+    "score",
+    "decision",
+    "dataset",
+    "source_id",
+    "entity_id",
+    "entity_name",
+    "matched_name",
+    "kind",
+    "explanation",
+)
+
 QUERY_COLUMNS = ("id", "name", "kind", "country", "birth_date", "identifiers", "address")
 # Also read by the API (JSON objects and uploads): plural forms of two columns.
 QUERY_COLUMN_ALIASES = ("countries", "birth_dates")

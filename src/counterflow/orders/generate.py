@@ -21,24 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HEADER = [
-    "order_id",
-    "customer",
-    "consignee",
-    "end_user",
-    "freight_forwarder",
-    "ship_to_country",
-    "ship_to_address",
-    "via_countries",
-    "hs_code",
-    "part_number",
-    "manufacturer",
-    "description",
-    "quantity",
-    "unit_price",
-    "currency",
-    "end_use",
-]
+from counterflow.orders.columns import ORDER_COLUMNS
+
+HEADER = list(ORDER_COLUMNS)
 
 # (part number, maker, HS code as a clerk would type it, description, typical unit price)
 CATALOGUE_SENSITIVE = [
