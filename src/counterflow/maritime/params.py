@@ -45,7 +45,8 @@ class EventParams:
     sogcog_min_legs: int = 6  # reported speed/course contradicting the positions, in a row
     sogcog_min_h: float = 0.5
     sogcog_max_leg_min: float = 30.0
-    twin_min_returns: int = 2  # jumps away and back to the first track
+    twin_min_returns: int = 2  # jumps away and back to the first track ...
+    twin_max_h: float = 168.0  # ... each back within this time
     # identity and dark detections
     detection_explain_km: float = 3.0  # an AIS vessel this close explains a detection
     detection_max_kn: float = 25.0  # fastest a dark vessel is assumed to sail

@@ -147,47 +147,60 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
     if n <= w:
         return empty_events()
     tol = 2e-6
-    qual = np.ones(n, dtype=bool)
-    nz_any = np.zeros(n, dtype=bool)
-    varied = np.zeros(n, dtype=bool)
-    steps = []
-    for x in (la, lo):
-        a = np.abs(np.r_[0.0, np.diff(x)])
-        nz = same & (a > tol)
-        nz_any |= nz
-        g = pl.Series(np.where(nz, a, np.inf)).rolling_min(w).to_numpy()
-        g = np.where(np.isfinite(g), g, np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            resid = np.where(nz, np.abs(a - np.round(a / g) * g), 0.0)
-        resid = np.nan_to_num(resid, nan=0.0)
-        bad = pl.Series(resid > tol).cast(pl.Int8).rolling_max(w).to_numpy()
-        qual &= (bad == 0) & ~(g < p.grid_min_step_deg)
-        steps.append(g)
-        # a steady straight line at constant speed is a multiple of itself every leg; a
-        # snapped track moves 0, 1, 2 ... lattice steps as the ship drifts across cells
-        with np.errstate(invalid="ignore", divide="ignore"):
-            k = np.where(nz, np.round(a / g), 0.0)
-        k = np.nan_to_num(k, nan=0.0)
-        varied |= pl.Series(np.r_[False, k[1:] != k[:-1]]).cast(pl.Int8).rolling_sum(
-            w
-        ).to_numpy() >= 2
-    n_moves = pl.Series(nz_any.astype(np.int8)).rolling_sum(w).to_numpy()
+    moves = [np.where(same, np.abs(np.r_[0.0, np.diff(x)]), 0.0) for x in (la, lo)]
+    # cheap pre-filter: snapped tracks repeat exactly the same move size; GPS fixes at the
+    # AIS resolution (1/600000 deg) almost never do
+    eq = np.zeros(n, dtype=bool)
+    for a in moves:
+        nz = a > tol
+        eq[1:] |= nz[1:] & (np.abs(a[1:] - a[:-1]) < tol)
+        eq[2:] |= nz[2:] & (np.abs(a[2:] - a[:-2]) < tol)
+    n_eq = pl.Series(eq.astype(np.int8)).rolling_sum(w).to_numpy()
     n_same = pl.Series(same.astype(np.int8)).rolling_sum(w).to_numpy()
-    qual &= (n_moves >= w * 0.6) & (n_same == w) & varied
+    ends = np.nonzero((n_eq >= 3) & (n_same == w))[0]
+    if ends.size == 0:
+        return empty_events()
+    idx = ends[:, None] - np.arange(w)[None, :]  # the window's legs, per candidate
+    qual = np.ones(ends.size, dtype=bool)
+    varied = np.zeros(ends.size, dtype=bool)
+    moving = np.zeros((ends.size, w), dtype=bool)
+    steps = []
+    for a in moves:
+        aw = a[idx]
+        nz = aw > tol
+        moving |= nz
+        g = np.where(nz, aw, np.inf).min(axis=1)
+        gg = np.where(np.isfinite(g), g, 1.0)[:, None]
+        k = np.round(aw / gg)
+        resid = np.where(nz, np.abs(aw - k * gg), 0.0)
+        qual &= (resid <= tol).all(axis=1) & ~(g < p.grid_min_step_deg)
+        k = np.where(nz, k, 0.0)
+        # a steady straight line at constant speed moves one "step" every leg; a snapped
+        # track moves 0, 1, 2 ... lattice steps as the ship drifts across the cells
+        varied |= (k != k[:, :1]).sum(axis=1) >= 2
+        steps.append(np.where(np.isfinite(g), g, np.nan))
+    qual &= varied & (moving.sum(axis=1) >= w * 0.6)
     qual &= np.isfinite(steps[0]) | np.isfinite(steps[1])
-    qual = np.nan_to_num(qual.astype(float), nan=0.0) > 0
     if not qual.any():
         return empty_events()
+    q_at = np.zeros(n, dtype=bool)
+    q_at[ends[qual]] = True
+    step_at = [np.full(n, np.nan), np.full(n, np.nan)]
+    for c in (0, 1):
+        step_at[c][ends[qual]] = steps[c][qual]
+    qual = q_at
+    steps = step_at
     # a qualifying window ending at row i covers rows i-w .. i
-    cover = np.convolve(qual.astype(np.int8), np.ones(w + 1, dtype=np.int8))[:n] > 0
+    rev = np.convolve(qual[::-1].astype(np.int8), np.ones(w + 1, dtype=np.int8))[:n]
+    cover = rev[::-1] > 0
     s, e = _runs(cover)
     m = pos["mmsi"].to_numpy()
     t = pos["t"].to_numpy()
     b = e - 1
     texts = []
     for a_, b_ in zip(s, b, strict=True):
-        gy = steps[0][a_ + w : b_ + 1]
-        gx = steps[1][a_ + w : b_ + 1]
+        gy = steps[0][a_ : b_ + 1]
+        gx = steps[1][a_ : b_ + 1]
         gy_txt = f"{np.nanmin(gy):.4f}" if np.isfinite(gy).any() else "-"
         gx_txt = f"{np.nanmin(gx):.4f}" if np.isfinite(gx).any() else "-"
         texts.append(
@@ -296,7 +309,7 @@ def detect_two_transmitters(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl
     a, b = j[:-1], j[1:]
     back = haversine_km(la[a - 1], lo[a - 1], la[b], lo[b])
     vb = back / KM_PER_NM / (np.maximum(t[b] - t[a - 1], 1) / 3600.0)
-    ret = (m[a] == m[b]) & (vb <= p.jump_max_kn)
+    ret = (m[a] == m[b]) & (vb <= p.jump_max_kn) & (t[b] - t[a] <= p.twin_max_h * 3600)
     s, e = _runs(ret)  # runs of returning pairs; run s..e-1 covers jumps s..e
     keep = (e - s) >= p.twin_min_returns
     s, e = s[keep], e[keep]
