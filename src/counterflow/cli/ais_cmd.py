@@ -304,13 +304,23 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             str | None, typer.Option("--watch", help="watched area: 'caspian' or a GeoJSON file")
         ] = None,
         ports: PortsOpt = None,
+        detections: DetectionsOpt = None,
+        tiles: Annotated[
+            str | None,
+            typer.Option(
+                "--tiles",
+                help="XYZ tile URL, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+                "(optional: without it the map needs no network)",
+            ),
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     ) -> None:
-        """Write an HTML map: tracks, gaps dashed, ports, events with popups (Leaflet)."""
+        """Write an offline HTML map: coastline, tracks, gaps dashed, ports, events with
+        popups and a legend (Leaflet shipped with Counterflow)."""
         import polars as pl
 
-        from counterflow.maritime.detect import detect_all
         from counterflow.maritime.map import write_map
+        from counterflow.maritime.params import EventParams
 
         area = None
         if watch:
@@ -318,13 +328,12 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
             area = load_area(watch)
         data, port_table = _load_everything(files, ports, 50.0, quiet)
-        det = detect_all(data.positions, port_table)
-        events = det.events
+        events = _all_events(data, port_table, EventParams(), detections, quiet)
         if area is not None:
             from counterflow.maritime.watch import watch_events
 
             events = pl.concat([events, watch_events(events, area)])
-        write_map(data, events, port_table, output, area=area)
+        write_map(data, events, port_table, output, area=area, tiles=tiles)
         if not quiet:
             err_console.print(f"map -> {output}", highlight=False)
 

@@ -76,7 +76,7 @@ def build_card(
     ids = identity_periods(data.static.filter(pl.col("mmsi") == v.mmsi))
     identities = [
         {"field": r["field"], "value": r["value"], "first": _iso(r["t0"]), "last": _iso(r["t1"]),
-         "reports": r["n"]}
+         "static_rows": r["n"]}
         for r in ids.sort("field", "t0").iter_rows(named=True)
     ]
     return {
@@ -120,12 +120,12 @@ def card_markdown(card: dict[str, object]) -> str:
     lines += ["", "## List hits", ""]
     hits = card["list_hits"] or ["none"]
     lines += [f"- {_md_escape(h)}" for h in hits]  # type: ignore[attr-defined]
-    lines += ["", "## Identities over time", "", "| field | value | first | last | reports |",
+    lines += ["", "## Identities over time", "", "| field | value | first seen | last seen | static rows |",
               "|---|---|---|---|---|"]
     for i in card["identities"]:  # type: ignore[attr-defined]
         lines.append(
             f"| {i['field']} | {_md_escape(i['value'])} | {i['first']} | {i['last']} | "
-            f"{i['reports']} |"
+            f"{i['static_rows']} |"
         )
     lines += ["", "## Events", "", "| type | start | end | confidence | explanation |",
               "|---|---|---|---|---|"]

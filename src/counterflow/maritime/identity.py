@@ -119,8 +119,10 @@ def _locate(ev: pl.DataFrame, pos: pl.DataFrame) -> pl.DataFrame:
     for col, strat, pre in (("start_t", "backward", "start"), ("end_t", "forward", "end")):
         probe = ev.select(pl.int_range(pl.len()).alias("_k"), "mmsi", pl.col(col).alias("t"))
         probe = probe.sort("mmsi", "t")
-        got = probe.join_asof(p, on="t", by="mmsi", strategy=strat)  # type: ignore[arg-type]
-        near = probe.join_asof(p, on="t", by="mmsi", strategy="nearest")
+        got = probe.join_asof(p, on="t", by="mmsi", strategy=strat, check_sortedness=False)  # type: ignore[arg-type]
+        near = probe.join_asof(
+            p, on="t", by="mmsi", strategy="nearest", check_sortedness=False
+        )
         got = got.join(near.select("_k", "lat", "lon"), on="_k", suffix="_n").select(
             "_k",
             pl.coalesce("lat", "lat_n").alias(f"{pre}_lat"),
@@ -162,8 +164,8 @@ def mmsi_identity_events(
                 "confidence": 0.7,
                 "label": "invalid_imo",
                 "explanation": (
-                    f"invalid IMO {v}: {why} ({r['n']} static reports, {_ts(r['t0'])} to "
-                    f"{_ts(r['t1'])}); a made-up or mistyped IMO number"
+                    f"invalid IMO {v}: {why} (broadcast {_ts(r['t0'])} to {_ts(r['t1'])}); a "
+                    "made-up or mistyped IMO number"
                 ),
             }
         )
@@ -203,9 +205,9 @@ def mmsi_identity_events(
                         "confidence": min(1.0, BASE_CONFIDENCE[f] + 0.2),
                         "label": "two_identities",
                         "explanation": (
-                            f"two identities at once on one MMSI: {word} '{old}' ({r['p_n']} "
-                            f"reports, {_ts(r['p_t0'])} to {_ts(r['p_t1'])}) and '{new}' "
-                            f"({r['n']} reports, {_ts(r['t0'])} to {_ts(r['t1'])}) overlap"
+                            f"two identities at once on one MMSI: {word} '{old}' ("
+                            f"{_ts(r['p_t0'])} to {_ts(r['p_t1'])}) and '{new}' ("
+                            f"{_ts(r['t0'])} to {_ts(r['t1'])}) broadcast in overlapping periods"
                         ),
                     }
                 )
