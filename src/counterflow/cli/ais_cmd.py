@@ -220,9 +220,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             parts.append(hits)
             if note and not quiet:
                 err_console.print(note, highlight=False)
-        events = (
-            pl.concat([p for p in parts if p.height]) if any(p.height for p in parts) else base
-        )
+        events = pl.concat([p for p in parts if p.height]) if any(p.height for p in parts) else base
         n = write_events_csv(events, data.static, output)
         if not quiet:
             counts = events["event_type"].value_counts().sort("event_type").iter_rows()

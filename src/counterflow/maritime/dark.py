@@ -18,6 +18,7 @@ the events.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +67,10 @@ def read_detections(path: Path) -> Detections:
         )
     try:
         raw = pl.read_csv(
-            path, separator=sep, infer_schema=False, truncate_ragged_lines=True,
+            path,
+            separator=sep,
+            infer_schema=False,
+            truncate_ragged_lines=True,
             encoding="utf8-lossy",
         )
     except pl.exceptions.PolarsError as exc:
@@ -145,7 +149,7 @@ def assess(pos: pl.DataFrame, det: pl.DataFrame, p: EventParams) -> Assessment:
     bounds = np.r_[0, np.nonzero(m[1:] != m[:-1])[0] + 1, m.size]
     gap_s = p.gap_min_h * 3600.0
     vmax_kmh = p.detection_max_kn * KM_PER_NM
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         tv = t[a:b]
         inside = (dt_ >= tv[0] - NEAR_FIX_S) & (dt_ <= tv[-1] + NEAR_FIX_S)
         if not inside.any():
@@ -201,7 +205,9 @@ def assess(pos: pl.DataFrame, det: pl.DataFrame, p: EventParams) -> Assessment:
     return Assessment(near, near_m, cands, covered)
 
 
-def combine(parts: list[Assessment], det: pl.DataFrame, p: EventParams, drops: Drops) -> pl.DataFrame:
+def combine(
+    parts: list[Assessment], det: pl.DataFrame, p: EventParams, drops: Drops
+) -> pl.DataFrame:
     """Merge per-partition assessments into ``dark_detection`` events. Detections outside
     every track's time span are counted in ``drops`` (nothing to compare them with)."""
     k = det.height
@@ -263,9 +269,7 @@ def combine(parts: list[Assessment], det: pl.DataFrame, p: EventParams, drops: D
     return conform(pl.DataFrame(rows, infer_schema_length=None)) if rows else empty_events()
 
 
-def dark_events(
-    pos: pl.DataFrame, det: Detections, p: EventParams | None = None
-) -> pl.DataFrame:
+def dark_events(pos: pl.DataFrame, det: Detections, p: EventParams | None = None) -> pl.DataFrame:
     """All dark-detection events against one whole position table."""
     p = p or EventParams()
     return combine([assess(pos, det.table, p)], det.table, p, det.drops)

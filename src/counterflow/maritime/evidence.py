@@ -75,8 +75,13 @@ def build_card(
         ]
     ids = identity_periods(data.static.filter(pl.col("mmsi") == v.mmsi))
     identities = [
-        {"field": r["field"], "value": r["value"], "first": _iso(r["t0"]), "last": _iso(r["t1"]),
-         "static_rows": r["n"]}
+        {
+            "field": r["field"],
+            "value": r["value"],
+            "first": _iso(r["t0"]),
+            "last": _iso(r["t1"]),
+            "static_rows": r["n"],
+        }
         for r in ids.sort("field", "t0").iter_rows(named=True)
     ]
     return {
@@ -109,8 +114,7 @@ def card_markdown(card: dict[str, object]) -> str:
     lines = [
         f"# {name} — MMSI {card['mmsi']}, IMO {card['imo'] or '—'}",
         "",
-        f"**Risk {card['score']} / 100 ({card['band']})**; flag by MMSI: "
-        f"{card['flag_from_mmsi']}",
+        f"**Risk {card['score']} / 100 ({card['band']})**; flag by MMSI: {card['flag_from_mmsi']}",
         "",
         "| contribution | points | events |",
         "|---|---|---|",
@@ -120,15 +124,25 @@ def card_markdown(card: dict[str, object]) -> str:
     lines += ["", "## List hits", ""]
     hits = card["list_hits"] or ["none"]
     lines += [f"- {_md_escape(h)}" for h in hits]  # type: ignore[attr-defined]
-    lines += ["", "## Identities over time", "", "| field | value | first seen | last seen | static rows |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Identities over time",
+        "",
+        "| field | value | first seen | last seen | static rows |",
+        "|---|---|---|---|---|",
+    ]
     for i in card["identities"]:  # type: ignore[attr-defined]
         lines.append(
             f"| {i['field']} | {_md_escape(i['value'])} | {i['first']} | {i['last']} | "
             f"{i['static_rows']} |"
         )
-    lines += ["", "## Events", "", "| type | start | end | confidence | explanation |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Events",
+        "",
+        "| type | start | end | confidence | explanation |",
+        "|---|---|---|---|---|",
+    ]
     for e in card["events"]:  # type: ignore[attr-defined]
         lines.append(
             f"| {e['event_type']} | {e['start_time']} | {e['end_time']} | {e['confidence']} | "

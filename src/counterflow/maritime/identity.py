@@ -21,6 +21,7 @@ punctuation, so ``ВОЛГА СТАР`` and ``VOLGA STAR`` are the same name, no
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -120,9 +121,7 @@ def _locate(ev: pl.DataFrame, pos: pl.DataFrame) -> pl.DataFrame:
         probe = ev.select(pl.int_range(pl.len()).alias("_k"), "mmsi", pl.col(col).alias("t"))
         probe = probe.sort("mmsi", "t")
         got = probe.join_asof(p, on="t", by="mmsi", strategy=strat, check_sortedness=False)  # type: ignore[arg-type]
-        near = probe.join_asof(
-            p, on="t", by="mmsi", strategy="nearest", check_sortedness=False
-        )
+        near = probe.join_asof(p, on="t", by="mmsi", strategy="nearest", check_sortedness=False)
         got = got.join(near.select("_k", "lat", "lon"), on="_k", suffix="_n").select(
             "_k",
             pl.coalesce("lat", "lat_n").alias(f"{pre}_lat"),
@@ -214,9 +213,7 @@ def mmsi_identity_events(
                 continue
             gap_h = r["gap_h"]
             conf = BASE_CONFIDENCE[f] + (ACROSS_GAP_BONUS if gap_h is not None else 0.0)
-            where = (
-                f" across a {gap_h:.1f} h AIS gap" if gap_h is not None else " with no AIS gap"
-            )
+            where = f" across a {gap_h:.1f} h AIS gap" if gap_h is not None else " with no AIS gap"
             rows.append(
                 {
                     "mmsi": r["mmsi"],
@@ -254,7 +251,7 @@ def imo_sharing_events(static: pl.DataFrame, pos: pl.DataFrame | None = None) ->
     rows: list[dict[str, object]] = []
     for (_imo,), g in multi.group_by(["norm"], maintain_order=True):
         recs = g.sort("t0").to_dicts()
-        for a, b in zip(recs, recs[1:], strict=False):
+        for a, b in itertools.pairwise(recs):
             ma, mb = int(a["mmsi"]), int(b["mmsi"])
             fa, fb = mid_flag(mmsi_mid(ma)), mid_flag(mmsi_mid(mb))
             flag = f"; flag {fa} -> {fb} (MID of the MMSI)" if fa != fb else f"; flag {fa}"

@@ -152,13 +152,13 @@ def read_nmea(path: Path) -> AisData:
     positions = pl.DataFrame(pos, schema=POSITIONS_SCHEMA)
     # pyais reports 'not available' as 91/181 and 102.3 kn / 360 deg; clean() handles those
     st_all = pl.DataFrame(stat, schema=STATIC_SCHEMA)
-    key = ["mmsi", "name", "imo", "callsign", "ship_type", "flag"]
+    st_key = ["mmsi", "name", "imo", "callsign", "ship_type", "flag"]
     # first and last report of each identity (keeps the period each was broadcast)
     static = (
         pl.concat(
             [
-                st_all.unique(subset=key, keep="first", maintain_order=True),
-                st_all.unique(subset=key, keep="last", maintain_order=True),
+                st_all.unique(subset=st_key, keep="first", maintain_order=True),
+                st_all.unique(subset=st_key, keep="last", maintain_order=True),
             ]
         )
         .unique(maintain_order=True)

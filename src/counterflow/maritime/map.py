@@ -43,15 +43,18 @@ LAND_SIMPLIFY_DEG = 0.005
 def _popup(row: dict[str, object]) -> str:
     """A readable popup block for one EVENTS row: what, who, when, why."""
     et = str(row["event_type"])
-    who = " ".join(
-        x
-        for x in (
-            f"MMSI {row['mmsi']}" if row.get("mmsi") is not None else "",
-            str(row.get("vessel_name") or ""),
-            f"IMO {row['imo']}" if row.get("imo") else "",
+    who = (
+        " ".join(
+            x
+            for x in (
+                f"MMSI {row['mmsi']}" if row.get("mmsi") is not None else "",
+                str(row.get("vessel_name") or ""),
+                f"IMO {row['imo']}" if row.get("imo") else "",
+            )
+            if x
         )
-        if x
-    ) or "unidentified vessel"
+        or "unidentified vessel"
+    )
     when = str(row.get("start_time") or "")
     if row.get("end_time") and row["end_time"] != row["start_time"]:
         when += f" → {row['end_time']}"
@@ -92,7 +95,8 @@ def _land(bounds: list[list[float]] | None) -> object | None:
     parts = [shapely.simplify(g, LAND_SIMPLIFY_DEG) for g in parts if not g.is_empty]
     if not parts:
         return None
-    return json.loads(shapely.to_geojson(shapely.GeometryCollection(parts)))
+    land: object = json.loads(shapely.to_geojson(shapely.GeometryCollection(parts)))
+    return land
 
 
 def build_map_data(

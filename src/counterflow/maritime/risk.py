@@ -58,8 +58,7 @@ class Weights:
         try:
             doc = tomllib.loads(raw)
             cats = {
-                str(k): (float(v["points"]), float(v["cap"]))
-                for k, v in doc["categories"].items()
+                str(k): (float(v["points"]), float(v["cap"])) for k, v in doc["categories"].items()
             }
             bands = doc.get("bands", {})
             return Weights(
@@ -119,8 +118,7 @@ def read_events(path: Path) -> pl.DataFrame:
     missing = [c for c in EVENT_COLUMNS if c not in df.columns]
     if missing:
         raise BadInputError(
-            "not an EVENTS file (counterflow ais events): missing "
-            + ", ".join(missing),
+            "not an EVENTS file (counterflow ais events): missing " + ", ".join(missing),
             file=str(path),
             line=1,
             field=missing[0],
@@ -137,7 +135,8 @@ def score_vessels(
     """Risk per vessel from an EVENTS table (as written, all columns text or typed)."""
     w = weights or Weights.load()
     ev = events.with_columns(
-        pl.col("mmsi").cast(pl.Utf8), pl.col("other_mmsi").cast(pl.Utf8),
+        pl.col("mmsi").cast(pl.Utf8),
+        pl.col("other_mmsi").cast(pl.Utf8),
         pl.col("confidence").cast(pl.Float64, strict=False),
     )
     per: dict[int, VesselRisk] = {}

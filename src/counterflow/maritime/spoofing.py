@@ -5,7 +5,8 @@
   speed (>= 3 kn) around one centre (radius spread <= 25 %, radius <= 20 km) - the
   "crop circle" tracks of spoofed transponders; a single purse-seine set (one turn) is not.
 * ``grid``: every move in a window of 10 legs is a whole multiple of one lattice step
-  (>= 0.002 deg) in latitude and in longitude, and the multiples vary (0, 1, 2 steps ...):
+  (>= 0.002 deg) in latitude and in longitude (both move), and the multiples vary (0, 1,
+  2 steps ...):
   positions snapped to a grid, not GPS fixes (a steady straight line is not a grid).
 * ``frozen``: >= 5 identical fixes in a row over >= 30 min while the vessel reports >= 3 kn.
 * ``sog_cog``: >= 6 legs in a row (legs <= 30 min, >= 30 min in all) where the reported
@@ -79,9 +80,7 @@ def _headings(la: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return dx, dy, np.degrees(np.arctan2(dx, dy))
 
 
-def detect_circles(
-    pos: pl.DataFrame, p: EventParams, legs: Legs, hdg: np.ndarray
-) -> pl.DataFrame:
+def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs, hdg: np.ndarray) -> pl.DataFrame:
     same, d, v = legs
     t = pos["t"].to_numpy()
     n = t.size
@@ -130,7 +129,7 @@ def detect_circles(
         texts.append(
             f"circled {turns:.1f} times the same way (turn {total[r]:.0f} deg over "
             f"{b - a + 1} fixes) at radius {r_mean:.2f} km (spread {spread:.0%}) and "
-            f"{speed:.1f} kn around {la[a:b + 1].mean():.4f}, {lo[a:b + 1].mean():.4f}: "
+            f"{speed:.1f} kn around {la[a : b + 1].mean():.4f}, {lo[a : b + 1].mean():.4f}: "
             "a drawn track, not a ship"
         )
     if not rows_a:
@@ -180,7 +179,8 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
         varied |= (k != k[:, :1]).sum(axis=1) >= 2
         steps.append(np.where(np.isfinite(g), g, np.nan))
     qual &= varied & (moving.sum(axis=1) >= w * 0.6)
-    qual &= np.isfinite(steps[0]) | np.isfinite(steps[1])
+    # both coordinates move on the lattice (a GPS fix never holds latitude exactly)
+    qual &= np.isfinite(steps[0]) & np.isfinite(steps[1])
     if not qual.any():
         return empty_events()
     q_at = np.zeros(n, dtype=bool)
@@ -224,8 +224,12 @@ def detect_frozen(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame
     a, b = a[keep], b[keep]
     if a.size == 0:
         return empty_events()
-    mean_sog = np.array([np.nanmean(sog[x : y + 1]) if np.isfinite(sog[x : y + 1]).any()
-                         else np.nan for x, y in zip(a, b, strict=True)])
+    mean_sog = np.array(
+        [
+            np.nanmean(sog[x : y + 1]) if np.isfinite(sog[x : y + 1]).any() else np.nan
+            for x, y in zip(a, b, strict=True)
+        ]
+    )
     keep = mean_sog >= p.frozen_min_kn
     a, b, mean_sog = a[keep], b[keep], mean_sog[keep]
     if a.size == 0:
@@ -241,9 +245,7 @@ def detect_frozen(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame
     return _frame("frozen", m, t, la, lo, a, b, 0.8, texts)
 
 
-def detect_sog_cog(
-    pos: pl.DataFrame, p: EventParams, legs: Legs, hdg: np.ndarray
-) -> pl.DataFrame:
+def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs, hdg: np.ndarray) -> pl.DataFrame:
     same, d, v = legs
     t = pos["t"].to_numpy()
     n = t.size
@@ -253,7 +255,8 @@ def detect_sog_cog(
     cog = pos["cog"].to_numpy()
     dt = np.r_[0, np.diff(t)]
     rep = np.r_[np.nan, (sog[1:] + sog[:-1]) * 0.5]
-    base = same & (dt >= 60) & (dt <= p.sogcog_max_leg_min * 60) & (d > 0)
+    # impossible jumps are left to the jump and two-transmitter detectors
+    base = same & (dt >= 60) & (dt <= p.sogcog_max_leg_min * 60) & (d > 0) & (v <= p.jump_max_kn)
     with np.errstate(invalid="ignore"):
         fast_rep = (rep >= 5.0) & (v < 0.25 * rep)
         fast_pos = (v >= 5.0) & (rep < 0.25 * v)
@@ -329,9 +332,7 @@ def detect_two_transmitters(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl
     return _frame("two_transmitters", m, t, la, lo, ia, ib, conf, texts)
 
 
-def detect_spoofing(
-    pos: pl.DataFrame, p: EventParams, legs: Legs | None = None
-) -> pl.DataFrame:
+def detect_spoofing(pos: pl.DataFrame, p: EventParams, legs: Legs | None = None) -> pl.DataFrame:
     """All spoofing events of a cleaned, (mmsi, t)-sorted position table."""
     if pos.height < 3:
         return empty_events()
