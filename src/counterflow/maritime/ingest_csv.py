@@ -159,7 +159,9 @@ def read_csv(path: Path) -> AisData:
         v = col(canon).str.strip_chars()
         return pl.when(v.is_in(["", "None", "nan", "NaN", "null", "0"])).then(None).otherwise(v)
 
-    imo_raw = text("imo").str.replace(r"(?i)^imo\s*", "")
+    imo_txt = text("imo").str.replace(r"(?i)^imo\s*", "")
+    # empty and all-zero IMO numbers are AIS "not available", not bad values
+    imo_raw = pl.when(imo_txt.str.contains(r"^0*$")).then(None).otherwise(imo_txt)
     imo = pl.when(imo_raw.str.contains(r"^\d{7}$")).then(imo_raw).otherwise(None)
     stat_exprs = [
         (imo_raw.is_not_null() & imo.is_null()).alias("_bad_imo"),

@@ -151,7 +151,7 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
     # AIS resolution (1/600000 deg) almost never do
     eq = np.zeros(n, dtype=bool)
     for a in moves:
-        nz = a > tol
+        nz = a >= p.grid_min_step_deg * (1 - 1e-6)
         eq[1:] |= nz[1:] & (np.abs(a[1:] - a[:-1]) < tol)
         eq[2:] |= nz[2:] & (np.abs(a[2:] - a[:-2]) < tol)
     n_eq = pl.Series(eq.astype(np.int8)).rolling_sum(w).to_numpy()
