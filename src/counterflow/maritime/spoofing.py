@@ -71,16 +71,17 @@ def _frame(
     )
 
 
-def _headings(la: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row i (leg i-1 -> i): dx, dy in km (local frame) and the bearing in degrees."""
-    dlon = np.r_[0.0, np.diff(lo)]
+def _bearing(la: np.ndarray, lo: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Bearing in degrees of the legs ending at ``rows`` (row-1 -> row), computed only there."""
+    dlon = lo[rows] - lo[rows - 1]
     dlon = (dlon + 180.0) % 360.0 - 180.0
-    dy = np.r_[0.0, np.diff(la)] * 110.574
-    dx = dlon * np.cos(np.radians(la)) * 111.320
-    return dx, dy, np.degrees(np.arctan2(dx, dy))
+    dx = dlon * np.cos(np.radians(la[rows]))
+    dy = (la[rows] - la[rows - 1]) * (110.574 / 111.320)
+    out: np.ndarray = np.degrees(np.arctan2(dx, dy))
+    return out
 
 
-def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs, hdg: np.ndarray) -> pl.DataFrame:
+def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame:
     same, d, v = legs
     t = pos["t"].to_numpy()
     n = t.size
@@ -88,6 +89,11 @@ def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs, hdg: np.ndarra
         return empty_events()
     dt = np.r_[0, np.diff(t)]
     moving = same & (v >= p.circle_min_kn) & (d >= 0.02) & (dt <= 1800)
+    rows = np.nonzero(moving)[0]
+    if rows.size < 4:
+        return empty_events()
+    hdg = np.zeros(n)
+    hdg[rows] = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), rows)
     # turn at row i: between leg i (i-1 -> i) and leg i+1 (i -> i+1)
     turn = np.zeros(n)
     turn[:-1] = (hdg[1:] - hdg[:-1] + 180.0) % 360.0 - 180.0
@@ -146,19 +152,26 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
     if n <= w:
         return empty_events()
     tol = 2e-6
-    moves = [np.where(same, np.abs(np.r_[0.0, np.diff(x)]), 0.0) for x in (la, lo)]
-    # cheap pre-filter: snapped tracks repeat exactly the same move size; GPS fixes at the
-    # AIS resolution (1/600000 deg) almost never do
+    # cheap pre-filter: snapped tracks repeat exactly the same move size (of at least one
+    # lattice step); GPS fixes at the AIS resolution (1/600000 deg) almost never do
     eq = np.zeros(n, dtype=bool)
-    for a in moves:
-        nz = a >= p.grid_min_step_deg * (1 - 1e-6)
-        eq[1:] |= nz[1:] & (np.abs(a[1:] - a[:-1]) < tol)
-        eq[2:] |= nz[2:] & (np.abs(a[2:] - a[:-2]) < tol)
-    n_eq = pl.Series(eq.astype(np.int8)).rolling_sum(w).to_numpy()
-    n_same = pl.Series(same.astype(np.int8)).rolling_sum(w).to_numpy()
-    ends = np.nonzero((n_eq >= 3) & (n_same == w))[0]
+    big = p.grid_min_step_deg * (1 - 1e-6)
+    for x in (la, lo):
+        a = np.abs(np.diff(x))
+        eq[2:] |= (a[1:] >= big) & (np.abs(a[1:] - a[:-1]) < tol)
+    cs = np.cumsum(eq, dtype=np.int64)
+    n_eq = np.zeros(n, dtype=np.int64)
+    n_eq[w:] = cs[w:] - cs[:-w]
+    m_all = pos["mmsi"].to_numpy()
+    ends = np.nonzero(n_eq >= 3)[0]
+    ends = ends[(ends >= w) & (m_all[ends - w] == m_all[ends])]  # window inside one vessel
     if ends.size == 0:
         return empty_events()
+    moves = []
+    for x in (la, lo):
+        mv = np.zeros(n)
+        mv[1:] = np.abs(np.diff(x))
+        moves.append(mv)
     idx = ends[:, None] - np.arange(w)[None, :]  # the window's legs, per candidate
     qual = np.ones(ends.size, dtype=bool)
     varied = np.zeros(ends.size, dtype=bool)
@@ -245,7 +258,7 @@ def detect_frozen(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame
     return _frame("frozen", m, t, la, lo, a, b, 0.8, texts)
 
 
-def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs, hdg: np.ndarray) -> pl.DataFrame:
+def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame:
     same, d, v = legs
     t = pos["t"].to_numpy()
     n = t.size
@@ -261,10 +274,21 @@ def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs, hdg: np.ndarra
         fast_rep = (rep >= 5.0) & (v < 0.25 * rep)
         fast_pos = (v >= 5.0) & (rep < 0.25 * v)
         c_prev = np.r_[np.nan, cog[:-1]]
-        dc = np.abs((cog - hdg + 180.0) % 360.0 - 180.0)
-        dc_prev = np.abs((c_prev - hdg + 180.0) % 360.0 - 180.0)
-        course = (v >= 5.0) & (rep >= 5.0) & (dc >= 90.0) & (dc_prev >= 90.0)
+        # the course check only where both ends report a course at speed
+        ok = base & (v >= 5.0) & (rep >= 5.0) & ~np.isnan(cog) & ~np.isnan(c_prev)
+        rows = np.nonzero(ok)[0]
+        dc = np.zeros(n)
+        dc_prev = np.zeros(n)
+        if rows.size:
+            hdg = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), rows)
+            dc[rows] = np.abs((cog[rows] - hdg + 180.0) % 360.0 - 180.0)
+            dc_prev[rows] = np.abs((c_prev[rows] - hdg + 180.0) % 360.0 - 180.0)
+        course = (dc >= 90.0) & (dc_prev >= 90.0)
     bad = base & (fast_rep | fast_pos | course)
+    # one ordinary leg inside a contradicting run (a slow turn, a late fix) does not end it
+    hole = np.zeros(n, dtype=bool)
+    hole[1:-1] = ~bad[1:-1] & bad[:-2] & bad[2:] & same[1:-1]
+    bad |= hole
     s, e = _runs(bad)
     if s.size == 0:
         return empty_events()
@@ -340,14 +364,11 @@ def detect_spoofing(pos: pl.DataFrame, p: EventParams, legs: Legs | None = None)
         from counterflow.maritime.jumps import leg_metrics
 
         legs = leg_metrics(pos)
-    la = pos["lat"].to_numpy()
-    lo = pos["lon"].to_numpy()
-    _dx, _dy, hdg = _headings(la, lo)
     parts = [
-        detect_circles(pos, p, legs, hdg),
+        detect_circles(pos, p, legs),
         detect_grid(pos, p, legs[0]),
         detect_frozen(pos, p, legs),
-        detect_sog_cog(pos, p, legs, hdg),
+        detect_sog_cog(pos, p, legs),
         detect_two_transmitters(pos, p, legs),
     ]
     parts = [x for x in parts if x.height]
