@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "orders": ([], ["--lines", "100000", "--edges", "100000"]),
     "ais": ([], ["--copies", "4"]),
     "gap_eval": ([], ["--per-vessel", "4"]),
+    "ais_typologies": ([], ["--copies", "4"]),
     "api_load": ([], ["--duration", "10"]),
 }
 
