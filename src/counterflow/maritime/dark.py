@@ -7,9 +7,10 @@ when a vessel's track, interpolated linearly between two fixes less than an AIS 
 or a fix within 10 minutes, lies within ``detection_explain_km`` (3 km) at that time. An
 unexplained detection is a ``dark_detection``; a vessel that was in an AIS gap then and
 could have been there (reachable at <= ``detection_max_kn`` from its last fix before and
-its first fix after the gap) is a candidate, ranked by likelihood: 1 when the detection
-lies on the straight line between the two fixes, falling to 0 at the edge of what the
-vessel could reach. The best candidate goes in ``other_mmsi``; all are in the explanation.
+its first fix after the gap) is a candidate, ranked by likelihood exp(-D / R): D is the
+distance from where the vessel would have been at the gap's average course and speed, R
+the room it had to wander (a quarter of its average gap speed times the time to the
+nearer end, at least 5 km). The best candidate goes in ``other_mmsi``; all are in the explanation.
 
 Built to run per MMSI partition: :func:`assess` gives each detection's nearest explaining
 distance and candidates within one partition, :func:`combine` merges partitions and makes
@@ -18,7 +19,6 @@ the events.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +131,8 @@ class Assessment:
 
 
 def assess(pos: pl.DataFrame, det: pl.DataFrame, p: EventParams) -> Assessment:
-    """Compare every detection with every vessel of one (mmsi, t)-sorted partition."""
+    """Compare every detection with every vessel of one (mmsi, t)-sorted partition whose
+    track spans the detection's time (vectorised over those vessel x detection pairs)."""
     k = det.height
     near = np.full(k, np.inf)
     near_m = np.full(k, -1, dtype=np.int64)
@@ -139,69 +140,75 @@ def assess(pos: pl.DataFrame, det: pl.DataFrame, p: EventParams) -> Assessment:
     covered = np.zeros(k, dtype=bool)
     if k == 0 or pos.height == 0:
         return Assessment(near, near_m, cands, covered)
-    dt_ = det["t"].to_numpy()
-    dla = det["lat"].to_numpy()
-    dlo = det["lon"].to_numpy()
     m = pos["mmsi"].to_numpy()
-    t = pos["t"].to_numpy()
+    t = pos["t"].to_numpy().astype(np.int64)
     la = pos["lat"].to_numpy()
     lo = pos["lon"].to_numpy()
-    bounds = np.r_[0, np.nonzero(m[1:] != m[:-1])[0] + 1, m.size]
+    starts = np.r_[0, np.nonzero(m[1:] != m[:-1])[0] + 1]
+    ends = np.r_[starts[1:], m.size]  # exclusive
+    # detections sorted by time; per vessel the slice of detections inside its span
+    order = np.argsort(det["t"].to_numpy(), kind="stable")
+    d_t = det["t"].to_numpy().astype(np.int64)[order]
+    lo_i = np.searchsorted(d_t, t[starts] - NEAR_FIX_S, side="left")
+    hi_i = np.searchsorted(d_t, t[ends - 1] + NEAR_FIX_S, side="right")
+    n_pairs = np.maximum(hi_i - lo_i, 0)
+    if n_pairs.sum() == 0:
+        return Assessment(near, near_m, cands, covered)
+    v_of = np.repeat(np.arange(starts.size), n_pairs)  # vessel of each pair
+    first = np.cumsum(n_pairs) - n_pairs
+    q_sorted = lo_i[v_of] + (np.arange(v_of.size) - first[v_of])
+    q = order[q_sorted]  # detection row of each pair
+    covered[q] = True
+    dt_ = det["t"].to_numpy().astype(np.int64)[q]
+    dla = det["lat"].to_numpy()[q]
+    dlo = det["lon"].to_numpy()[q]
+    s0, e0 = starts[v_of], ends[v_of]
+    # first fix at or after the detection, within the vessel: search the (vessel, t) key
+    rank = np.repeat(np.arange(starts.size, dtype=np.int64), ends - starts)
+    key = rank * 4_000_000_000 + t
+    i = np.searchsorted(key, v_of.astype(np.int64) * 4_000_000_000 + dt_, side="left")
+    i1 = np.clip(i, s0, e0 - 1)
+    i0 = np.clip(i - 1, s0, e0 - 1)
+    t0, t1 = t[i0], t[i1]
+    la0, lo0, la1, lo1 = la[i0], lo[i0], la[i1], lo[i1]
+    span = (t1 - t0).astype(float)
+    f = np.clip(np.where(span > 0, (dt_ - t0) / np.maximum(span, 1.0), 0.0), 0.0, 1.0)
+    d_int = haversine_km(la0 + (la1 - la0) * f, lo0 + (lo1 - lo0) * f, dla, dlo)
+    d0 = haversine_km(la0, lo0, dla, dlo)
+    d1 = haversine_km(la1, lo1, dla, dlo)
     gap_s = p.gap_min_h * 3600.0
-    vmax_kmh = p.detection_max_kn * KM_PER_NM
-    for a, b in itertools.pairwise(bounds):
-        tv = t[a:b]
-        inside = (dt_ >= tv[0] - NEAR_FIX_S) & (dt_ <= tv[-1] + NEAR_FIX_S)
-        if not inside.any():
-            continue
-        covered |= inside
-        q = np.nonzero(inside)[0]
-        i = np.searchsorted(tv, dt_[q])  # first fix at or after the detection
-        i0 = np.clip(i - 1, 0, tv.size - 1)
-        i1 = np.clip(i, 0, tv.size - 1)
-        t0, t1 = tv[i0], tv[i1]
-        la0, lo0, la1, lo1 = la[a + i0], lo[a + i0], la[a + i1], lo[a + i1]
-        span = (t1 - t0).astype(float)
-        f = np.where(span > 0, (dt_[q] - t0) / np.maximum(span, 1.0), 0.0)
-        f = np.clip(f, 0.0, 1.0)
-        ilat = la0 + (la1 - la0) * f
-        ilon = lo0 + (lo1 - lo0) * f
-        d_int = haversine_km(ilat, ilon, dla[q], dlo[q])
-        d0 = haversine_km(la0, lo0, dla[q], dlo[q])
-        d1 = haversine_km(la1, lo1, dla[q], dlo[q])
-        near0 = np.abs(dt_[q] - t0) <= NEAR_FIX_S
-        near1 = np.abs(t1 - dt_[q]) <= NEAR_FIX_S
-        in_gap = span >= gap_s
-        dist = np.where(in_gap, np.inf, d_int)
-        dist = np.minimum(dist, np.where(near0, d0, np.inf))
-        dist = np.minimum(dist, np.where(near1, d1, np.inf))
-        better = dist < near[q]
-        near[q[better]] = dist[better]
-        near_m[q[better]] = m[a]
-        # candidates: in a gap, both ends reachable
-        gq = np.nonzero(in_gap & (dt_[q] > t0) & (dt_[q] < t1))[0]
-        if gq.size:
-            h0 = (dt_[q][gq] - t0[gq]) / 3600.0
-            h1 = (t1[gq] - dt_[q][gq]) / 3600.0
-            reach = (d0[gq] <= vmax_kmh * h0) & (d1[gq] <= vmax_kmh * h1)
-            direct = haversine_km(la0[gq], lo0[gq], la1[gq], lo1[gq])
-            budget = vmax_kmh * (h0 + h1)
-            detour = d0[gq] + d1[gq]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                lik = 1.0 - (detour - direct) / np.maximum(budget - direct, 1e-6)
-            lik = np.clip(lik, 0.0, 1.0)
-            for x, ok, lk, dd0, hh0, dd1, hh1 in zip(
-                q[gq], reach, lik, d0[gq], h0, d1[gq], h1, strict=True
-            ):
-                if ok and lk > 0:
-                    cands[int(x)].append(
-                        (
-                            int(m[a]),
-                            float(lk),
-                            f"in a {hh0 + hh1:.1f} h AIS gap; {dd0:.0f} km from its last fix "
-                            f"{hh0:.1f} h before, {dd1:.0f} km from its next {hh1:.1f} h after",
-                        )
+    in_gap = span >= gap_s
+    dist = np.where(in_gap, np.inf, d_int)
+    dist = np.minimum(dist, np.where(np.abs(dt_ - t0) <= NEAR_FIX_S, d0, np.inf))
+    dist = np.minimum(dist, np.where(np.abs(t1 - dt_) <= NEAR_FIX_S, d1, np.inf))
+    best = np.lexsort((dist, q))  # per detection, the nearest pair first
+    firsts = best[np.r_[True, q[best][1:] != q[best][:-1]]]
+    near[q[firsts]] = dist[firsts]
+    near_m[q[firsts]] = np.where(np.isfinite(dist[firsts]), m[s0[firsts]], -1)
+    # candidates: in a gap, both ends reachable at the assumed top speed
+    g = np.nonzero(in_gap & (dt_ > t0) & (dt_ < t1))[0]
+    if g.size:
+        h0 = (dt_[g] - t0[g]) / 3600.0
+        h1 = (t1[g] - dt_[g]) / 3600.0
+        vmax_kmh = p.detection_max_kn * KM_PER_NM
+        reach = (d0[g] <= vmax_kmh * h0) & (d1[g] <= vmax_kmh * h1)
+        # likelihood: how far the detection is from where the vessel would be had it kept
+        # its gap's average course and speed, against the room it had to wander
+        direct = haversine_km(la0[g], lo0[g], la1[g], lo1[g])
+        room = np.maximum(5.0, 0.25 * direct / np.maximum(h0 + h1, 1e-9) * np.minimum(h0, h1))
+        lik = np.exp(-d_int[g] / room)
+        for x, ok, lk, dd0, hh0, dd1, hh1, mm in zip(
+            q[g], reach, lik, d0[g], h0, d1[g], h1, m[s0[g]], strict=True
+        ):
+            if ok and lk >= 0.01:
+                cands[int(x)].append(
+                    (
+                        int(mm),
+                        float(lk),
+                        f"in a {hh0 + hh1:.1f} h AIS gap; {dd0:.0f} km from its last fix "
+                        f"{hh0:.1f} h before, {dd1:.0f} km from its next {hh1:.1f} h after",
                     )
+                )
     return Assessment(near, near_m, cands, covered)
 
 

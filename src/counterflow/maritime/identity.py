@@ -115,7 +115,12 @@ def _locate(ev: pl.DataFrame, pos: pl.DataFrame) -> pl.DataFrame:
     end_t (nearest in time when none is on that side)."""
     if ev.height == 0 or pos.height == 0:
         return ev
-    p = pos.select("mmsi", "t", "lat", "lon").sort("mmsi", "t")
+    # only the vessels with events (the table is already sorted by mmsi, t)
+    p = pos.select("mmsi", "t", "lat", "lon").filter(
+        pl.col("mmsi").is_in(ev["mmsi"].unique().implode())
+    )
+    if p.height == 0:
+        return ev
     out = []
     for col, strat, pre in (("start_t", "backward", "start"), ("end_t", "forward", "end")):
         probe = ev.select(pl.int_range(pl.len()).alias("_k"), "mmsi", pl.col(col).alias("t"))
