@@ -92,29 +92,26 @@ def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
     rows = np.nonzero(moving)[0]
     if rows.size < 4:
         return empty_events()
-    hdg = np.zeros(n)
-    hdg[rows] = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), rows)
-    # turn at row i: between leg i (i-1 -> i) and leg i+1 (i -> i+1)
-    turn = np.zeros(n)
-    turn[:-1] = (hdg[1:] - hdg[:-1] + 180.0) % 360.0 - 180.0
-    ok = np.zeros(n, dtype=bool)
-    ok[:-1] = moving[:-1] & moving[1:] & (np.abs(turn[:-1]) <= 120.0) & (turn[:-1] != 0)
-    sgn = np.sign(turn)
-    cont = ok & np.r_[False, ok[:-1] & (sgn[1:] == sgn[:-1])]
-    # runs of same-sign turns: start where ok and not continuing
-    starts = np.nonzero(ok & ~cont)[0]
-    if starts.size == 0:
+    # work on the moving legs only; turn k is at row rows[k], between leg rows[k] and the
+    # next leg, which must be the very next row
+    hdg = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), rows)
+    turn_k = (hdg[1:] - hdg[:-1] + 180.0) % 360.0 - 180.0
+    ok_k = (rows[1:] == rows[:-1] + 1) & (np.abs(turn_k) <= 120.0) & (turn_k != 0)
+    sgn = np.sign(turn_k)
+    cont = ok_k & np.r_[False, ok_k[:-1] & (sgn[1:] == sgn[:-1])]
+    first_k = np.nonzero(ok_k & ~cont)[0]
+    if first_k.size == 0:
         return empty_events()
-    run_id = np.cumsum(ok & ~cont) - 1
-    run_id = np.where(ok, run_id, -1)
-    total = np.bincount(run_id[ok], weights=np.abs(turn[ok]), minlength=starts.size)
+    run_id = np.cumsum(ok_k & ~cont) - 1
+    total = np.bincount(run_id[ok_k], weights=np.abs(turn_k[ok_k]), minlength=first_k.size)
+    counts = np.bincount(run_id[ok_k], minlength=first_k.size)
+    starts = rows[first_k]
     big = np.nonzero(total >= 360.0 * p.circle_min_turns)[0]
     if big.size == 0:
         return empty_events()
     m = pos["mmsi"].to_numpy()
     la = pos["lat"].to_numpy()
     lo = pos["lon"].to_numpy()
-    counts = np.bincount(run_id[ok], minlength=starts.size)
     rows_a, rows_b, texts, confs = [], [], [], []
     for r in big:
         a = starts[r] - 1  # the run's first turn is at row starts[r]: legs from starts[r]-1
@@ -267,24 +264,29 @@ def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
     sog = pos["sog"].to_numpy()
     cog = pos["cog"].to_numpy()
     dt = np.r_[0, np.diff(t)]
-    rep = np.r_[np.nan, (sog[1:] + sog[:-1]) * 0.5]
-    # impossible jumps are left to the jump and two-transmitter detectors
+    # legs that can be judged; impossible jumps are left to the jump/two-transmitter detectors
     base = same & (dt >= 60) & (dt <= p.sogcog_max_leg_min * 60) & (d > 0) & (v <= p.jump_max_kn)
+    rows = np.nonzero(base)[0]
+    rep = np.full(n, np.nan)
+    rep[rows] = (sog[rows] + sog[rows - 1]) * 0.5
+    vr, rr = v[rows], rep[rows]
+    fast_rep = np.zeros(n, dtype=bool)
+    fast_pos = np.zeros(n, dtype=bool)
+    course = np.zeros(n, dtype=bool)
+    dc = np.zeros(n)
     with np.errstate(invalid="ignore"):
-        fast_rep = (rep >= 5.0) & (v < 0.25 * rep)
-        fast_pos = (v >= 5.0) & (rep < 0.25 * v)
-        c_prev = np.r_[np.nan, cog[:-1]]
+        fast_rep[rows] = (rr >= 5.0) & (vr < 0.25 * rr)
+        fast_pos[rows] = (vr >= 5.0) & (rr < 0.25 * vr)
         # the course check only where both ends report a course at speed
-        ok = base & (v >= 5.0) & (rep >= 5.0) & ~np.isnan(cog) & ~np.isnan(c_prev)
-        rows = np.nonzero(ok)[0]
-        dc = np.zeros(n)
-        dc_prev = np.zeros(n)
-        if rows.size:
-            hdg = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), rows)
-            dc[rows] = np.abs((cog[rows] - hdg + 180.0) % 360.0 - 180.0)
-            dc_prev[rows] = np.abs((c_prev[rows] - hdg + 180.0) % 360.0 - 180.0)
-        course = (dc >= 90.0) & (dc_prev >= 90.0)
-    bad = base & (fast_rep | fast_pos | course)
+        c1, c0 = cog[rows], cog[rows - 1]
+        ok = (vr >= 5.0) & (rr >= 5.0) & ~np.isnan(c1) & ~np.isnan(c0)
+        cr = rows[ok]
+        if cr.size:
+            hdg = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), cr)
+            dc[cr] = np.abs((cog[cr] - hdg + 180.0) % 360.0 - 180.0)
+            dcp = np.abs((cog[cr - 1] - hdg + 180.0) % 360.0 - 180.0)
+            course[cr] = (dc[cr] >= 90.0) & (dcp >= 90.0)
+    bad = fast_rep | fast_pos | course
     # one ordinary leg inside a contradicting run (a slow turn, a late fix) does not end it
     hole = np.zeros(n, dtype=bool)
     hole[1:-1] = ~bad[1:-1] & bad[:-2] & bad[2:] & same[1:-1]
