@@ -588,12 +588,22 @@ def main() -> None:
     big = replicate(ppos, args.copies)
     vmap = ppos.select(pl.col("mmsi").unique().sort()).with_row_index("vi")
     st_parts = []
+    imos = pstatic["imo"].drop_nulls().unique().to_list()
     for i in range(args.copies):
+        # each replica is a new fleet: its own IMO numbers (valid ones stay valid, bad stay bad)
+        remap = {}
+        for x in imos:
+            if len(x) == 7 and x.isdigit():
+                six = f"{(int(x[:6]) + 7919 * i) % 900000 + 100000}"
+                ok = imo_check_digit(x[:6]) == int(x[6])
+                cd = imo_check_digit(six) if ok else (imo_check_digit(six) + 1) % 10
+                remap[x] = six + str(cd)
         st_parts.append(
             pstatic.join(vmap, on="mmsi")
             .with_columns(
                 (pl.lit(200_000_000 + i * 1000) + pl.col("vi").cast(pl.Int64)).alias("mmsi"),
                 (pl.col("t") + i * (97 * 86400 + 1234)).alias("t"),
+                pl.col("imo").replace(remap),
             )
             .drop("vi")
         )

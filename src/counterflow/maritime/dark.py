@@ -146,20 +146,43 @@ def assess(pos: pl.DataFrame, det: pl.DataFrame, p: EventParams) -> Assessment:
     lo = pos["lon"].to_numpy()
     starts = np.r_[0, np.nonzero(m[1:] != m[:-1])[0] + 1]
     ends = np.r_[starts[1:], m.size]  # exclusive
-    # detections sorted by time; per vessel the slice of detections inside its span
-    order = np.argsort(det["t"].to_numpy(), kind="stable")
-    d_t = det["t"].to_numpy().astype(np.int64)[order]
-    lo_i = np.searchsorted(d_t, t[starts] - NEAR_FIX_S, side="left")
-    hi_i = np.searchsorted(d_t, t[ends - 1] + NEAR_FIX_S, side="right")
-    n_pairs = np.maximum(hi_i - lo_i, 0)
-    if n_pairs.sum() == 0:
+    # candidate (vessel, detection) pairs: the detection falls in the vessel's time span and
+    # inside its bounding box widened by what it could cover in its longest silence
+    vt0, vt1 = t[starts], t[ends - 1]
+    la_lo, la_hi = np.minimum.reduceat(la, starts), np.maximum.reduceat(la, starts)
+    lo_lo, lo_hi = np.minimum.reduceat(lo, starts), np.maximum.reduceat(lo, starts)
+    dts = np.r_[0, np.diff(t)]
+    dts[starts] = 0
+    max_gap_h = np.maximum.reduceat(dts, starts) / 3600.0
+    vmax_kmh = p.detection_max_kn * KM_PER_NM
+    m_lat = (p.detection_explain_km + vmax_kmh * max_gap_h / 2.0) / 110.574 + 0.01
+    coslat = np.maximum(np.cos(np.radians(np.maximum(np.abs(la_lo), np.abs(la_hi)))), 0.05)
+    m_lon = m_lat * 110.574 / (111.320 * coslat)
+    d_t_all = det["t"].to_numpy().astype(np.int64)
+    d_la_all = det["lat"].to_numpy()
+    d_lo_all = det["lon"].to_numpy()
+    vs: list[np.ndarray] = []
+    qs: list[np.ndarray] = []
+    for j in range(k):
+        tj, aj, oj = d_t_all[j], d_la_all[j], d_lo_all[j]
+        sel = np.nonzero(
+            (vt0 - NEAR_FIX_S <= tj)
+            & (tj <= vt1 + NEAR_FIX_S)
+            & (la_lo - m_lat <= aj)
+            & (aj <= la_hi + m_lat)
+            & (lo_lo - m_lon <= oj)
+            & (oj <= lo_hi + m_lon)
+        )[0]
+        if sel.size:
+            vs.append(sel)
+            qs.append(np.full(sel.size, j, dtype=np.int64))
+        # a detection inside some vessel's time span can be judged (compared with AIS)
+        covered[j] = bool(((vt0 - NEAR_FIX_S <= tj) & (tj <= vt1 + NEAR_FIX_S)).any())
+    if not vs:
         return Assessment(near, near_m, cands, covered)
-    v_of = np.repeat(np.arange(starts.size), n_pairs)  # vessel of each pair
-    first = np.cumsum(n_pairs) - n_pairs
-    q_sorted = lo_i[v_of] + (np.arange(v_of.size) - first[v_of])
-    q = order[q_sorted]  # detection row of each pair
-    covered[q] = True
-    dt_ = det["t"].to_numpy().astype(np.int64)[q]
+    v_of = np.concatenate(vs)
+    q = np.concatenate(qs)
+    dt_ = d_t_all[q]
     dla = det["lat"].to_numpy()[q]
     dlo = det["lon"].to_numpy()[q]
     s0, e0 = starts[v_of], ends[v_of]
@@ -190,7 +213,6 @@ def assess(pos: pl.DataFrame, det: pl.DataFrame, p: EventParams) -> Assessment:
     if g.size:
         h0 = (dt_[g] - t0[g]) / 3600.0
         h1 = (t1[g] - dt_[g]) / 3600.0
-        vmax_kmh = p.detection_max_kn * KM_PER_NM
         reach = (d0[g] <= vmax_kmh * h0) & (d1[g] <= vmax_kmh * h1)
         # likelihood: how far the detection is from where the vessel would be had it kept
         # its gap's average course and speed, against the room it had to wander

@@ -25,6 +25,7 @@ import itertools
 import re
 from functools import lru_cache
 
+import numpy as np
 import polars as pl
 
 from counterflow.maritime.events import conform, empty_events
@@ -36,6 +37,7 @@ FIELD_WORD = {"name": "name", "imo": "IMO", "callsign": "call sign", "flag": "fl
 BASE_CONFIDENCE = {"name": 0.6, "imo": 0.8, "callsign": 0.5, "flag": 0.7}
 ACROSS_GAP_BONUS = 0.2
 _PUNCT = re.compile(r"[^0-9a-z]+")
+_KEY = 4_000_000_000  # > any epoch second: (mmsi, t) as one sortable integer
 
 
 @lru_cache(maxsize=65536)
@@ -111,34 +113,27 @@ def _gaps_frame(pos: pl.DataFrame, gap_s: float) -> pl.DataFrame:
 
 
 def _locate(ev: pl.DataFrame, pos: pl.DataFrame) -> pl.DataFrame:
-    """Add start/end coordinates: last position at or before start_t, first at or after
-    end_t (nearest in time when none is on that side)."""
+    """Add start/end coordinates: the last fix at or before start_t and the first at or after
+    end_t of the same vessel (the nearest fix of that vessel when none is on that side).
+    ``pos`` is (mmsi, t)-sorted, so one sorted key finds both."""
     if ev.height == 0 or pos.height == 0:
         return ev
-    # only the vessels with events (the table is already sorted by mmsi, t)
-    p = pos.select("mmsi", "t", "lat", "lon").filter(
-        pl.col("mmsi").is_in(ev["mmsi"].unique().implode())
-    )
-    if p.height == 0:
-        return ev
-    out = []
-    for col, strat, pre in (("start_t", "backward", "start"), ("end_t", "forward", "end")):
-        probe = ev.select(pl.int_range(pl.len()).alias("_k"), "mmsi", pl.col(col).alias("t"))
-        probe = probe.sort("mmsi", "t")
-        got = probe.join_asof(p, on="t", by="mmsi", strategy=strat, check_sortedness=False)  # type: ignore[arg-type]
-        near = probe.join_asof(p, on="t", by="mmsi", strategy="nearest", check_sortedness=False)
-        got = got.join(near.select("_k", "lat", "lon"), on="_k", suffix="_n").select(
-            "_k",
-            pl.coalesce("lat", "lat_n").alias(f"{pre}_lat"),
-            pl.coalesce("lon", "lon_n").alias(f"{pre}_lon"),
-        )
-        out.append(got)
-    base = ev.with_row_index("_k").with_columns(pl.col("_k").cast(pl.Int64))
-    for g in out:
-        base = base.drop([c for c in g.columns if c != "_k" and c in base.columns]).join(
-            g.with_columns(pl.col("_k").cast(pl.Int64)), on="_k", how="left"
-        )
-    return base.sort("_k").drop("_k")
+    m = pos["mmsi"].to_numpy().astype(np.int64)
+    key = m * _KEY + pos["t"].to_numpy().astype(np.int64)
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
+    em = ev["mmsi"].to_numpy().astype(np.int64)
+    out = {}
+    for col, pre, before in (("start_t", "start", True), ("end_t", "end", False)):
+        k = em * _KEY + ev[col].fill_null(0).to_numpy().astype(np.int64)
+        i = np.searchsorted(key, k, side="right") - 1 if before else np.searchsorted(key, k)
+        i = np.clip(i, 0, m.size - 1)
+        alt = np.clip(i + (1 if before else -1), 0, m.size - 1)
+        i = np.where(m[i] == em, i, alt)
+        hit = m[i] == em
+        out[f"{pre}_lat"] = np.where(hit, la[i], np.nan)
+        out[f"{pre}_lon"] = np.where(hit, lo[i], np.nan)
+    return ev.with_columns(pl.Series(c, v).fill_nan(None).alias(c) for c, v in out.items())
 
 
 def mmsi_identity_events(
