@@ -227,3 +227,37 @@ def test_near_match_threshold_is_configuration(fake_screener, tmp_path: Path) ->
     engine = OrderScreener(load_config(cfg), screener=fake_screener)
     rows, _ = _run(engine, path)
     assert rows[0]["risk"] == "clear" and rows[0]["flags"] == ""
+
+
+def test_near_match_with_goods_flags_only_stays_clear(fake_screener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: a near-miss name plus goods flags goes to review only with a route or
+    party red flag, never for an ordinary customer in an allied country."""
+    path = tmp_path / "near.csv"
+    path.write_text(
+        _NEAR_HEADER
+        # CHPL tier-1 MCU for a near-miss customer at home, stated end use: clear
+        + "G1,Geomyr LLC,Geomyr LLC,DE,8542.31,MCU,100,9.5,motor controllers\n"
+        # the same with a vague end use (a party red flag): review
+        + "G2,Geomyr LLC,Geomyr LLC,DE,8542.31,MCU,100,9.5,resale\n"
+        # a customer with no near match buying the same: clear, no near-match flag
+        + "G3,Other Firm GmbH,Other Firm GmbH,DE,8542.31,MCU,100,9.5,motor controllers\n",
+        encoding="utf-8",
+    )
+    rows, _ = _run(_engine(fake_screener), path)
+    g1, g2, g3 = rows
+    assert g1["risk"] == "clear", g1
+    assert g1["flags"].split(";") == ["PARTY_NEAR_MATCH", "CHPL_ITEM"]
+    assert "not counted: no route or party red flag" in g1["explanation"]
+    assert float(g1["score"]) == 0.2  # the CHPL item alone
+    assert g2["risk"] == "review", g2
+    assert "not counted" not in g2["explanation"]
+    assert {"PARTY_NEAR_MATCH", "CHPL_ITEM", "END_USE_VAGUE"} <= set(g2["flags"].split(";"))
+    assert g3["risk"] == "clear" and g3["flags"] == "CHPL_ITEM"
+
+
+def test_near_match_default_follows_the_screener_review_band() -> None:
+    from counterflow.match.bands import REVIEW
+
+    cfg = load_config()
+    assert cfg.near_match_at == round(REVIEW - 0.1, 4)
+    assert 0 < cfg.near_match_at < REVIEW

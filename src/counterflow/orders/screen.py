@@ -32,7 +32,7 @@ from counterflow.goods.parts import ComponentTable
 from counterflow.match.types import Hit, Query, Screener
 from counterflow.orders.columns import PARTY_ROLES, Columns, OrderLine, parse_line, resolve_columns
 from counterflow.orders.history import History
-from counterflow.orders.rules import RULES, combine, weight_of
+from counterflow.orders.rules import RED_FLAGS, RULES, combine, weight_of
 from counterflow.orders.settings import OrdersConfig
 from counterflow.ownership.graph import OwnershipGraph, normalise_key
 from counterflow.ownership.stake import Stake, aggregate, explain
@@ -379,10 +379,20 @@ class OrderScreener:
             if outlier:
                 flag("QUANTITY_OUTLIER", outlier)
         codes = [c for c in RULES if c in found]  # rule-table order, stable
+        # a near match counts only beside a route or party red flag: goods flags alone
+        # (a CHPL part for an ordinary customer at home) never make a look-alike count
+        uncounted = set()
+        if "PARTY_NEAR_MATCH" in found and not RED_FLAGS.intersection(found):
+            uncounted.add("PARTY_NEAR_MATCH")
+            found["PARTY_NEAR_MATCH"].append("not counted: no route or party red flag")
         # input problems count once (the strongest): bad data sends a line to a person,
         # it does not make it riskier by itself
         inputs = [weight_of(c, cfg.weights) for c in codes if c.startswith("INPUT_")]
-        weights = [weight_of(c, cfg.weights) for c in codes if not c.startswith("INPUT_")]
+        weights = [
+            weight_of(c, cfg.weights)
+            for c in codes
+            if not c.startswith("INPUT_") and c not in uncounted
+        ]
         score = combine(weights + ([max(inputs)] if inputs else []))
         risk = "block" if score >= cfg.block_at else "review" if score >= cfg.review_at else "clear"
         texts_out = ["; ".join(found[c]) for c in codes]
