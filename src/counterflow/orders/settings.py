@@ -19,7 +19,6 @@ from counterflow.errors import BadInputError
 from counterflow.match.bands import REVIEW
 from counterflow.records.countries import to_iso2
 
-
 # A near match lies this far below the screener's calibrated review band by default.
 NEAR_MATCH_MARGIN = 0.1
 
