@@ -18,7 +18,7 @@ manufacturers' plants in Malaysia, Mexico, Singapore, Thailand and China: ordina
 business in countries that the default configuration treats as transshipment risks) and
 `parts.csv` (catalogue parts with their HS codes: many are CHPL items, several are
 found in drones). None of these files was derived from the rule tables
-(`orders/data/default_config.json`) or the order generator (`orders/generate.py`).
+(`orders/data/default_config.json`) or the order generator (`benchmarks/orders_generate.py`).
 
 Needs ../shared/data (lists, CHPL, drone components). Prints one table.
 """

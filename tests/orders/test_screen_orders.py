@@ -170,7 +170,7 @@ def test_vessel_hits_are_not_parties(tmp_path: Path) -> None:
 
 
 def test_two_processes_write_the_same_output(tmp_path: Path) -> None:
-    from counterflow.orders.generate import write_orders
+    from orders_generate import write_orders
 
     p = tmp_path / "o.csv"
     write_orders(p, 25_000, listed_names=["DRAKE LLC"], planted_each=20, n_customers=300)
