@@ -261,3 +261,24 @@ def test_near_match_default_follows_the_screener_review_band() -> None:
     cfg = load_config()
     assert cfg.near_match_at == round(REVIEW - 0.1, 4)
     assert 0 < cfg.near_match_at < REVIEW
+
+
+def test_a_near_match_never_blocks(fake_screener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A look-alike name (below the review band) on a CHPL line to a hub goes to review:
+    the near match is a reason to look, not to block."""
+    path = tmp_path / "near.csv"
+    path.write_text(
+        _NEAR_HEADER
+        + "B1,Geomyr LLC,Steppe Cargo LLP,KZ,8542.31,MCU,100,9.5,resale\n"
+        + "B2,Other Firm GmbH,Steppe Cargo LLP,KZ,8542.31,MCU,100,9.5,resale\n",
+        encoding="utf-8",
+    )
+    rows, _ = _run(_engine(fake_screener), path)
+    b1, b2 = rows
+    flags = set(b1["flags"].split(";"))
+    assert {"PARTY_NEAR_MATCH", "NEAR_MATCH_TO_HUB", "CHPL_TO_HUB", "RESHIPPER_CONSIGNEE"} <= flags
+    # 0.89 with the near-match weights counted; capped below block_at (0.85)
+    assert b1["risk"] == "review" and float(b1["score"]) == 0.84, b1
+    assert "a near match alone never blocks" in b1["explanation"]
+    # the same line without the look-alike: review as well, no near-match text
+    assert b2["risk"] == "review" and "near match" not in b2["explanation"]

@@ -41,8 +41,9 @@ _RULES: tuple[Rule, ...] = (
         "band (from `near_match_at`, 0.1 below that band by default): a re-spelling such "
         "as 'Geomyr' for GEOMIR. Counted only on a line with a route or party red flag "
         "(hub or restricted destination, reshipper, SEZ address, vague end use, quantity "
-        "outlier, ownership); then it sends the line to review. Shown, not counted, "
-        "otherwise.",
+        "outlier, ownership); then it sends the line to review, never to block on its own "
+        "(a line blocks only if it would without the near-match flags). Shown, not "
+        "counted, otherwise.",
         "BIS Know-Your-Customer red flags (a name similar to a listed party); FinCEN/BIS "
         "alert FIN-2022-Alert003 and the Tri-Seal Compliance Note (2 Mar 2023): red flags "
         "are weighed together, not one by one.",

@@ -438,6 +438,21 @@ class OrderScreener:
             if not c.startswith("INPUT_") and c not in uncounted
         ]
         score = combine(weights + ([max(inputs)] if inputs else []))
+        # a near match is a reason to look, never a reason to block: the line blocks
+        # only if it would without the near-match flags
+        near = {"PARTY_NEAR_MATCH", "NEAR_MATCH_TO_HUB"} & set(codes) - uncounted
+        if near and score >= cfg.block_at:
+            without = combine(
+                [
+                    weight_of(c, cfg.weights)
+                    for c in codes
+                    if not c.startswith("INPUT_") and c not in near | uncounted
+                ]
+                + ([max(inputs)] if inputs else [])
+            )
+            if without < cfg.block_at:
+                score = max(without, round(cfg.block_at - 0.01, 3))
+                found[sorted(near)[-1]].append("a near match alone never blocks")
         risk = "block" if score >= cfg.block_at else "review" if score >= cfg.review_at else "clear"
         texts_out = ["; ".join(found[c]) for c in codes]
         expl = "clear: no risk indicator" if not codes else f"{risk}: " + "; ".join(texts_out)
