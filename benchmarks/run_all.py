@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "orders_eval": ([], ["--ordinary", "500"]),
     "ais": ([], ["--copies", "4"]),
     "gap_eval": ([], ["--per-vessel", "4"]),
+    "ais_typologies": ([], ["--copies", "4"]),
     "api_load": ([], ["--duration", "10"]),
 }
 
