@@ -21,7 +21,7 @@ from rich.table import Table
 from counterflow.cli.common import err_console, make_progress, out_console
 from counterflow.errors import BadInputError
 from counterflow.lists.base import LoadIssue
-from counterflow.records.model import KINDS, Party
+from counterflow.records.model import RECORD_KINDS, Party
 from counterflow.store import ListStore, SnapshotInfo
 from counterflow.store.loader import GroupOutcome, LoadReport, RecordsProgress, Stage, load_paths
 from counterflow.store.update import update as run_update
@@ -69,7 +69,7 @@ def _n(x: int) -> str:
 
 
 def _kinds(by_kind: dict[str, int]) -> str:
-    return ", ".join(f"{_n(by_kind.get(k, 0))} {k}" for k in KINDS if by_kind.get(k, 0))
+    return ", ".join(f"{_n(by_kind.get(k, 0))} {k}" for k in RECORD_KINDS if by_kind.get(k, 0))
 
 
 def _print_issues(issues: Sequence[LoadIssue], total: int, dataset: str) -> None:
@@ -187,7 +187,7 @@ def _status_table(infos: Sequence[SnapshotInfo]) -> Table:
     t.add_column("dataset")
     t.add_column("version")
     t.add_column("records", justify="right")
-    for k in KINDS:
+    for k in RECORD_KINDS:
         t.add_column(k, justify="right")
     t.add_column("skipped", justify="right")
     t.add_column("orphaned", justify="right")
@@ -198,7 +198,7 @@ def _status_table(infos: Sequence[SnapshotInfo]) -> Table:
             i.dataset,
             i.version,
             _n(i.records),
-            *(_n(i.by_kind.get(k, 0)) for k in KINDS),
+            *(_n(i.by_kind.get(k, 0)) for k in RECORD_KINDS),
             _n(i.skipped),
             _n(i.orphaned),
             _n(i.warnings),

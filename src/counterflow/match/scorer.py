@@ -42,6 +42,7 @@ from counterflow.match.legal_forms import forms_agree
 from counterflow.match.normalize import NameForm, prepare, prepare_variants
 from counterflow.match.phonetic import skeleton
 from counterflow.records.identifiers import parse_query_token
+from counterflow.records.kinds import kinds_conflict
 from counterflow.records.model import Identifier
 
 MIN_PAIR_SIM = 0.5
@@ -425,7 +426,7 @@ def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, floa
         floor = 0.92
         delta += 0.05
     # kind
-    if q.kind != "any" and p.kind != q.kind:
+    if kinds_conflict(q.kind, p.kind):  # an unknown listed kind never conflicts
         delta -= 0.4 if "person" in (q.kind, p.kind) else 0.25
         notes.append(f"kind {q.kind} vs listed {p.kind}")
     # birth dates
