@@ -110,7 +110,7 @@ class PartyScreener:
         # (a renamed vessel keeps its IMO number)
         id_parties: set[int] = set()
         for ident in qev.identifiers:
-            id_parties.update(index.by_identifier.get(ident.value, ()))
+            id_parties.update(index.parties_with_identifier(ident.value))
         for pidx in id_parties:
             if pidx not in best:
                 eid = index.first_entry[pidx]
