@@ -44,7 +44,7 @@ def test_match_and_rescreen_with_real_screener(tmp_path: Path, monkeypatch) -> N
         r = client.post("/match/default", json=body, headers={"Authorization": f"ApiKey {key}"})
         assert r.status_code == 200, r.text
         q1 = r.json()["responses"]["q1"]["results"]
-        assert q1[0]["id"] == "us_ofac_sdn:1" and q1[0]["match"] is True
+        assert q1[0]["id"] == "us-ofac-sdn-1" and q1[0]["match"] is True
         assert 0.0 <= q1[0]["score"] <= 1.0
         assert q1[0]["properties"]["birthDate"] == ["1952-10-07"]
     # Re-screening with the real record-level screener (PartyScreener.from_parties).

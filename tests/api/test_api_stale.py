@@ -27,5 +27,3 @@ def test_old_list_makes_readyz_503(env_factory) -> None:  # type: ignore[no-unty
     # 0 turns the alarm off
     off = env_factory(settings=ApiSettings(rate_per_s=0, max_list_age_days=0))
     assert off.client.get("/readyz").json() == {"status": "ok"}
-
-

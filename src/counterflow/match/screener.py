@@ -83,7 +83,9 @@ class PartyScreener:
             return []
         forms = prepare_variants(query.name or "", query.kind)
         if not forms:
-            return []
+            if not query.identifiers:
+                return []
+            forms = [prepare("", query.kind)]  # identifier-only (e.g. a Vessel by IMO)
         index = self.index
         # threshold 0 asks for the ``limit`` best candidates whatever they score
         everything = threshold <= 0.0
