@@ -230,7 +230,9 @@ def entity_dict(p: Party) -> dict[str, Any]:
     }
 
 
-_NAME_NOTE = re.compile(r"^(name\b|not in listed name|listed only|.* = )", re.I)
+_NAME_NOTE = re.compile(
+    r"^(name\b|not in listed name|listed only|legal forms?\b|.* = |.*\(weak a\.k\.a\.\))", re.I
+)
 
 
 def explanations(h: Hit, query_name: str) -> dict[str, dict[str, Any]]:
