@@ -40,7 +40,11 @@ def _progress(quiet: bool) -> Iterator[tuple[Stage, RecordsProgress]]:
         task = bar.add_task("starting", total=None)
 
         def stage(text: str) -> None:
-            bar.update(task, description=escape(text), completed=0, total=None)
+            # a new task per stage: rich's update() cannot clear a total, and the last
+            # dataset's total must not show beside the next one ("0/442")
+            nonlocal task
+            bar.remove_task(task)
+            task = bar.add_task(escape(text), total=None)
 
         def records(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
