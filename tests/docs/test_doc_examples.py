@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from doc_examples import Example, examples, matches  # noqa: E402
+from doc_examples import Example, examples, matches
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
