@@ -12,9 +12,10 @@ up to the next ``$`` are the expected output (stdout and stderr together):
 - ``$ cat FILE`` of a file that does not exist yet writes FILE with the lines shown
   (the example's input, shown as the reader would see it).
 
-Options: ``shared-lists`` loads every list of ``../shared/data/lists`` first (the test
-is then marked ``shared``). The scratch folder links ``tests``, ``examples`` and
-``../shared`` so that the paths the docs use resolve.
+Options: ``shared-lists`` loads every list of ``../shared/data/lists`` first;
+``shared`` says the commands read ``../shared`` (both mark the test ``shared``). The
+scratch folder links ``tests``, ``examples`` and ``../shared`` so that the paths the
+docs use resolve.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ EXAMPLES = examples(REPO / "docs")
 def _params() -> list[object]:
     out: list[object] = []
     for ex in EXAMPLES:
-        marks = [pytest.mark.shared] if "shared-lists" in ex.options else []
+        needs_shared = {"shared-lists", "shared"} & ex.options
+        marks = [pytest.mark.shared] if needs_shared else []
         out.append(pytest.param(ex, id=ex.id, marks=marks))
     return out
 
@@ -69,6 +70,8 @@ def test_doc_example(example: Example, tmp_path: Path, request: pytest.FixtureRe
     if SHARED.exists():
         (tmp_path / "shared").symlink_to(SHARED)
     home = tmp_path / "home"
+    if "shared" in example.options and not SHARED.is_dir():
+        pytest.skip("../shared/data not present")
     if "shared-lists" in example.options:
         shared = request.getfixturevalue("shared_home")
         shutil.copytree(shared, home)
