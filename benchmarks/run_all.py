@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     # name: (full arguments, quick arguments)
     "load_lists": ([], []),
+    "kinds": ([], []),
     "screening": ([], ["--quick"]),
     "orders": ([], ["--lines", "100000", "--edges", "100000"]),
     "orders_eval": ([], ["--ordinary", "500"]),

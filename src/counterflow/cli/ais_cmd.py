@@ -121,7 +121,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             ),
         ] = True,
         screen_threshold: Annotated[
-            float, typer.Option(help="screening score threshold for watch events")
+            float,
+            typer.Option(min=0.0, max=1.0, help="screening score threshold for watch events"),
         ] = 0.7,
         gap_hours: Annotated[
             float, typer.Option(help="record every gap at least this long (h)")
