@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from counterflow.match.frequency import TokenWeights
@@ -62,11 +63,26 @@ def _squeeze(tok: str) -> str:
     return _DOUBLE.sub(r"\1", tok) if len(tok) > 2 else tok
 
 
+_VOWEL_START = frozenset("aeiouyj")
+
+
+def _same_onset(a: str, b: str) -> bool:
+    """Transliteration variants start alike: the same letter, or both a vowel or glide
+    (Yevgeny ~ Evgeny, Jusuf ~ Yusuf)."""
+    return a[0] == b[0] or (a[0] in _VOWEL_START and b[0] in _VOWEL_START)
+
+
 @lru_cache(maxsize=1 << 17)
-def token_similarity(a: str, b: str) -> float:
+def token_similarity(a: str, b: str, strict: bool = False) -> float:
     """Similarity of two folded tokens in [0, 1]: 1 when equal, edit similarity
     sharpened so that one wrong letter in a short token counts for much, a fixed value
-    for an equal phonetic key (transliteration variants), 0.9 for an initial."""
+    for an equal phonetic key (transliteration variants), 0.9 for an initial.
+
+    An equal phonetic key counts only where a transliteration can explain it: the
+    tokens start alike and share most letters (``accenture`` and ``kontur`` share a
+    consonant key, nothing else), or one is written without vowels as abjads are.
+    ``strict`` (two company names): a token without vowels is an acronym (``NSPK``,
+    ``SMT``), not an abjad spelling, so it gets no phonetic credit."""
     if a == b:
         return 1.0
     la, lb = len(a), len(b)
@@ -82,6 +98,9 @@ def token_similarity(a: str, b: str) -> float:
         r -= 0.07
     # sharpen: >= 0.9 kept, 0.6 -> 0
     r = r if r >= 0.9 else max(0.0, (r - 0.6) * 3.0)
+    abjad = not _VOWELS.intersection(a) or not _VOWELS.intersection(b)
+    if strict and abjad:
+        return r
     sa, sb = skeleton(a), skeleton(b)
     if sa != sb and ("w" in a or "w" in b):
         # abjad "w" is often a vowel (mhmwd ~ mahmoud)
@@ -93,10 +112,10 @@ def token_similarity(a: str, b: str) -> float:
         n = len(sa)
         # short keys collide easily ("ying"/"yong"): trusted for abjad spellings
         # (no vowels written: "msh" ~ "moshe") or when the letters mostly agree
-        abjad = not _VOWELS.intersection(a) or not _VOWELS.intersection(b)
-        if n >= 4:
+        plausible = abjad or (raw >= 0.6 and _same_onset(a, b))
+        if n >= 4 and plausible:
             r = max(r, 0.88)
-        elif n == 3 and (abjad or raw >= 0.7):
+        elif n == 3 and (abjad or (raw >= 0.7 and _same_onset(a, b))):
             r = max(r, 0.82)
         elif n == 2 and a[0] == b[0] and abjad:
             r = max(r, 0.78)
@@ -125,6 +144,7 @@ class NameMatch:
     pairs: list[tuple[int, int, float]]  # (query token, listed token, similarity)
     how: str = "tokens"  # "tokens" | "compact"
     legal: bool | None = None
+    acronym: bool = False  # a token matched a run of initials
 
 
 # Russian company acronyms spell compound words by their parts and "plant" as "zavod":
@@ -220,9 +240,16 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         return NameMatch(1.0, [(i, i, 1.0) for i in range(len(qt))], legal=_legal(q, c))
     cand: list[tuple[float, int, int]] = []
     ts = token_similarity
+    # two company names in Latin script: no abjad spellings, vowel-less tokens are acronyms
+    strict = (
+        q.form.kind != "person"
+        and c.form.kind != "person"
+        and not _abjad_script(q.form.original)
+        and not _abjad_script(c.form.original)
+    )
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
-            s = 1.0 if a == b else ts(a, b)
+            s = 1.0 if a == b else ts(a, b, strict)
             if s >= MIN_PAIR_SIM:
                 cand.append((s, i, j))
     if not cand and len(qt) == len(ct):
@@ -239,6 +266,7 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         pairs.append((i, j, s))
     qw, cw = q.weights, c.weights
     matched = 0.0
+    acronym = False
     for i, j, s in pairs:
         if len(qt[i]) == 1 or len(ct[j]) == 1:
             # an initial stands for a token but carries only an initial's weight
@@ -252,7 +280,9 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         and q.form.kind != "person"
         and c.form.kind != "person"
     ):
+        n_pairs = len(pairs)
         matched += _acronyms(qt, ct, qw, cw, used_q, used_c, pairs)
+        acronym = len(pairs) > n_pairs
     # a missing token counts against even when it is a common one: frequency says how
     # much an agreeing token proves, not how little a missing one matters
     qm, cm = q.form.mults, c.form.mults
@@ -266,7 +296,7 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     total = total_q + total_c_matched + UNMATCHED_LIST_FACTOR * total_c_unmatched
     score = matched / total if total > 0 else 0.0
     how = "tokens"
-    if len(qt) != len(ct) and score < 0.9:
+    if len(qt) != len(ct) and score < 0.9 and _joined_parts_agree(q.form, c.form):
         comp = max(
             Indel.normalized_similarity(q.form.compact, c.form.compact),
             Indel.normalized_similarity(q.form.compact_sorted, c.form.compact_sorted),
@@ -274,8 +304,32 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         # joined forms only count when nearly equal (merged/split tokens)
         comp = comp * 0.95 if comp >= 0.85 else 0.0
         if comp > score:
-            score, how = comp, "compact"
-    return NameMatch(min(score, 1.0), pairs, how, _legal(q, c))
+            score, how, acronym = comp, "compact", False
+    return NameMatch(min(score, 1.0), pairs, how, _legal(q, c), acronym)
+
+
+def _abjad_script(text: str) -> bool:
+    """True when ``text`` has Hebrew, Arabic or Syriac letters (written without vowels)."""
+    return not text.isascii() and any("\u0590" <= ch <= "\u08ff" for ch in text)
+
+
+def _joined_parts_agree(a: NameForm, b: NameForm) -> bool:
+    """A joined form stands for a split one only when it holds all of its parts and
+    nothing more: every token of the name with more tokens is found in the other's
+    joined letters (exactly for short tokens), and the joined lengths differ by at most
+    two letters (``sergeiivanovwang`` is not ``IVANOV SERGEI``, ``indusholding`` is not
+    ``I AND S HOLDING``)."""
+    split, joined = (a, b) if len(a.tokens) > len(b.tokens) else (b, a)
+    if abs(len(split.compact) - len(joined.compact)) > 2:
+        return False
+    text = joined.compact
+    for t in split.tokens:
+        if len(t) <= 4:
+            if t not in text:
+                return False
+        elif fuzz.partial_ratio(t, text) < 85:
+            return False
+    return True
 
 
 def _legal(q: WeightedName, c: WeightedName) -> bool | None:
