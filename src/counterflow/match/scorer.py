@@ -452,9 +452,20 @@ def _scheme_label(scheme: str) -> str:
 
 def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, float, list[str]]:
     """(additive delta, floor, phrases) for the non-name evidence."""
+    delta, floor, notes, _ = evidence_features(q, p)
+    return delta, floor, notes
+
+
+def evidence_features(
+    q: QueryEvidence, p: PartyEvidence
+) -> tuple[float, float, list[str], dict[str, float]]:
+    """(additive delta, floor, phrases, model features) for the non-name evidence. The
+    delta is the fixed-amount summary (kept in ``Hit.features['evidence']``); the
+    features feed the calibrated model (``calibration``)."""
     delta = 0.0
     floor = 0.0
     notes: list[str] = []
+    f: dict[str, float] = {}
     # identifiers
     id_agree = False
     for ident in q.identifiers:
@@ -472,29 +483,41 @@ def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, floa
         elif vals:
             if ident.scheme in UNIQUE_SCHEMES:
                 delta -= 0.25
+                f["id_conflict"] = 1.0
             else:
                 delta -= 0.10
+                f["doc_conflict"] = 1.0
             notes.append(f"{_scheme_label(ident.scheme)} {ident.value} differs from listed")
     if id_agree:
         floor = 0.92
         delta += 0.05
+        f["id_agree"] = 1.0
+        f.pop("id_conflict", None)
+        f.pop("doc_conflict", None)
     # kind
     if q.kind != "any" and p.kind != q.kind:
         delta -= 0.4 if "person" in (q.kind, p.kind) else 0.25
+        f["kind_conflict"] = 1.0 if "person" in (q.kind, p.kind) else 0.6
         notes.append(f"kind {q.kind} vs listed {p.kind}")
     # birth dates
     dc = compare_dates(q.dates, p.dates)
     if dc is not None:
         delta += dc[0]
         notes.append(dc[1])
+        if dc[0] > 0:
+            f["dob_agree"] = dc[0] / 0.05
+        elif dc[0] < 0:
+            f["dob_conflict"] = -dc[0] / 0.35
     # countries
     if q.countries and p.countries:
         common = q.countries & p.countries
         if common:
             delta += 0.03
+            f["country_agree"] = 1.0
             notes.append("country " + "/".join(sorted(c.upper() for c in common)) + " agrees")
         else:
             delta -= 0.05
+            f["country_conflict"] = 1.0
             notes.append(
                 "country "
                 + "/".join(sorted(c.upper() for c in q.countries))
@@ -506,8 +529,34 @@ def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, floa
         shared = q.address & p.address
         if len(shared) >= 1:
             delta += 0.02
+            f["address_agree"] = 1.0
             notes.append("address shares " + ", ".join(sorted(shared)[:3]))
-    return delta, floor, notes
+    return delta, floor, notes, f
+
+
+def name_features(q: WeightedName, c: WeightedName, nm: NameMatch) -> dict[str, float]:
+    """Model features of a name alignment: the score (and its hinges), how rare the
+    listed words that matched are, and whether the match rests on one word, a short
+    name or an acronym."""
+    s = nm.score
+    f = {
+        "name": s,
+        "name_over_70": max(0.0, s - 0.7),
+        "name_over_85": max(0.0, s - 0.85),
+        "name_over_95": max(0.0, s - 0.95),
+    }
+    ct, cw = c.form.tokens, c.weights
+    js = {j for _, j, _ in nm.pairs} if nm.how == "tokens" else set(range(len(ct)))
+    if js:
+        # the token weights run from MIN_WEIGHT (in every name) to 1 (rare)
+        f["rarity"] = max(0.0, (max(cw[j] for j in js) - 0.25) / 0.75)
+    if len(ct) == 1 or len(q.form.tokens) == 1 or len(js) == 1:
+        f["single_token"] = 1.0
+    if len(c.form.compact) <= 4 or len(q.form.compact) <= 4:
+        f["short_name"] = 1.0
+    if nm.acronym:
+        f["acronym"] = 1.0
+    return f
 
 
 def explain_name(
