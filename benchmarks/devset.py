@@ -47,9 +47,36 @@ STRONG = frozenset(
     }
 )
 # persons: top names of these countries (names-dataset), 60 names per country
-PERSON_COUNTRIES = (
-    "US GB DE FR IT ES NL SE PL TR JP KR IN BR MX EG SA AE IR RU UA KZ GE AM NG ZA AU CA"
-).split()
+PERSON_COUNTRIES = [
+    "US",
+    "GB",
+    "DE",
+    "FR",
+    "IT",
+    "ES",
+    "NL",
+    "SE",
+    "PL",
+    "TR",
+    "JP",
+    "KR",
+    "IN",
+    "BR",
+    "MX",
+    "EG",
+    "SA",
+    "AE",
+    "IR",
+    "RU",
+    "UA",
+    "KZ",
+    "GE",
+    "AM",
+    "NG",
+    "ZA",
+    "AU",
+    "CA",
+]
 
 
 def split_of(key: str) -> str:
@@ -126,7 +153,9 @@ def listed_cases(records: list[Any], seed: int = 7) -> list[Case]:
             q = Query(
                 id=f"{r.dataset}:{r.source_id}",
                 name=r.name,
-                kind=r.kind if r.kind in ("person", "organization", "vessel", "aircraft") else "any",
+                kind=r.kind
+                if r.kind in ("person", "organization", "vessel", "aircraft")
+                else "any",
                 countries=sorted({c.code.lower() for c in r.countries if c.code})[:3],
                 birth_dates=[b.value for b in r.birth_dates[:1]],
                 identifiers=q_ids,

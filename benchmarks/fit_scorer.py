@@ -14,6 +14,7 @@ read here.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import tempfile
@@ -25,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import devset  # noqa: E402
-from screening import load_store  # noqa: E402
+import devset
+from screening import load_store
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "counterflow" / "match" / "calibration_v1.json"
@@ -96,7 +97,7 @@ def fit(
 def ece(p: np.ndarray[Any, Any], y: np.ndarray[Any, Any], bins: int = 10) -> float:
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in itertools.pairwise(edges):
         m = (p >= a) & ((p < b) if b < 1 else (p <= b))
         if m.any():
             total += m.sum() / len(p) * abs(p[m].mean() - y[m].mean())
