@@ -6,8 +6,9 @@ full tokens, acronyms against token runs, merged tokens against their parts; eac
 token weighs by its rarity (``frequency``) and its part (particles, titles, initials and
 patronymics weigh less). The name score is the weighted share of aligned tokens.
 
-The final score starts from the name score and adds or removes fixed amounts for the
-other evidence (see ``bands`` for what the bands mean):
+The other evidence becomes model features (``evidence_features``) that
+``calibration`` combines with the name features into the calibrated score; the
+fixed amounts below are kept as a readable summary (``Hit.features['evidence']``):
 
 ==========================  ======================================
 birth date: same day        +0.05
