@@ -99,8 +99,7 @@ def token_similarity(a: str, b: str, strict: bool = False) -> float:
         r -= 0.07
     # sharpen: >= 0.9 kept, 0.6 -> 0
     r = r if r >= 0.9 else max(0.0, (r - 0.6) * 3.0)
-    abjad = not _VOWELS.intersection(a) or not _VOWELS.intersection(b)
-    if strict and abjad:
+    if strict and (not _VOWELS.intersection(a) or not _VOWELS.intersection(b)):
         return r
     sa, sb = skeleton(a), skeleton(b)
     if sa != sb and ("w" in a or "w" in b):
@@ -111,6 +110,7 @@ def token_similarity(a: str, b: str, strict: bool = False) -> float:
             sa = sb = same.pop()
     if sa and sa == sb:
         n = len(sa)
+        abjad = not _VOWELS.intersection(a) or not _VOWELS.intersection(b)
         # short keys collide easily ("ying"/"yong"): trusted for abjad spellings
         # (no vowels written: "msh" ~ "moshe") or when the letters mostly agree
         plausible = abjad or (raw >= 0.6 and _same_onset(a, b))
