@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     # name: (full arguments, quick arguments)
     "load_lists": ([], []),
     "screening": ([], ["--quick"]),
+    "screening_dev": ([], ["--no-peers"]),
     "orders": ([], ["--lines", "100000", "--edges", "100000"]),
     "ais": ([], ["--copies", "4"]),
     "gap_eval": ([], ["--per-vessel", "4"]),

@@ -154,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for _ in screener.screen_many(qs, threshold=REVIEW, limit=1, workers=2):
         pass
     cf.qps = f"{len(qs) / (time.time() - t):,.0f} (batch, 2 proc)"
+    cli_qps = cli_speed(Path(os.environ["COUNTERFLOW_HOME"]))
     methods = [cf]
     if not args.no_peers:
         methods += peers(screener, pidx_of)
@@ -207,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{sum(score_pair(a, b)[0] >= REVIEW for a, b, _ in xs)}/{len(xs)}"
             )
             rel = reliability(p, y)
+            col["CLI queries/s (20,000, start-up incl.)"] = cli_qps
         table[m.name] = col
         print(f"[{m.name} done]", file=sys.stderr)
     misses = table.pop("_misses", {}).get("cf", "")
@@ -228,6 +230,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     if misses:
         print(f"cross-script pairs under their own minimum: {misses}")
     return 0
+
+
+def cli_speed(home: Path, n: int = 20_000) -> str:
+    """``counterflow screen parties`` on ``n`` person names (yente's synthetic negatives),
+    2 workers, wall time from start to exit."""
+    import csv
+    import subprocess
+
+    rows = read_names("yente_cgb_negatives_global.csv") + read_names("yente_cgb_negatives_us.csv")
+    path = home / "cli-queries.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "kind", "birth_date"])
+        for i, r in enumerate(rows[:n]):
+            w.writerow([i, r["full_name"], "person", r["date_of_birth"]])
+    load = os.getloadavg()[0]
+    t = time.time()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "counterflow.cli.main",
+            "screen",
+            "parties",
+            str(path),
+            "-o",
+            str(home / "cli-out.csv"),
+            "--quiet",
+            "--workers",
+            "2",
+        ],
+        check=True,
+    )
+    dt = time.time() - t
+    return f"{n / dt:,.0f} ({dt:.1f} s, load {load:.1f})"
 
 
 def peers(screener: Any, pidx_of: dict[str, int]) -> list[Method]:
