@@ -125,6 +125,7 @@ class PartyScreener:
         if not best:
             return []
         hits: list[Hit] = []
+        order: list[float] = []
         pidx_of: dict[str, int] = {}
         cal = self.calibration
         for pidx, (nscore, eid, nm, qname) in best.items():
@@ -143,7 +144,8 @@ class PartyScreener:
             short = "short_name" in feats or "acronym" in feats
             if short and "country_conflict" in feats:
                 feats["short_country_conflict"] = 1.0
-            score = calibrated_score(cal, feats, floor, short, self.match_band, self.review_band)
+            exact = calibrated_score(cal, feats, floor, short, self.match_band, self.review_band)
+            score = round(exact, 4)
             if score < threshold:
                 continue
             meta = index.parties[pidx]
@@ -157,6 +159,7 @@ class PartyScreener:
                 expl += "; " + "; ".join(notes)
             expl += "; model: " + cal.contributions(feats)
             feats["evidence"] = round(delta, 4)
+            order.append(-exact)
             hits.append(
                 Hit(
                     query_id=query.id,
@@ -172,8 +175,9 @@ class PartyScreener:
                     features={k: round(v, 4) for k, v in feats.items()},
                 )
             )
-        hits.sort(key=lambda h: (-h.score, h.entity_id))
-        hits = hits[:limit]
+        # ties of the rounded score (near 1.0) go by the unrounded one
+        ranked = sorted(zip(order, hits, strict=True), key=lambda x: (x[0], x[1].entity_id))
+        hits = [h for _, h in ranked[:limit]]
         if attach_party and self.party_loader is not None:
             for h in hits:
                 h.party = self.party_loader(pidx_of[h.entity_id])
@@ -255,7 +259,7 @@ def calibrated_score(
         k in feats for k in ("country_agree", "dob_agree", "address_agree", "id_agree")
     ):
         p = min(p, match_band - 0.01)
-    return round(max(0.0, min(1.0, p)), 4)
+    return max(0.0, min(1.0, p))
 
 
 _WORKER: tuple[PartyScreener, float, int] | None = None
