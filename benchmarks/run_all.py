@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "screening": ([], ["--quick"]),
     "screening_dev": ([], ["--no-peers"]),
     "orders": ([], ["--lines", "100000", "--edges", "100000"]),
+    "orders_eval": ([], ["--ordinary", "500"]),
     "ais": ([], ["--copies", "4"]),
     "gap_eval": ([], ["--per-vessel", "4"]),
     "api_load": ([], ["--duration", "10"]),
