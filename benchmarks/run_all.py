@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "load_lists": ([], []),
     "kinds": ([], []),
     "screening": ([], ["--quick"]),
+    "screening_dev": ([], ["--no-peers"]),
     "orders": ([], ["--lines", "100000", "--edges", "100000"]),
     "orders_eval": ([], ["--ordinary", "500"]),
     "ais": ([], ["--copies", "4"]),
