@@ -6,7 +6,7 @@ left-out image and as the shipped model was made:
 
 Pixels are sampled at random from each training image (the natural change rate), a
 LightGBM model is fitted on them, and the decision threshold is chosen by the F1 of
-grouped 3-fold out-of-fold predictions *within the training images only*.
+grouped 2-fold out-of-fold predictions *within the training images only*.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from counterflow.sites.model import ChangeModel, downscale, save_model
 from counterflow.sites.radiometry import fit_matching
 
 SCALE = 2
-SAMPLES_PER_IMAGE = 3000
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.71, 0.05))
+SAMPLES_PER_IMAGE = 2500
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.04, 0.61, 0.02))
 PARAMS: dict[str, Any] = {
     "objective": "binary",
     "num_leaves": 31,
     "learning_rate": 0.08,
-    "n_estimators": 150,
+    "n_estimators": 100,
     "min_child_samples": 40,
     "subsample": 0.8,
     "subsample_freq": 1,
@@ -113,7 +113,7 @@ def fit(pairs: Sequence[LabelledPair], *, scale: int = SCALE, seed: int = 0) -> 
     groups = sorted({p.group for p in pairs})
     rng = np.random.default_rng(seed + 1)
     rng.shuffle(groups)
-    folds = [set(groups[i::3]) for i in range(min(3, len(groups)))]
+    folds = [set(groups[i::2]) for i in range(min(2, len(groups)))]
     probs: list[NDArray[np.float64]] = []
     truth: list[NDArray[np.bool_]] = []
     for held in folds:

@@ -439,7 +439,10 @@ def _geo_pair(
     vrts = []
     for ds in (da, db):
         kw: dict[str, Any] = {}
-        if ds.nodata is None and not any(str(ci) == "ColorInterp.alpha" for ci in ds.colorinterp):
+        if ds.nodata is None and np.dtype(ds.dtypes[0]).kind == "f":
+            kw["src_nodata"] = float("nan")  # NaN marks missing data in float scenes
+            kw["nodata"] = float("nan")
+        elif ds.nodata is None and not any(str(ci) == "ColorInterp.alpha" for ci in ds.colorinterp):
             kw["add_alpha"] = True
         vrts.append(
             stack.enter_context(

@@ -67,6 +67,7 @@ def write_geojson(feats: list[dict[str, Any]], path: Path, *, georeferenced: boo
 
 
 def to_uint8(x: NDArray[np.float32]) -> NDArray[np.uint8]:
+    x = np.nan_to_num(x, nan=0.0)
     out: NDArray[np.uint8] = (np.clip(x, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     return out
 

@@ -1,6 +1,6 @@
 """Radiometric normalisation: scale any bit depth to [0, 1] and match the after scene's
-per-band distribution to the before scene's (quantile mapping over the pixels valid in
-both), so that a change of sun, season, sensor gain or bit depth is not read as change.
+per-band level and contrast to the before scene's (a robust gain and offset from the
+medians and inter-quartile ranges of the pixels valid in both), so that a change of sun, season, sensor gain or bit depth is not read as change.
 
 The mapping is computed once (on the whole overlap, or a decimated read of it for large
 scenes) and then applied window by window, so tiled processing stays consistent.
@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 FloatImage = NDArray[np.float32]
-N_QUANTILES = 257
+QUANTILES = (0.25, 0.5, 0.75)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,33 +56,37 @@ def scaling_for(raw: NDArray[np.generic], valid: NDArray[np.bool_], dtype: np.dt
 
 @dataclass(frozen=True, slots=True)
 class Matching:
-    """Per-band quantile mapping of the after image onto the before image."""
+    """Per-band gain and offset that map the after image onto the before image."""
 
-    src: tuple[tuple[float, ...], ...]  # per band: quantiles of the after image
-    dst: tuple[tuple[float, ...], ...]  # per band: the same quantiles of the before image
+    gain: tuple[float, ...]
+    offset: tuple[float, ...]
 
     def apply(self, after: FloatImage) -> FloatImage:
-        out = np.empty_like(after, dtype=np.float32)
-        for c in range(after.shape[-1]):
-            src = np.asarray(self.src[c])
-            dst = np.asarray(self.dst[c])
-            src, keep = np.unique(src, return_index=True)
-            out[..., c] = np.interp(after[..., c], src, dst[keep]).astype(np.float32)
+        g = np.asarray(self.gain, dtype=np.float32)
+        o = np.asarray(self.offset, dtype=np.float32)
+        out: FloatImage = np.clip(after * g + o, 0.0, 1.0).astype(np.float32, copy=False)
         return out
 
 
 def fit_matching(before: FloatImage, after: FloatImage, valid: NDArray[np.bool_]) -> Matching:
-    """Quantile mapping after -> before over ``valid`` pixels (both images in [0, 1])."""
-    qs = np.linspace(0.0, 1.0, N_QUANTILES)
-    src: list[tuple[float, ...]] = []
-    dst: list[tuple[float, ...]] = []
+    """Robust linear matching over ``valid`` pixels: the after band's median and
+    inter-quartile range are mapped onto the before band's. Unlike full histogram
+    matching, a large real change (a new bright roof over a tenth of the scene) is not
+    squeezed away; a change of sun, haze or gain is removed."""
+    gains: list[float] = []
+    offsets: list[float] = []
     for c in range(before.shape[-1]):
         a = before[..., c][valid]
         b = after[..., c][valid]
         if a.size == 0:
-            src.append((0.0, 1.0))
-            dst.append((0.0, 1.0))
+            gains.append(1.0)
+            offsets.append(0.0)
             continue
-        src.append(tuple(float(x) for x in np.quantile(b, qs)))
-        dst.append(tuple(float(x) for x in np.quantile(a, qs)))
-    return Matching(src=tuple(src), dst=tuple(dst))
+        qa = np.quantile(a, QUANTILES)
+        qb = np.quantile(b, QUANTILES)
+        spread_a, spread_b = float(qa[2] - qa[0]), float(qb[2] - qb[0])
+        gain = spread_a / spread_b if spread_b > 1e-4 else 1.0
+        gain = float(np.clip(gain, 0.2, 5.0))
+        gains.append(gain)
+        offsets.append(float(qa[1]) - gain * float(qb[1]))
+    return Matching(gain=tuple(gains), offset=tuple(offsets))
