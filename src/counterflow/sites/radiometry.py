@@ -1,6 +1,7 @@
 """Radiometric normalisation: scale any bit depth to [0, 1] and match the after scene's
 per-band level and contrast to the before scene's (a robust gain and offset from the
-medians and inter-quartile ranges of the pixels valid in both), so that a change of sun, season, sensor gain or bit depth is not read as change.
+medians and inter-quartile ranges of the pixels valid in both), so that a change of
+sun, haze, sensor gain or bit depth is not read as change.
 
 The mapping is computed once (on the whole overlap, or a decimated read of it for large
 scenes) and then applied window by window, so tiled processing stays consistent.
