@@ -130,7 +130,10 @@ def main() -> int:
     for label, folder, short in DATASETS:
         pairs += load_pairs(args.imagery / folder, short, levir_group if short == "levir" else None)
         names[short] = label
-    print(f"{len(pairs)} labelled pairs; grouped 5-fold CV by scene for the classifier", file=sys.stderr)
+    print(
+        f"{len(pairs)} labelled pairs; grouped 5-fold CV by scene for the classifier",
+        file=sys.stderr,
+    )
     counts = evaluate(pairs, names)
     print("\n| data set | method | pairs | precision | recall | F1 | IoU |")
     print("|---|---|---:|---:|---:|---:|---:|")
