@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "gap_eval": ([], ["--per-vessel", "4"]),
     "ais_typologies": ([], ["--copies", "4"]),
     "api_load": ([], ["--duration", "10"]),
+    "sites": ([], ["--repeat", "1"]),
 }
 
 
