@@ -69,13 +69,18 @@ def test_allow_list_via_api_suppresses_next_run(env) -> None:
     data = _screen(env, [{"id": "c1", "name": "Alfa Komponent LLC", "kind": "organization"}])
     reviews = {h["entity_id"]: h.get("review") for h in data["results"][0]["hits"]}
     assert reviews["us_ofac_sdn:36"] == "suppressed"
-    # Customer data changes: back for review.
+    # Customer data changes: the same alert comes back for review (one per customer x entity).
     data = _screen(
         env,
         [{"id": "c1", "name": "Alfa Komponent LLC", "kind": "organization", "country": "RU"}],
     )
-    reviews = {h["entity_id"]: h.get("review") for h in data["results"][0]["hits"]}
-    assert reviews["us_ofac_sdn:36"] == "raised"
+    hit = next(h for h in data["results"][0]["hits"] if h["entity_id"] == "us_ofac_sdn:36")
+    assert hit["review"] == "reopened" and hit["alert_id"] == aid
+    assert hit["entity_group"] == "us_ofac_sdn:36"
+    a = env.client.get(f"/alerts/{aid}", headers=env.h("analyst")).json()
+    assert (
+        a["status"] == "open" and a["entity_group"]["records"][0]["entity_id"] == hit["entity_id"]
+    )
 
 
 def test_manual_alert(env) -> None:
