@@ -59,7 +59,7 @@ class Finding:
     explanation: str
     features: dict[str, float] = field(default_factory=dict)
     record: dict[str, Any] = field(default_factory=dict)
-    context: dict[str, Any] | None = None  # an order line's context, kept per run
+    contexts: list[dict[str, Any]] = field(default_factory=list)  # order lines, per run
 
     @property
     def digest(self) -> str:
@@ -273,10 +273,10 @@ def _update(
 
 
 def _context(tx: Tx, alert_id: int, run_id: int, f: Finding, at: str) -> None:
-    if f.context is not None:
+    for ctx in f.contexts:
         tx.execute(
             "INSERT INTO alert_context (alert_id, run_id, at, context) VALUES (?, ?, ?, ?)",
-            (alert_id, run_id, at, canonical_json(f.context)),
+            (alert_id, run_id, at, canonical_json(ctx)),
         )
 
 
@@ -310,8 +310,8 @@ def raise_alert(
         }
         if len(f.members) > 1:
             data["records"] = [m.entity_id for m in f.members]
-        if f.context is not None:
-            data["order_id"] = f.context.get("order_id")
+        if f.contexts:
+            data["order_ids"] = sorted({str(c.get("order_id")) for c in f.contexts})
         audit.append(tx, actor, "alert", f"alert:{aid}", data)
         return "raised", aid
     aid = int(row["id"])
