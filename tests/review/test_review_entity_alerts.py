@@ -4,10 +4,18 @@ and the alert re-opens when any of them changes."""
 from __future__ import annotations
 
 import copy
+import os
+import secrets
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from counterflow.match.types import Query
 from counterflow.records.model import Alias, BirthDate, CountryRef, Party
+from counterflow.review.alerting import Finding
+from counterflow.review.backend import PostgresBackend
+from counterflow.review.certificates import issue, verify
 from counterflow.review.recording import record_run
 from counterflow.review.store import ReviewStore
 from counterflow.review.testing import FakeScreener
@@ -109,3 +117,63 @@ def test_evidence_page_lists_every_record_of_the_entity(review: ReviewStore) -> 
     assert "Listed entity: every record" in html
     for sid in ("35096", "14196", "135909"):
         assert f"<td>{sid}</td>" in html
+
+
+@pytest.fixture()
+def pg_review() -> Iterator[ReviewStore]:
+    dsn = os.environ.get("COUNTERFLOW_TEST_PG_DSN")
+    f = Path("/tmp/counterflow-pg-dsn")
+    dsn = dsn or (f.read_text().strip() if f.exists() else None)
+    if not dsn:
+        pytest.skip("no PostgreSQL: set COUNTERFLOW_TEST_PG_DSN or run .ci/services.sh")
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    admin = psycopg.connect(dsn, autocommit=True, connect_timeout=3)
+    schema = "cf_test_" + secrets.token_hex(4)
+    admin.execute(f"CREATE SCHEMA {schema}")
+    store = ReviewStore(PostgresBackend(make_conninfo(dsn, options=f"-c search_path={schema}")))
+    try:
+        yield store
+    finally:
+        store.close()
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+@pytest.mark.postgres
+def test_entity_alert_reopen_order_context_and_certificate_on_postgres(
+    pg_review: ReviewStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COUNTERFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("COUNTERFLOW_SIGNING_KEY", raising=False)
+    recs = _putins()
+    s = _run(pg_review, recs)
+    (aid,) = s.alerts
+    assert len(pg_review.get_alert(aid).records) == 3
+    pg_review.decide(aid, "true_match", "listed", "ana")
+    changed = copy.deepcopy(recs)
+    changed[1].aliases.append(Alias("V. V. Putin"))
+    assert _run(pg_review, changed).reopened == [aid]
+    q = Query(id="customer:Acme", name="Acme", extra={"order_id": "o7"})
+    f = Finding(
+        group_id="order:o7",
+        members=[],
+        dataset="orders",
+        source_id="o7",
+        entity_name="order o7: SEZ_ADDRESS",
+        matched_name="",
+        kind="order",
+        score=0.94,
+        band="block",
+        explanation="block: Alabuga SEZ",
+        contexts=[{"order_id": "o7", "flags": ["SEZ_ADDRESS"], "risk": "block"}],
+    )
+    run = record_run(pg_review, [q], [[]], actor="pg", kind="orders", findings=[[f]])
+    again = record_run(pg_review, [q], [[]], actor="pg", kind="orders", findings=[[f]])
+    assert len(run.alerts) == 1 and again.alerts == [] and again.existing == 1
+    lines = pg_review.get_alert(run.alerts[0]).order_lines
+    assert [c["order_id"] for c in lines] == ["o7", "o7"]
+    pg_review.decide(aid, "false_positive", "namesake", "bob")
+    assert verify(issue(pg_review, "decision", aid, actor="pg")).type == "decision"
+    assert pg_review.verify_audit().ok
