@@ -130,13 +130,24 @@ def _org_core(text: str) -> str:
         return text
 
 
+_KEYS: dict[tuple[str, bool], str] = {}
+
+
 def name_key(name: str, kind: str) -> str:
     """The comparison form of a name: folded, legal forms dropped (non-persons), words
-    sorted (so "PUTIN, Vladimir" and "Vladimir Putin" agree)."""
-    folded = _fold(name)
-    if kind != "person":
-        folded = _fold(_org_core(folded))
-    return " ".join(sorted(folded.split()))
+    sorted (so "PUTIN, Vladimir" and "Vladimir Putin" agree). Cached: the same names
+    recur across lists."""
+    ck = (name, kind == "person")
+    got = _KEYS.get(ck)
+    if got is None:
+        folded = _fold(name)
+        if kind != "person":
+            folded = _fold(_org_core(folded))
+        got = " ".join(sorted(folded.split()))
+        if len(_KEYS) > 500_000:
+            _KEYS.clear()
+        _KEYS[ck] = got
+    return got
 
 
 def _kind_class(kind: str) -> str:
@@ -187,7 +198,11 @@ def _summarise(p: Party) -> tuple[_Rec, list[tuple[str, str]], list[str]]:
         name=p.name,
         dates=[b.value for b in p.birth_dates],
         countries={c.code for c in p.countries if c.code},
-        addresses={a for a in (" ".join(sorted(_fold(x).split())) for x in p.addresses) if a},
+        addresses=(
+            {a for a in (" ".join(sorted(_fold(x).split())) for x in p.addresses) if a}
+            if p.kind != "person"
+            else set()
+        ),
         ids=ids,
     )
     return rec, id_keys, keys
