@@ -153,3 +153,15 @@ def test_screen_parties_adds_entity_group_column_after_the_contract_columns(
     assert len(rows) == 2  # still one row per listed record
     assert {r["entity_group"] for r in rows} == {"us_ofac_sdn:35096"}
     assert {r["ref"] for r in rows} == {"R9"}
+
+
+def test_year_only_dates_join_unless_the_countries_disagree() -> None:
+    un = putin("un_sc_sanctions", "TAi.091", "JANAN AGHA", dob="1958")
+    un.countries = [CountryRef("af", "nationality")]
+    eu = putin("eu_fsf", "620", "Janan Agha", dob="1958-01-01")
+    eu.countries = []  # the EU file gives no country
+    uk = putin("gb_hmt_sanctions", "1", "Janan AGHA", dob="1958")
+    uk.countries = [CountryRef("pk", "nationality")]  # another country: another man
+    g = compute_groups([un, eu, uk])
+    assert g.group_of("eu_fsf:620") == "un_sc_sanctions:TAi.091"
+    assert g.group_of("gb_hmt_sanctions:1") == "gb_hmt_sanctions:1"

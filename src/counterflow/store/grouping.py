@@ -10,7 +10,7 @@ one alert per customer x entity, not one per list record. Two records are linked
   number, or a passport / national id number (persons: birth dates must not disagree); or
 - they carry the same name (primary or strong alias; words sorted, accents and legal
   forms dropped) and, for persons, agreeing birth dates (to the month, or the same year
-  and a shared country), for organisations, vessels and aircraft a shared country or
+  when their countries do not disagree), for organisations, vessels and aircraft a shared country or
   the same address.
 
 Records of one list are never merged with each other: a group holds at most one record
@@ -208,15 +208,15 @@ def _summarise(p: Party) -> tuple[_Rec, list[tuple[str, str]], list[str]]:
     return rec, id_keys, keys
 
 
-def _dates_agree(a: list[str], b: list[str], same_country: bool) -> str:
-    """The agreeing date ("" when none): to the month at least, or the year with a
-    shared country."""
+def _dates_agree(a: list[str], b: list[str], year_ok: bool) -> str:
+    """The agreeing date ("" when none): to the month at least, or the year when
+    ``year_ok`` (the countries do not disagree)."""
     for x in a:
         for y in b:
             n = min(len(x), len(y))
             if x[:n] != y[:n]:
                 continue
-            if n >= 7 or same_country:
+            if n >= 7 or year_ok:
                 return x if len(x) >= len(y) else y
     return ""
 
@@ -237,7 +237,10 @@ def _name_link(a: _Rec, b: _Rec, key: str) -> str:
         return ""
     shared = sorted(a.countries & b.countries)
     if a.kind == "person" and b.kind == "person":
-        d = _dates_agree(a.dates, b.dates, bool(shared))
+        # The year is enough unless both name countries and none agree (some lists give
+        # no country at all, some write a year-only date as YYYY-01-01).
+        no_conflict = bool(shared) or not a.countries or not b.countries
+        d = _dates_agree(a.dates, b.dates, no_conflict)
         if not d:
             return ""
         extra = f", country {shared[0]}" if shared else ""
@@ -301,10 +304,11 @@ def compute_groups(records: Iterable[Party]) -> EntityGroups:
                     continue
                 why = _name_link(recs[i], recs[j], key)
                 if why:
-                    links.append((i, j, why))
+                    links.append((i, j, "name:" + why))
 
     parent = list(range(len(recs)))
     sets: dict[int, set[str]] = {}
+    lands: dict[int, set[str]] = {}  # countries of a component's records
     reason: dict[int, str] = {}
 
     def find(x: int) -> int:
@@ -319,10 +323,18 @@ def compute_groups(records: Iterable[Party]) -> EntityGroups:
             continue
         si = sets.get(ri, {recs[ri].dataset})
         sj = sets.get(rj, {recs[rj].dataset})
+        ci = lands.get(ri, recs[ri].countries)
+        cj = lands.get(rj, recs[rj].countries)
+        by_name = why.startswith("name:")
+        why = why.removeprefix("name:")
+        if by_name and ci and cj and not ci & cj:
+            continue  # a name link must not join two groups placed in different countries
         if si & sj:
             continue  # would put two records of one list in a group
         parent[rj] = ri
         sets[ri] = si | sj
+        lands[ri] = ci | cj
+        lands.pop(rj, None)
         sets.pop(rj, None)
         reason.setdefault(i, f"{why} (with {recs[j].entity_id})")
         reason.setdefault(j, f"{why} (with {recs[i].entity_id})")
