@@ -33,6 +33,9 @@ from dataclasses import dataclass, field
 
 from counterflow.records.model import Party
 
+# Bumped when the rules change: groups stored by an older version are recomputed.
+GROUPING_VERSION = 2
+
 # Lead-record priority: the list an analyst recognises first names the group.
 DATASET_PRIORITY: tuple[str, ...] = (
     "un_sc_sanctions",

@@ -29,7 +29,7 @@ from counterflow.lists.base import LoadIssue, ParseResult
 from counterflow.records.model import KINDS, Party
 from counterflow.store.codec import json_digest, party_json
 from counterflow.store.diff import ListDiff, compare
-from counterflow.store.grouping import EntityGroups, compute_groups
+from counterflow.store.grouping import GROUPING_VERSION, EntityGroups, compute_groups
 from counterflow.store.schema import StoreError, connect, ensure_schema
 
 BATCH = 2000  # records per executemany (progress is reported per batch)
@@ -410,7 +410,7 @@ class ListStore:
         row = self._conn.execute(
             "SELECT value FROM meta WHERE key = 'groups.fingerprint'"
         ).fetchone()
-        if row is not None and row[0] == fp:
+        if row is not None and row[0] == f"{fp}/{GROUPING_VERSION}":
             g = EntityGroups(fingerprint=fp)
             for e, gid, why in self._conn.execute(
                 "SELECT entity_id, group_id, reason FROM entity_groups"
@@ -441,7 +441,7 @@ class ListStore:
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('groups.fingerprint', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (fp,),
+                (f"{fp}/{GROUPING_VERSION}",),
             )
             conn.execute("COMMIT")
         except BaseException:
