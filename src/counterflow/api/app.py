@@ -25,6 +25,7 @@ from counterflow.api import (
     routes_certificates,
     routes_match,
     routes_screen,
+    routes_yente,
 )
 from counterflow.api.limits import BodyLimit
 from counterflow.api.services import Services, ServiceUnavailable
@@ -92,6 +93,7 @@ def create_app(
     app.state.services = services
     app.include_router(routes_admin.router)
     app.include_router(routes_match.router)
+    app.include_router(routes_yente.router)
     app.include_router(routes_screen.router)
     app.include_router(routes_alerts.router)
     app.include_router(routes_certificates.router)
