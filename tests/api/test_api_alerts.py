@@ -69,13 +69,18 @@ def test_allow_list_via_api_suppresses_next_run(env) -> None:
     data = _screen(env, [{"id": "c1", "name": "Alfa Komponent LLC", "kind": "organization"}])
     reviews = {h["entity_id"]: h.get("review") for h in data["results"][0]["hits"]}
     assert reviews["us_ofac_sdn:36"] == "suppressed"
-    # Customer data changes: back for review.
+    # Customer data changes: the same alert comes back for review (one per customer x entity).
     data = _screen(
         env,
         [{"id": "c1", "name": "Alfa Komponent LLC", "kind": "organization", "country": "RU"}],
     )
-    reviews = {h["entity_id"]: h.get("review") for h in data["results"][0]["hits"]}
-    assert reviews["us_ofac_sdn:36"] == "raised"
+    hit = next(h for h in data["results"][0]["hits"] if h["entity_id"] == "us_ofac_sdn:36")
+    assert hit["review"] == "reopened" and hit["alert_id"] == aid
+    assert hit["entity_group"] == "us_ofac_sdn:36"
+    a = env.client.get(f"/alerts/{aid}", headers=env.h("analyst")).json()
+    assert (
+        a["status"] == "open" and a["entity_group"]["records"][0]["entity_id"] == hit["entity_id"]
+    )
 
 
 def test_manual_alert(env) -> None:
@@ -206,3 +211,26 @@ def test_audit_endpoint_lists_events(env) -> None:
     dec = next(e for e in entries if e["event"] == "decision")
     assert dec["actor"].startswith("key:") and dec["subject"] == f"alert:{aid}"
     assert all(entries[i]["prev_hash"] == entries[i - 1]["hash"] for i in range(1, len(entries)))
+
+
+def test_certificates_of_run_and_decision(env) -> None:
+    from counterflow.review.certificates import verify
+
+    aid = _first_alert(env)
+    h = env.h("analyst")
+    a = env.client.get(f"/alerts/{aid}", headers=h).json()
+    r = env.client.get(f"/runs/{a['run_id']}/certificate", headers=h)
+    assert r.status_code == 200 and verify(r.json()).type == "screening_run"
+    assert r.json()["certificate"]["run"]["id"] == a["run_id"]
+    assert env.client.get(f"/alerts/{aid}/certificate", headers=h).status_code == 400  # open
+    env.client.post(
+        f"/alerts/{aid}/decision", json={"decision": "true_match", "reason": "ok"}, headers=h
+    )
+    pdf = env.client.get(f"/alerts/{aid}/certificate?format=pdf", headers=h)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert (
+        env.client.get(f"/runs/{a['run_id']}/certificate", headers=env.h("screener")).status_code
+        == 403
+    )
+    assert env.client.get("/runs/9999/certificate", headers=h).status_code == 404

@@ -29,6 +29,8 @@ ROUTES: list[tuple[str, str, str, object]] = [
     ("POST", "/alerts/1/reopen", "analyst", {"reason": "x"}),
     ("GET", "/alerts/1/evidence", "analyst", None),
     ("GET", "/runs/1", "analyst", None),
+    ("GET", "/runs/1/certificate", "analyst", None),
+    ("GET", "/alerts/1/certificate", "analyst", None),
     ("GET", "/exports/decisions", "analyst", None),
     ("GET", "/audit", "analyst", None),
     ("GET", "/sites", "analyst", None),

@@ -162,7 +162,12 @@ def test_screen_orders_csv_and_json(env) -> None:
     assert by_id["o1"]["risk"] in ("review", "block")
     assert data["run"]["alerts_raised"] >= 1
     alerts = env.client.get("/alerts", headers=env.h("analyst")).json()["alerts"]
-    assert any(a["customer_id"] == "party:Alfa Komponent LLC" for a in alerts)
+    (a,) = [a for a in alerts if a["customer_id"] == "customer:Alfa Komponent LLC"]
+    assert a["entity_id"] == "us_ofac_sdn:36"
+    full = env.client.get(f"/alerts/{a['id']}", headers=env.h("analyst")).json()
+    (line,) = full["order_lines"]
+    assert line["order_id"] == "o1" and line["party_role"] == "customer"
+    assert line["hs_code"] == "8501.31" and line["risk"] == by_id["o1"]["risk"]
     r = env.client.post(
         "/screen/orders",
         json={"orders": [{"order_id": "o9", "customer": "Ivan Petrov", "ship_to_country": "RU"}]},

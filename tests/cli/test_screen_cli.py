@@ -103,7 +103,7 @@ def test_screen_parties_columns_passthrough_and_formulas(home: Path) -> None:
         "kind",
         "explanation",
     ]
-    assert header[11:] == ["Customer Ref"]
+    assert header[11:] == ["entity_group", "Customer Ref"]  # added column, then pass-through
     by_q = {r["query_id"]: r for r in rows if r["rank"] == "1"}
     assert by_q["1"]["entity_id"] == "us_ofac_sdn:35096"
     assert by_q["1"]["decision"] == "match"

@@ -70,9 +70,14 @@ def test_allow_list_suppresses_until_customer_changes(review, screener):
     qs = _customers()
     qs[1].birth_dates = ["1971-05-05"]
     s3 = _run(review, screener, qs)
-    assert s3.suppressed == 0
+    assert s3.suppressed == 0 and s3.reopened == [a.id] and s3.alerts == []
+    # One alert per customer x entity: the decided alert itself re-opens, history kept.
     back = [x for x in review.list_alerts() if x.customer_id == "c2"]
-    assert len(back) == 1 and back[0].id != a.id
+    assert len(back) == 1 and back[0].id == a.id
+    full = review.get_alert(a.id)
+    assert [d["decision"] for d in full.decisions] == ["false_positive", "reopen"]
+    assert "customer c2 changed" in full.decisions[-1]["reason"]
+    assert review.allow_list() == []  # the false positive's entry is revoked
 
 
 def test_allow_list_reappears_when_listed_record_changes(review, parties):

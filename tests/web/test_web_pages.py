@@ -164,3 +164,44 @@ def test_unknown_alert_is_an_html_404(web) -> None:
     r = web.client.get("/ui/alerts/99999")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert "Not found" in r.text and "alert 99999 not found" in r.text
+
+
+def test_queue_and_alert_page_show_the_listed_entity_and_order_lines(web) -> None:
+    from counterflow.match.types import Query
+    from counterflow.records.model import BirthDate, Party
+    from counterflow.review.alerting import Finding
+    from counterflow.review.recording import record_run
+    from counterflow.review.testing import FakeScreener
+    from counterflow.store.grouping import compute_groups
+
+    recs = [
+        Party(dataset=ds, source_id=sid, kind="person", name="Oleg Dronov",
+              birth_dates=[BirthDate("1961-02-03")])
+        for ds, sid in (("us_ofac_sdn", "7"), ("eu_fsf", "8"), ("gb_hmt_sanctions", "9"))
+    ]  # fmt: skip
+    q = Query(id="c9", name="Oleg Dronov", kind="person")
+    s = record_run(
+        web.review, [q], [FakeScreener(recs).screen(q)], actor="t", groups=compute_groups(recs)
+    )
+    (aid,) = s.alerts
+    f = Finding(
+        group_id="order:o7", members=[], dataset="orders", source_id="o7",
+        entity_name="order o7: SEZ_ADDRESS", matched_name="", kind="order", score=0.94,
+        band="block", explanation="block: Alabuga SEZ",
+        contexts=[{"order_id": "o7", "customer": "Acme GmbH", "ship_to_country": "ru",
+                   "part_number": "STM32F405", "risk": "block", "flags": ["SEZ_ADDRESS"],
+                   "explanation": "block: Alabuga SEZ"}],
+    )  # fmt: skip
+    (oid,) = record_run(
+        web.review, [Query(id="customer:Acme GmbH", name="Acme GmbH")], [[]], actor="t",
+        kind="orders", findings=[[f]],
+    ).alerts  # fmt: skip
+    web.login("analyst")
+    queue = web.client.get("/ui/").text
+    assert "us_ofac_sdn, eu_fsf, gb_hmt_sanctions" in queue
+    assert "(3 records, one entity)" in queue
+    page = web.client.get(f"/ui/alerts/{aid}").text
+    assert 'id="entity-records"' in page and page.count("<code>") >= 3
+    assert "same name (dronov oleg) and birth date 1961-02-03" in page
+    page = web.client.get(f"/ui/alerts/{oid}").text
+    assert 'id="order-lines"' in page and "STM32F405" in page and "SEZ_ADDRESS" in page

@@ -22,6 +22,7 @@ from counterflow import __version__
 from counterflow.api import (
     routes_admin,
     routes_alerts,
+    routes_certificates,
     routes_match,
     routes_screen,
     routes_sites,
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(routes_screen.router)
     app.include_router(routes_alerts.router)
     app.include_router(routes_sites.router)
+    app.include_router(routes_certificates.router)
     if web:
         from counterflow.web.routes import mount
 

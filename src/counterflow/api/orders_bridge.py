@@ -2,8 +2,8 @@
 ``counterflow screen orders``): CSV or JSON order lines in, the INTERFACES output out.
 
 The run is recorded with the upload's digest through ``review.orders_recording`` (shared
-with ``counterflow screen orders --record``): every distinct order party is screened once
-more and its hits in the review band are raised as alerts (customer id ``party:<name>``)."""
+with ``counterflow screen orders --record``): every review/block line becomes an alert
+with its order context, one open alert per customer x listed entity (or order id)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ from typing import Any
 from counterflow.api.services import Services
 from counterflow.errors import BadInputError
 from counterflow.review.orders_recording import (
-    order_party_hits,
+    OrderAlerts,
+    order_alerts,
     record_orders_run,
     summary_dict,
 )
-from counterflow.review.recording import list_versions
+from counterflow.review.recording import entity_groups, list_versions
 
 PARTY_COLUMNS = ("customer", "consignee", "end_user", "freight_forwarder")
 
@@ -69,7 +70,7 @@ def _json_to_csv(raw: bytes) -> bytes:
 
 def screen(services: Services, kind: str, raw: bytes, *, record: bool, actor: str) -> OrdersResult:
     from counterflow.goods.loaded import open_chpl, open_components
-    from counterflow.orders.screen import OrderScreener, collect, read_columns, screen_file
+    from counterflow.orders.screen import OrderScreener, screen_file
     from counterflow.orders.settings import load_config
 
     data = raw if kind == "csv" else _json_to_csv(raw)
@@ -87,7 +88,16 @@ def screen(services: Services, kind: str, raw: bytes, *, record: bool, actor: st
             out = io.StringIO()
             try:
                 summary = screen_file(path, out, engine)
-                names, _dups, _n = collect(path, read_columns(path))
+                alerts = (
+                    order_alerts(
+                        path,
+                        engine,
+                        list_store=services.list_store,
+                        groups=entity_groups(services.list_store),
+                    )
+                    if record
+                    else OrderAlerts()
+                )
             except BadInputError as exc:  # name the upload, not the temporary file
                 raise BadInputError(
                     exc.reason,
@@ -95,9 +105,6 @@ def screen(services: Services, kind: str, raw: bytes, *, record: bool, actor: st
                     line=exc.line,
                     field=exc.field,
                 ) from None
-        flagged, hits = (
-            order_party_hits(screener, names, threshold=cfg.party_threshold) if record else ([], [])
-        )
         versions = list_versions(services.list_store)
     text = out.getvalue()
     lines = list(csv.DictReader(io.StringIO(text)))
@@ -109,8 +116,7 @@ def screen(services: Services, kind: str, raw: bytes, *, record: bool, actor: st
         with services.lock:
             s = record_orders_run(
                 services.review,
-                flagged,
-                hits,
+                alerts,
                 actor=actor,
                 source="api",
                 party_threshold=cfg.party_threshold,

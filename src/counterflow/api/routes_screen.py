@@ -20,6 +20,7 @@ from counterflow.errors import BadInputError
 from counterflow.match.csvio import HIT_COLUMNS
 from counterflow.match.types import Hit, Query
 from counterflow.review.keys import KeyInfo
+from counterflow.review.recording import entity_groups as _entity_groups
 from counterflow.review.recording import list_versions, record_run
 
 router = APIRouter(tags=["screening"])
@@ -83,6 +84,12 @@ def _int(v: Any, default: int) -> int:
     return i
 
 
+def entity_groups(services: Services) -> Any:
+    """The listed entities of the loaded lists (None without a list store)."""
+    with services.lock:
+        return _entity_groups(services.list_store)
+
+
 def screen_parties_sync(
     services: Services,
     queries: list[Query],
@@ -117,7 +124,11 @@ def screen_parties_sync(
     return hits, summary
 
 
-def hits_csv(hits: list[list[Hit]]) -> str:
+def _group_of(groups: Any, entity_id: str) -> str:
+    return str(groups.group_of(entity_id)) if groups is not None else entity_id
+
+
+def hits_csv(hits: list[list[Hit]], groups: Any = None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(HIT_COLUMNS)
@@ -136,12 +147,13 @@ def hits_csv(hits: list[list[Hit]]) -> str:
                     h.matched_name,
                     h.kind,
                     h.explanation,
+                    _group_of(groups, h.entity_id),
                 ]
             )
     return buf.getvalue()
 
 
-def _hit_dict(h: Hit, rank: int) -> dict[str, Any]:
+def _hit_dict(h: Hit, rank: int, groups: Any = None) -> dict[str, Any]:
     return {
         "rank": rank,
         "score": round(h.score, 4),
@@ -153,6 +165,7 @@ def _hit_dict(h: Hit, rank: int) -> dict[str, Any]:
         "matched_name": h.matched_name,
         "kind": h.kind,
         "explanation": h.explanation,
+        "entity_group": _group_of(groups, h.entity_id),
     }
 
 
@@ -214,8 +227,9 @@ async def screen_parties(
         raw=raw if kind == "csv" else None,
         source="api",
     )
+    groups = await run_in_threadpool(entity_groups, services)
     if format == "csv":
-        return Response(hits_csv(hits), media_type="text/csv")
+        return Response(hits_csv(hits, groups), media_type="text/csv")
     review_by: dict[tuple[str, str], dict[str, Any]] = {}
     if summary is not None:
         for r in summary["results"]:
@@ -225,7 +239,7 @@ async def screen_parties(
     for q, q_hits in zip(queries, hits, strict=True):
         items = []
         for rank, h in enumerate(q_hits, start=1):
-            d = _hit_dict(h, rank)
+            d = _hit_dict(h, rank, groups)
             e = review_by.get((q.id, h.entity_id), {})
             if "review" in e:
                 d["review"] = e["review"]

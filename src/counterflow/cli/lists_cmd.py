@@ -117,6 +117,11 @@ def _print_report(report: LoadReport, quiet: bool) -> None:
         for o in report.outcomes:
             if o.ok:
                 _print_outcome(o)
+        if report.groups:
+            _say(
+                f"listed entities: {_n(report.groups)} groups join "
+                f"{_n(report.grouped_records)} records of different lists (one alert each)"
+            )
         for folder in report.skipped_folders:
             _err(
                 f"[dim]note: folder {escape(str(folder))} not searched "

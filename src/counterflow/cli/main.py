@@ -66,6 +66,7 @@ COMMAND_MODULES = (
     "counterflow.cli.ownership_cmd",
     "counterflow.cli.ais_cmd",
     "counterflow.cli.review_cmd",
+    "counterflow.cli.certificate_cmd",
     "counterflow.cli.serve_cmd",
     "counterflow.cli.sites_cmd",
 )

@@ -39,27 +39,22 @@ def _stdin_copy(cleanup: ExitStack) -> Path:
     return tmp
 
 
-def _record(input: Path, db: str, screener: Any, summary: Any, threshold: float) -> None:
-    """Record the run in the review store (the same code as the API's /screen/orders)."""
-    from counterflow.orders.screen import collect, read_columns
-    from counterflow.review.orders_recording import (
-        order_party_hits,
-        record_orders_run,
-        summary_dict,
-    )
+def _record(input: Path, db: str, engine: Any, summary: Any, threshold: float) -> None:
+    """Record the run in the review store (the same code as the API's /screen/orders):
+    every review/block line becomes an alert with its order context."""
+    from counterflow.review.orders_recording import order_alerts, record_orders_run, summary_dict
     from counterflow.review.recording import cli_actor, list_versions
     from counterflow.review.store import ReviewStore
     from counterflow.store import ListStore
 
-    names, _dups, _n = collect(input, read_columns(input))
-    flagged, hits = order_party_hits(screener, names, threshold=threshold)
     review = ReviewStore.open(db or None)
     try:
         with ListStore.open() as list_store:
+            groups = list_store.entity_groups() if list_store.status() else None
+            alerts = order_alerts(input, engine, list_store=list_store, groups=groups)
             run = record_orders_run(
                 review,
-                flagged,
-                hits,
+                alerts,
                 actor=cli_actor(),
                 source="cli",
                 party_threshold=threshold,
@@ -71,7 +66,8 @@ def _record(input: Path, db: str, screener: Any, summary: Any, threshold: float)
     finally:
         review.close()
     err_console.print(
-        f"recorded run #{run.run_id}: {len(run.alerts)} new alerts, "
+        f"recorded run #{run.run_id}: {alerts.lines_flagged} review/block lines, "
+        f"{len(run.alerts)} new alerts, {len(run.reopened)} re-opened, "
         f"{run.suppressed} suppressed by the allow-list, {run.existing} already open"
     )
 
@@ -179,6 +175,6 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             if not quiet or summary.rejected or summary.problems:
                 err_console.print(summary.describe(), highlight=False, markup=False)
             if record:
-                _record(input, db, screener, summary, cfg.party_threshold)
+                _record(input, db, engine, summary, cfg.party_threshold)
         if summary.screened == 0 and summary.lines > 0:
             raise CounterflowError("no line could be screened")

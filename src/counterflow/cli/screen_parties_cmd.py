@@ -19,6 +19,11 @@ from counterflow.errors import BadInputError, CounterflowError, UsageError
 
 
 def _open_screener(quiet: bool) -> Any:
+    return _open_screener_and_groups(quiet)[0]
+
+
+def _open_screener_and_groups(quiet: bool) -> tuple[Any, Any]:
+    """The screener and the listed entities (``ListStore.entity_groups``)."""
     from counterflow.match import open_screener
     from counterflow.store import ListStore
 
@@ -27,7 +32,7 @@ def _open_screener(quiet: bool) -> Any:
         raise CounterflowError("no lists loaded: run `counterflow lists load PATH` first")
     if not quiet:
         err_console.print("opening the name index (built on first use after a list load)...")
-    return open_screener(store)
+    return open_screener(store), store.entity_groups()
 
 
 def _count_lines(path: Path) -> int | None:
@@ -103,7 +108,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
         stats = ReadStats()
         extra_cols, queries = read_queries(input, stats)
-        screener = _open_screener(quiet)
+        screener, groups = _open_screener_and_groups(quiet)
         total = _count_lines(input)
         n_workers = workers or _default_workers()
         out_ctx: Any = _open_output(output) if output else nullcontext(sys.stdout)
@@ -142,6 +147,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                             safe_cell(h.matched_name),
                             h.kind,
                             safe_cell(h.explanation),
+                            safe_cell(groups.group_of(h.entity_id)),
                             *passthru,
                         ]
                     )

@@ -98,7 +98,10 @@ def header_map(path: Path, header: list[str] | None, required: tuple[str, ...]) 
     return cols
 
 
-# The ``screen parties`` output columns (INTERFACES.md), shared by the CLI and the API.
+# The ``screen parties`` output columns (INTERFACES.md), shared by the CLI and the API;
+# ``entity_group`` (added at the end) names the listed entity the record belongs to: the
+# lead record's entity id of its group of records of different lists (``store.grouping``),
+# the record's own entity id when it stands alone.
 HIT_COLUMNS: tuple[str, ...] = (
     "query_id",
     "rank",
@@ -111,6 +114,7 @@ HIT_COLUMNS: tuple[str, ...] = (
     "matched_name",
     "kind",
     "explanation",
+    "entity_group",
 )
 
 QUERY_COLUMNS = ("id", "name", "kind", "country", "birth_date", "identifiers", "address")

@@ -1,9 +1,10 @@
 """Recording a screening run: input digest, list versions in force, settings, results;
 hits at or above the review band become alerts unless the allow-list suppresses them.
 
-An alert is raised for (customer, listed record) unless an active allow-list entry holds
-for the same customer digest and record digest (a decided false positive), or an alert
-for the very same pair and digests is already open / needs info / a true match.
+One alert per customer x listed entity (``review.alerting``): the hits of a run on
+records that the list store groups into one entity (``ListStore.entity_groups``) become
+one alert whose evidence is every record of the entity; a second run adds nothing beside
+an alert still open, and re-opens a decided one when the customer or any record changed.
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from counterflow.match.types import Hit, Query, Screener
-from counterflow.records.model import Party
 from counterflow.review import audit
+from counterflow.review.alerting import Finding, entity_finding, raise_alert
 from counterflow.review.backend import Tx
 from counterflow.review.digests import (
     canonical_json,
     customer_digest,
     input_digest,
     query_to_dict,
-    record_digest,
 )
 from counterflow.review.store import ReviewStore
 
@@ -37,7 +37,18 @@ class RunSummary:
     alerts: list[int] = field(default_factory=list)
     suppressed: int = 0
     existing: int = 0
+    reopened: list[int] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, outcome: str, alert_id: int | None) -> None:
+        if outcome == "raised" and alert_id is not None:
+            self.alerts.append(alert_id)
+        elif outcome == "reopened" and alert_id is not None:
+            self.reopened.append(alert_id)
+        elif outcome == "suppressed":
+            self.suppressed += 1
+        else:
+            self.existing += 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +59,8 @@ class RunSummary:
             "alert_ids": self.alerts,
             "suppressed_by_allow_list": self.suppressed,
             "already_alerted": self.existing,
+            "alerts_reopened": len(self.reopened),
+            "reopened_ids": self.reopened,
             "results": self.results,
         }
 
@@ -60,15 +73,6 @@ def list_versions(store: Any) -> dict[str, Any]:
     for s in store.status():
         out[s.dataset] = {"version": s.version, "sha256": s.sha256, "records": s.records}
     return out
-
-
-def _hit_party(hit: Hit, list_store: Any) -> Party | None:
-    if hit.party is not None:
-        return hit.party
-    if list_store is None:
-        return None
-    found: list[Party] = list_store.get(hit.source_id, hit.dataset)
-    return found[0] if found else None
 
 
 def _upsert_customer(tx: Tx, actor: str, q: Query, digest: str, at: str) -> None:
@@ -93,6 +97,22 @@ def _upsert_customer(tx: Tx, actor: str, q: Query, digest: str, at: str) -> None
         )
 
 
+def entity_groups(list_store: Any) -> Any:
+    """The list store's listed entities (``store.grouping.EntityGroups``), or None."""
+    get = getattr(list_store, "entity_groups", None)
+    return get() if callable(get) else None
+
+
+def group_hits(hits: Sequence[Hit], groups: Any) -> dict[str, list[Hit]]:
+    """Hits in the review band by listed entity (group id), best entity first."""
+    out: dict[str, list[Hit]] = {}
+    for h in sorted(hits, key=lambda x: -x.score):
+        if h.decision in REVIEW_BANDS:
+            gid = groups.group_of(h.entity_id) if groups is not None else h.entity_id
+            out.setdefault(gid, []).append(h)
+    return out
+
+
 def record_run(
     review: ReviewStore,
     queries: Sequence[Query],
@@ -106,10 +126,17 @@ def record_run(
     raw_input: bytes | None = None,
     list_store: Any = None,
     save_customers: bool = True,
+    groups: Any = None,
+    findings: Sequence[Sequence[Finding]] | None = None,
 ) -> RunSummary:
-    """Store one run and raise its alerts, in one transaction (with audit entries)."""
+    """Store one run and raise its alerts, in one transaction (with audit entries): one
+    alert per customer x listed entity (``groups``: default the list store's). With
+    ``findings`` (one list per query, e.g. order lines), those are raised instead of
+    the hits' entities."""
     if len(queries) != len(hits):
         raise ValueError("one list of hits per query")
+    if groups is None:
+        groups = entity_groups(list_store)
     at = audit.now_iso()
     digest = input_digest(list(queries), raw_input)
     results: list[dict[str, Any]] = []
@@ -136,30 +163,49 @@ def record_run(
         assert row is not None
         run_id = int(row["id"])
         summary.run_id = run_id
-        for q, q_hits in zip(queries, hits, strict=True):
+        for n, (q, q_hits) in enumerate(zip(queries, hits, strict=True)):
             c_digest = customer_digest(q)
             if save_customers:
                 _upsert_customer(tx, actor, q, c_digest, at)
+            outcomes: dict[str, tuple[str, int | None]] = {}
+            if findings is not None:
+                q_findings = list(findings[n])
+            else:
+                q_findings = [
+                    entity_finding(gid, g_hits, groups=groups, list_store=list_store)
+                    for gid, g_hits in group_hits(q_hits, groups).items()
+                ]
+            for f in q_findings:
+                outcome, alert_id = raise_alert(tx, actor, run_id, q, c_digest, f, at)
+                summary.count(outcome, alert_id)
+                outcomes[f.group_id] = (outcome, alert_id)
+                for m in f.members:
+                    outcomes.setdefault(m.entity_id, (outcome, alert_id))
             q_results: list[dict[str, Any]] = []
             for h in q_hits:
+                gid = groups.group_of(h.entity_id) if groups is not None else h.entity_id
                 entry: dict[str, Any] = {
                     "entity_id": h.entity_id,
+                    "entity_group": gid,
                     "score": round(h.score, 4),
                     "decision": h.decision,
                 }
-                if h.decision in REVIEW_BANDS:
-                    outcome, alert_id = _raise(tx, actor, run_id, q, c_digest, h, list_store, at)
-                    entry["review"] = outcome
-                    if alert_id is not None:
-                        entry["alert_id"] = alert_id
-                    if outcome == "raised" and alert_id is not None:
-                        summary.alerts.append(alert_id)
-                    elif outcome == "suppressed":
-                        summary.suppressed += 1
-                    else:
-                        summary.existing += 1
+                got = outcomes.get(gid) or outcomes.get(h.entity_id)
+                if h.decision in REVIEW_BANDS and got is not None:
+                    entry["review"] = got[0]
+                    if got[1] is not None:
+                        entry["alert_id"] = got[1]
                 q_results.append(entry)
-            results.append({"query_id": q.id, "hits": q_results})
+            extra = [
+                {"entity_group": f.group_id, "review": outcomes[f.group_id][0]}
+                | ({"alert_id": outcomes[f.group_id][1]} if outcomes[f.group_id][1] else {})
+                for f in q_findings
+                if not any(m.hit is not None for m in f.members)
+            ]
+            q_entry: dict[str, Any] = {"query_id": q.id, "hits": q_results}
+            if extra:
+                q_entry["other"] = extra
+            results.append(q_entry)
         tx.execute(
             "UPDATE runs SET n_alerts = ?, n_suppressed = ?, n_existing = ?, results = ?"
             " WHERE id = ?",
@@ -187,77 +233,11 @@ def record_run(
                 "alerts": len(summary.alerts),
                 "suppressed": summary.suppressed,
                 "existing": summary.existing,
+                "reopened": len(summary.reopened),
             },
         )
     summary.results = results
     return summary
-
-
-def _raise(
-    tx: Tx,
-    actor: str,
-    run_id: int,
-    q: Query,
-    c_digest: str,
-    h: Hit,
-    list_store: Any,
-    at: str,
-) -> tuple[str, int | None]:
-    party = _hit_party(h, list_store)
-    rec = party.to_dict() if party is not None else {}
-    r_digest = record_digest(party) if party is not None else "unknown"
-    if ReviewStore.is_allowed(tx, q.id, c_digest, h.entity_id, r_digest):
-        return "suppressed", None
-    same = tx.one(
-        "SELECT id FROM alerts WHERE customer_id = ? AND customer_digest = ? AND entity_id = ?"
-        " AND record_digest = ? AND status IN ('open', 'needs_info', 'true_match')"
-        " ORDER BY id DESC LIMIT 1",
-        (q.id, c_digest, h.entity_id, r_digest),
-    )
-    if same is not None:
-        return "existing", int(same["id"])
-    row = tx.one(
-        "INSERT INTO alerts (run_id, created_at, updated_at, status, version, customer_id,"
-        " customer_digest, query, entity_id, dataset, source_id, record_digest, record,"
-        " entity_name, matched_name, kind, score, band, explanation, features)"
-        " VALUES (?, ?, ?, 'open', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (
-            run_id,
-            at,
-            at,
-            q.id,
-            c_digest,
-            canonical_json(query_to_dict(q)),
-            h.entity_id,
-            h.dataset,
-            h.source_id,
-            r_digest,
-            canonical_json(rec),
-            h.entity_name,
-            h.matched_name,
-            h.kind,
-            float(h.score),
-            h.decision,
-            h.explanation,
-            canonical_json(h.features),
-        ),
-    )
-    assert row is not None
-    alert_id = int(row["id"])
-    audit.append(
-        tx,
-        actor,
-        "alert",
-        f"alert:{alert_id}",
-        {
-            "run_id": run_id,
-            "customer_id": q.id,
-            "entity_id": h.entity_id,
-            "score": round(float(h.score), 4),
-            "band": h.decision,
-        },
-    )
-    return "raised", alert_id
 
 
 def screen_and_record(

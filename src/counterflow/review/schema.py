@@ -101,6 +101,36 @@ TABLES: tuple[str, ...] = (
         revoked_by TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS allow_pair ON allow_list (customer_id, entity_id)",
+    # One alert per customer x listed entity (store.grouping): every record of the entity
+    # behind an alert, as it stood when the alert was raised or last updated (current = 1)
+    # and before (current = 0); ``score`` is NULL for a record that did not hit itself.
+    """CREATE TABLE IF NOT EXISTS alert_records (
+        id {ID},
+        alert_id BIGINT NOT NULL,
+        run_id BIGINT NOT NULL,
+        current INTEGER NOT NULL,
+        entity_id TEXT NOT NULL,
+        dataset TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        record_digest TEXT NOT NULL,
+        record TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        score DOUBLE PRECISION,
+        matched_name TEXT NOT NULL,
+        explanation TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS alert_records_alert ON alert_records (alert_id, current)",
+    "CREATE INDEX IF NOT EXISTS alert_records_entity ON alert_records (entity_id, alert_id)",
+    # What a run saw for an alert beyond the listed record: an order line's context
+    # (order id, customer, ship-to, part, flags) for alerts raised by an orders run.
+    """CREATE TABLE IF NOT EXISTS alert_context (
+        id {ID},
+        alert_id BIGINT NOT NULL,
+        run_id BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        context TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS alert_context_alert ON alert_context (alert_id, id)",
     """CREATE TABLE IF NOT EXISTS api_keys (
         id {ID},
         key_hash TEXT NOT NULL UNIQUE,

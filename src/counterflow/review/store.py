@@ -56,6 +56,16 @@ class Alert:
     explanation: str
     features: dict[str, float]
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    # Every record of the listed entity behind the alert (lead first), and the order
+    # lines an orders run saw for it (``review.alerting``).
+    records: list[dict[str, Any]] = field(default_factory=list)
+    order_lines: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def datasets(self) -> list[str]:
+        """The lists the entity is on (the alert's own record's list when no group)."""
+        got = list(dict.fromkeys(str(r["dataset"]) for r in self.records))
+        return got or [self.dataset]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +91,12 @@ class Alert:
             "explanation": self.explanation,
             "features": self.features,
             "decisions": self.decisions,
+            "entity_group": {
+                "id": self.entity_id,
+                "datasets": self.datasets,
+                "records": self.records,
+            },
+            "order_lines": self.order_lines,
         }
 
 
@@ -108,6 +124,39 @@ def _alert(row: dict[str, Any]) -> Alert:
         explanation=row["explanation"],
         features=json.loads(row["features"]),
     )
+
+
+def _records(tx: Tx, alert_ids: list[int], *, full: bool) -> dict[int, list[dict[str, Any]]]:
+    """The current records of the alerts' entities (``alert_records``), by alert id;
+    without ``full``, only ids, list, score and reason (for the queue)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    if not alert_ids:
+        return out
+    cols = "alert_id, entity_id, dataset, source_id, score, reason"
+    if full:
+        cols += ", record_digest, record, matched_name, explanation, run_id"
+    for start in range(0, len(alert_ids), 500):
+        part = alert_ids[start : start + 500]
+        rows = tx.all(
+            f"SELECT {cols} FROM alert_records WHERE current = 1 AND alert_id IN"
+            f" ({','.join('?' * len(part))}) ORDER BY alert_id, id",
+            part,
+        )
+        for r in rows:
+            aid = int(r.pop("alert_id"))
+            if full:
+                r["record"] = json.loads(r["record"])
+            r["score"] = None if r["score"] is None else float(r["score"])
+            out.setdefault(aid, []).append(r)
+    return out
+
+
+def _contexts(tx: Tx, alert_id: int) -> list[dict[str, Any]]:
+    rows = tx.all(
+        "SELECT run_id, at, context FROM alert_context WHERE alert_id = ? ORDER BY id",
+        (alert_id,),
+    )
+    return [{"run_id": int(r["run_id"]), "at": r["at"], **json.loads(r["context"])} for r in rows]
 
 
 class ReviewStore:
@@ -221,6 +270,8 @@ class ReviewStore:
                     " WHERE alert_id = ? ORDER BY id",
                     (a.id,),
                 )
+                a.records = _records(tx, [a.id], full=True).get(a.id, [])
+                a.order_lines = _contexts(tx, a.id)
         return a
 
     def list_alerts(
@@ -248,7 +299,11 @@ class ReviewStore:
         sql += " ORDER BY score DESC, id LIMIT ? OFFSET ?"
         params += [int(limit), int(offset)]
         with self.backend.read() as tx:
-            return [_alert(r) for r in tx.all(sql, params)]
+            out = [_alert(r) for r in tx.all(sql, params)]
+            recs = _records(tx, [a.id for a in out], full=False)
+        for a in out:
+            a.records = recs.get(a.id, [])
+        return out
 
     def count_alerts(self) -> dict[str, int]:
         with self.backend.read() as tx:

@@ -47,6 +47,8 @@ class LoadReport:
     outcomes: list[GroupOutcome] = field(default_factory=list)
     unrecognised: list[Unrecognised] = field(default_factory=list)
     skipped_folders: list[Path] = field(default_factory=list)
+    groups: int = 0  # listed entities of two or more records (store.grouping)
+    grouped_records: int = 0
 
     @property
     def loaded(self) -> list[GroupOutcome]:
@@ -130,6 +132,12 @@ def load_paths(
         keep.sort(key=lambda gr: gr[1].version or "")
         for g, result in keep:
             report.outcomes.append(store_result(store, result, g, on_stage, on_records))
+    if report.loaded:
+        if on_stage is not None:
+            on_stage("grouping the records of different lists into listed entities")
+        entities = store.entity_groups()
+        report.groups = len(entities)
+        report.grouped_records = len(entities.group)
     return report
 
 

@@ -7,6 +7,8 @@ Tables:
   history costs only the records that changed.
 - ``snapshot_records``: the records of a snapshot, in parse order (source_id, digest).
 - ``issues``: skipped / orphaned / warning rows met while parsing a snapshot.
+- ``entity_groups``: records of different lists that are one listed entity (``grouping``),
+  for the store fingerprint in meta ``groups.fingerprint``; lone records have no row.
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ CREATE TABLE IF NOT EXISTS issues (
     reason TEXT NOT NULL,
     PRIMARY KEY (snapshot_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entity_groups (
+    entity_id TEXT PRIMARY KEY,
+    group_id TEXT NOT NULL,
+    reason TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entity_groups_by_group ON entity_groups (group_id);
 """
 
 

@@ -29,6 +29,7 @@ from counterflow.lists.base import LoadIssue, ParseResult
 from counterflow.records.model import RECORD_KINDS, Party
 from counterflow.store.codec import json_digest, party_json
 from counterflow.store.diff import ListDiff, compare
+from counterflow.store.grouping import GROUPING_VERSION, EntityGroups, compute_groups
 from counterflow.store.schema import StoreError, connect, ensure_schema
 
 BATCH = 2000  # records per executemany (progress is reported per batch)
@@ -134,6 +135,7 @@ class ListStore:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self._conn = conn
+        self._groups: EntityGroups | None = None
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> ListStore:
@@ -399,6 +401,59 @@ class ListStore:
             # The content hash too: a store rebuilt from scratch reuses snapshot ids.
             h.update(f"{ds}:{sid}:{content}\n".encode())
         return h.hexdigest()[:32]
+
+    # ------------------------------------------------------------------ listed entities
+
+    def entity_groups(self) -> EntityGroups:
+        """The listed entities of the lists in force (records of different lists that
+        are one party; ``grouping``): stored at load time, recomputed here when the
+        lists changed since (e.g. a store loaded through ``load`` alone)."""
+        fp = self.fingerprint()
+        if self._groups is not None and self._groups.fingerprint == fp:
+            return self._groups
+        row = self._conn.execute(
+            "SELECT value FROM meta WHERE key = 'groups.fingerprint'"
+        ).fetchone()
+        if row is not None and row[0] == f"{fp}/{GROUPING_VERSION}":
+            g = EntityGroups(fingerprint=fp)
+            for e, gid, why in self._conn.execute(
+                "SELECT entity_id, group_id, reason FROM entity_groups"
+            ):
+                g.group[e] = gid
+                g.reason[e] = why
+            self._groups = g
+            return g
+        return self.regroup()
+
+    def regroup(self) -> EntityGroups:
+        """Group the records in force into listed entities and store the groups."""
+        fp = self.fingerprint()
+        g = compute_groups(self.iter_records())
+        g.fingerprint = fp
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # a read-only store: keep the groups in memory
+            self._groups = g
+            return g
+        try:
+            conn.execute("DELETE FROM entity_groups")
+            conn.executemany(
+                "INSERT INTO entity_groups (entity_id, group_id, reason) VALUES (?, ?, ?)",
+                [(e, gid, g.reason.get(e, "")) for e, gid in g.group.items()],
+            )
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('groups.fingerprint', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (f"{fp}/{GROUPING_VERSION}",),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._groups = g
+        return g
 
     def iter_records(self, datasets: Sequence[str] | None = None) -> Iterator[Party]:
         """Stream the records of the active snapshots (all, or of ``datasets``), by
