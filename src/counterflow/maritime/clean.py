@@ -31,7 +31,7 @@ def fix_swapped(positions: pl.DataFrame, drops: Drops, label: str) -> pl.DataFra
     if not swap and ok_as_is == v.height:
         from counterflow.maritime.shore import default_shore
 
-        sample = v.select("lat", "lon").unique().head(400)
+        sample = v.select("lat", "lon").unique(maintain_order=True).head(400)
         lat = sample["lat"].to_numpy()
         lon = sample["lon"].to_numpy()
         shore = default_shore()
