@@ -327,12 +327,12 @@ def events_by_mmsi_groups(
             pos = data.positions.with_columns(bucket_of(pl.col("mmsi"), buckets).alias("_b"))
             data.positions = data.positions.clear()
             for (b,), part in pos.partition_by("_b", as_dict=True).items():
-                folder = root / f"b{int(b):04d}"  # type: ignore[call-overload]
+                folder = root / f"b{int(b):04d}"
                 folder.mkdir(exist_ok=True)
                 part.drop("_b").write_parquet(
                     folder / f"{fi:05d}-{ci:05d}.parquet", statistics=False
                 )
-                counts[int(b)] = counts.get(int(b), 0) + part.height  # type: ignore[call-overload]
+                counts[int(b)] = counts.get(int(b), 0) + part.height
             del pos
         tm["spill"] = time.perf_counter() - t0
         static = pl.concat(statics) if statics else empty_static()

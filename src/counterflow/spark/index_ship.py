@@ -44,9 +44,7 @@ def list_versions(store: Any) -> str:
     return ", ".join(f"{s.dataset} {s.version}" for s in store.status())
 
 
-def ship_index(
-    spark: SparkSession, store: Any = None, *, location: str | None = None
-) -> IndexRef:
+def ship_index(spark: SparkSession, store: Any = None, *, location: str | None = None) -> IndexRef:
     """Build (or reuse) the index of every list loaded in ``store`` (default: the store
     under ``COUNTERFLOW_HOME``) and make it reachable from every executor: through
     ``addFile`` (copied once per executor), or at ``location`` when given (a folder on

@@ -12,11 +12,11 @@ import sys
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 from counterflow.errors import BadInputError
 from counterflow.match.csvio import HIT_COLUMNS, safe_cell
+from counterflow.spark.errors import spark_errors
 from counterflow.spark.parties import REJECT_COLUMNS
 
 
@@ -85,8 +85,6 @@ def screen_parties_job(
     index_path: str | None = None,
     input_format: str | None = None,
 ) -> ScreenSummary:
-    from pyspark.sql import functions as F
-
     from counterflow.spark.index_ship import ship_index
     from counterflow.spark.parties import read_parties, screen_parties
     from counterflow.spark.session import session
@@ -105,25 +103,35 @@ def screen_parties_job(
     )
     summary = ScreenSummary(versions=ref.versions)
     try:
-        if output and output.rstrip("/").endswith((".parquet", ".pq")):
-            res.hits.write.mode("overwrite").parquet(output)
-            back = spark.read.parquet(output)
-            summary.hits = back.count()
-            summary.alerts = back.filter(F.col("decision") != "clear").count()
-        else:
-            with _open(output) as fh:
-                summary.hits, summary.alerts = write_hits_csv(
-                    res.hits.toLocalIterator(prefetchPartitions=True), res.hits.columns, fh
-                )
-        summary.rejects_path = rejects or default_rejects(output)
-        counts = res.rejects.groupBy("problem").count().collect()
-        summary.by_problem = {str(r["problem"]): int(r["count"]) for r in counts}
-        summary.rejects = sum(summary.by_problem.values())
-        with _open(summary.rejects_path) as fh:
-            w = csv.writer(fh)
-            w.writerow(REJECT_COLUMNS)
-            for r in res.rejects.orderBy("file", "line").toLocalIterator():
-                w.writerow([safe_cell(v) for v in r])
+        with spark_errors():
+            _write(res, output, rejects, summary, spark)
     finally:
         res.unpersist()
     return summary
+
+
+def _write(
+    res: Any, output: str | None, rejects: str | None, summary: ScreenSummary, spark: Any
+) -> None:
+    """Hits to ``output`` (Parquet folder or one CSV), rejects to their CSV."""
+    from pyspark.sql import functions as F
+
+    if output and output.rstrip("/").endswith((".parquet", ".pq")):
+        res.hits.write.mode("overwrite").parquet(output)
+        back = spark.read.parquet(output)
+        summary.hits = back.count()
+        summary.alerts = back.filter(F.col("decision") != "clear").count()
+    else:
+        with _open(output) as fh:
+            summary.hits, summary.alerts = write_hits_csv(
+                res.hits.toLocalIterator(prefetchPartitions=True), res.hits.columns, fh
+            )
+    summary.rejects_path = rejects or default_rejects(output)
+    counts = res.rejects.groupBy("problem").count().collect()
+    summary.by_problem = {str(r["problem"]): int(r["count"]) for r in counts}
+    summary.rejects = sum(summary.by_problem.values())
+    with _open(summary.rejects_path) as fh:
+        w = csv.writer(fh)
+        w.writerow(REJECT_COLUMNS)
+        for r in res.rejects.orderBy("file", "line").toLocalIterator():
+            w.writerow([safe_cell(v) for v in r])

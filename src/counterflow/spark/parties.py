@@ -108,9 +108,7 @@ def column_map(columns: list[str]) -> dict[str, str]:
 
 def passthrough_columns(columns: list[str]) -> list[str]:
     return [
-        c
-        for c in columns
-        if c != _FILE and c.strip() and c.strip().lower() not in QUERY_COLUMNS
+        c for c in columns if c != _FILE and c.strip() and c.strip().lower() not in QUERY_COLUMNS
     ]
 
 
@@ -221,9 +219,7 @@ def display_path(uri: str) -> str:
     return uri
 
 
-def _make_prepare(
-    query_cols: dict[str, str], inputs: list[str], schema: Any
-) -> Any:
+def _make_prepare(query_cols: dict[str, str], inputs: list[str], schema: Any) -> Any:
     """The first stage: number rows per file, list their problems, drop blank rows."""
 
     def prepare(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -256,7 +252,11 @@ def _make_prepare(
                     v = vals[c]
                     if c != _FILE and v and "\ufffd" in v:
                         problems.append(
-                            {"field": c, "problem": "not UTF-8 text (bytes replaced)", "value": v[:200]}
+                            {
+                                "field": c,
+                                "problem": "not UTF-8 text (bytes replaced)",
+                                "value": v[:200],
+                            }
                         )
                 if not row["id"].strip():
                     problems.append({"field": "id", "problem": "empty id", "value": ""})
