@@ -37,7 +37,7 @@ class IndexRef:
 
 
 _SHIPPED: set[tuple[int, str]] = set()
-_OPEN: dict[str, PartyScreener] = {}
+_OPEN: dict[IndexRef, PartyScreener] = {}
 
 
 def list_versions(store: Any) -> str:
@@ -79,7 +79,7 @@ def ship_index(spark: SparkSession, store: Any = None, *, location: str | None =
 def executor_screener(ref: IndexRef) -> PartyScreener:
     """The screener over the shipped index, opened once per Python worker (postings
     memory-mapped); IndexUnavailableError when it is missing or of other list versions."""
-    screener = _OPEN.get(ref.fingerprint)
+    screener = _OPEN.get(ref)
     if screener is not None:
         return screener
     from counterflow.match.index import NameIndex
@@ -106,7 +106,7 @@ def executor_screener(ref: IndexRef) -> PartyScreener:
         )
     screener = PartyScreener(index)
     _OPEN.clear()  # one index per worker: a new list version replaces the old one
-    _OPEN[ref.fingerprint] = screener
+    _OPEN[ref] = screener
     return screener
 
 

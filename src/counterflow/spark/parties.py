@@ -31,6 +31,7 @@ REJECT_COLUMNS = ("file", "line", "query_id", "field", "problem", "value")
 _FILE = "_cf_file"
 _LINE = "_cf_line"
 _PROBLEMS = "_cf_problems"
+_NL = "_cf_breaks"
 _ROW = "_cf_row"  # Parquet: the row's position in its file (CSV rows are counted)
 
 
@@ -161,7 +162,20 @@ def screen_parties(
         df = df.withColumn(_ROW, F.lit(None).cast("long"))
     extra = passthrough_columns([c for c in df.columns if c not in own]) if passthrough else []
     inputs = [_FILE, *dict.fromkeys([*query_cols.values(), *extra])]
-    df = df.select(*(F.col(f"`{c}`").cast("string").alias(c) for c in inputs), _ROW)
+    # line breaks inside quoted fields of any column, so CSV rows get their physical line
+    breaks = [
+        F.coalesce(
+            F.length(F.col(f"`{c}`").cast("string"))
+            - F.length(F.regexp_replace(F.col(f"`{c}`").cast("string"), "\n", "")),
+            F.lit(0),
+        )
+        for c in df.columns
+        if c not in own
+    ]
+    nl = sum(breaks[1:], breaks[0]) if breaks else F.lit(0)
+    df = df.select(
+        *(F.col(f"`{c}`").cast("string").alias(c) for c in inputs), _ROW, nl.alias(_NL)
+    )
 
     problem = StructType(
         [
@@ -233,6 +247,7 @@ def _make_prepare(query_cols: dict[str, str], inputs: list[str], schema: Any) ->
             data = batch.to_pydict()
             files = data[_FILE]
             rows = data[_ROW]
+            breaks = data[_NL]
             out: dict[str, list[Any]] = {c: [] for c in inputs}
             out[_LINE] = []
             out[_PROBLEMS] = []
@@ -241,7 +256,8 @@ def _make_prepare(query_cols: dict[str, str], inputs: list[str], schema: Any) ->
                 if rows[i] is not None:
                     line = int(rows[i])
                 else:
-                    line = counters.get(f, 1) + 1  # line 1 is the header
+                    # the local reader names a row by the line it ends on (line 1: header)
+                    line = counters.get(f, 1) + 1 + int(breaks[i] or 0)
                     counters[f] = line
                 vals = {c: data[c][i] for c in inputs}
                 if all(not (vals[c] or "").strip() for c in inputs if c != _FILE):
