@@ -143,14 +143,18 @@ def test_stale_or_missing_index_names_the_versions(home: Path, spark: Any) -> No
     df = spark.createDataFrame([("1", "Vladimir Putin")], "id string, name string")
 
     stale = IndexRef(ref.folder_name, "0" * 32, ref.versions)
-    with pytest.raises(IndexUnavailableError, match="stale name index.*us_ofac_sdn 2024-05-03"):
-        with spark_errors():
-            screen_parties(df, stale).hits.collect()
+    with (
+        pytest.raises(IndexUnavailableError, match=r"stale name index.*us_ofac_sdn 2024-05-03"),
+        spark_errors(),
+    ):
+        screen_parties(df, stale).hits.collect()
 
     missing = IndexRef("names-nothere", ref.fingerprint, ref.versions)
-    with pytest.raises(CounterflowError, match="missing on this executor.*ua_war_sanctions"):
-        with spark_errors():
-            screen_parties(df, missing).hits.collect()
+    with (
+        pytest.raises(CounterflowError, match=r"missing on this executor.*ua_war_sanctions"),
+        spark_errors(),
+    ):
+        screen_parties(df, missing).hits.collect()
 
     shared = IndexRef(ref.folder_name, ref.fingerprint, ref.versions, str(home / "nowhere"))
     with pytest.raises(IndexUnavailableError, match="no name index at"):
