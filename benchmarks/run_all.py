@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "ais": ([], ["--copies", "4"]),
     "gap_eval": ([], ["--per-vessel", "4"]),
     "api_load": ([], ["--duration", "10"]),
+    "spark": ([], ["--queries", "10000", "--copies", "4"]),
 }
 
 
