@@ -16,12 +16,14 @@ chunk border is not supported (AIS exports have none). The Spark engine
 
 from __future__ import annotations
 
+import inspect
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -207,13 +209,19 @@ def process_group(
     *,
     max_speed_kn: float = DEFAULT_MAX_SPEED_KN,
     shore: Shore | None = None,
+    static: pl.DataFrame | None = None,
 ) -> GroupResult:
     """Clean and detect one MMSI group with the local pipeline; encounters are left to
-    :func:`finish` (they pair vessels of different groups)."""
+    :func:`finish` (they pair vessels of different groups). ``static``: the static rows
+    of every vessel, for detectors that read them (given to ``detect_all`` when it takes
+    them, filtered to this group's vessels)."""
     data = clean(AisData(positions, empty_static(), Drops()), max_speed_kn=max_speed_kn)
     data.drops.notes = [n for n in data.drops.notes if not n.startswith("no valid positions")]
     pos = data.positions
-    det = detect_all(pos, ports, params, shore=shore)
+    extra: dict[str, Any] = {}
+    if static is not None and "static" in inspect.signature(detect_all).parameters:
+        extra["static"] = static.filter(pl.col("mmsi").is_in(pos["mmsi"].unique().implode()))
+    det = detect_all(pos, ports, params, shore=shore, **extra)
     events = det.events.filter(~pl.col("event_type").is_in(CROSS_VESSEL))
     spans = pos.group_by("mmsi").agg(pl.col("t").min().alias("t0"), pl.col("t").max().alias("t1"))
     return GroupResult(
@@ -353,7 +361,9 @@ def events_by_mmsi_groups(
             for f in files:
                 f.unlink()
             results.append(
-                process_group(positions, ports, p, max_speed_kn=max_speed_kn, shore=shore)
+                process_group(
+                    positions, ports, p, max_speed_kn=max_speed_kn, shore=shore, static=static
+                )
             )
             del positions
             if on_group:

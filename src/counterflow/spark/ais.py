@@ -148,7 +148,7 @@ def _read_tasks(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                     yield from _batches(part, _A)
 
 
-def _make_detect(ports_bc: Any, params: EventParams, max_speed_kn: float) -> Any:
+def _make_detect(ports_bc: Any, static_bc: Any, params: EventParams, max_speed_kn: float) -> Any:
     def detect(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         """Stage B: one partition (whole vessels, in input order) through the pipeline."""
         import pyarrow as pa
@@ -163,7 +163,14 @@ def _make_detect(ports_bc: Any, params: EventParams, max_speed_kn: float) -> Any
         pos = pos.select(list(POSITIONS_SCHEMA))
         if not _SHORE:
             _SHORE.append(default_shore())
-        r = process_group(pos, ports_bc.value, params, max_speed_kn=max_speed_kn, shore=_SHORE[0])
+        r = process_group(
+            pos,
+            ports_bc.value,
+            params,
+            max_speed_kn=max_speed_kn,
+            shore=_SHORE[0],
+            static=static_bc.value,
+        )
         del pos, table
         parts = [
             r.events.with_columns(pl.lit("e").alias("kind")),
@@ -248,11 +255,12 @@ def detect_events_spark(
                 spark.sparkContext.defaultParallelism, math.ceil(total / GROUP_POSITIONS)
             )
             ports_bc = spark.sparkContext.broadcast(ports)
+            static_bc = spark.sparkContext.broadcast(static)
             out = (
                 pos.select("mmsi", "t", "lat", "lon", "sog", "cog", "fi", "seq")
                 .repartition(n, "mmsi")
                 .sortWithinPartitions("mmsi", "fi", "seq")
-                .mapInArrow(_make_detect(ports_bc, p, max_speed_kn), _spark_schema(_B))
+                .mapInArrow(_make_detect(ports_bc, static_bc, p, max_speed_kn), _spark_schema(_B))
             )
             res = pl.from_arrow(out.toArrow())
             assert isinstance(res, pl.DataFrame)

@@ -173,9 +173,7 @@ def screen_parties(
         if c not in own
     ]
     nl = sum(breaks[1:], breaks[0]) if breaks else F.lit(0)
-    df = df.select(
-        *(F.col(f"`{c}`").cast("string").alias(c) for c in inputs), _ROW, nl.alias(_NL)
-    )
+    df = df.select(*(F.col(f"`{c}`").cast("string").alias(c) for c in inputs), _ROW, nl.alias(_NL))
 
     problem = StructType(
         [
