@@ -44,7 +44,11 @@ CROSS_VESSEL = ("encounter",)
 CHUNK_BYTES = 64 << 20
 BUCKETS = 64
 GROUP_POSITIONS = 1_500_000  # about 0.4 GB through clean + detect_all
-CANDIDATE_SCHEMA: dict[str, pl.DataType] = {**POSITIONS_SCHEMA, "slow": pl.Boolean()}
+# what detect_encounters reads of a position (speeds are already in ``slow``)
+CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+    **{c: POSITIONS_SCHEMA[c] for c in ("mmsi", "t", "lat", "lon")},
+    "slow": pl.Boolean(),
+}
 _DIALECT_NOTE = re.compile(r"^(.*): dialect (\S+), (\d+) rows$")
 
 
@@ -199,7 +203,11 @@ def encounter_candidates(pos: pl.DataFrame, p: EventParams) -> pl.DataFrame:
     after = runs.end + 1
     after = after[after < pos.height]
     mask[after[m[after] == m[after - 1]]] = True  # the row that ends each run
-    return pos.with_columns(pl.Series("slow", slow)).filter(pl.Series(mask))
+    return (
+        pos.select("mmsi", "t", "lat", "lon")
+        .with_columns(pl.Series("slow", slow))
+        .filter(pl.Series(mask))
+    )
 
 
 def process_group(
