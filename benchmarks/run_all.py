@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "api_load": ([], ["--duration", "10"]),
     "sites": ([], ["--repeat", "1"]),
     "alerts": ([], ["--quick"]),
+    "spark": ([], ["--queries", "10000", "--copies", "4"]),
 }
 
 

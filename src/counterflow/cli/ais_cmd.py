@@ -17,6 +17,7 @@ from counterflow.cli.common import err_console
 if TYPE_CHECKING:
     import polars as pl
 
+    from counterflow.maritime.detect import Detection
     from counterflow.maritime.params import EventParams
     from counterflow.maritime.table import AisData
 
@@ -63,6 +64,60 @@ def _load_everything(
         else:
             err_console.print(f"{ports.height} ports and anchorages loaded", highlight=False)
     return data, ports
+
+
+BOUNDED_ABOVE_BYTES = 256 << 20
+
+
+def _use_bounded(files: list[Path], bounded: bool | None) -> bool:
+    if bounded is not None:
+        return bounded
+    return sum(f.stat().st_size for f in files if f.is_file()) > BOUNDED_ABOVE_BYTES
+
+
+def _detect_partitioned(
+    files: list[Path],
+    ports_paths: list[Path] | None,
+    params: EventParams,
+    max_speed: float,
+    quiet: bool,
+    engine: str,
+    master: str | None,
+    partitions: int,
+    group_positions: int,
+) -> tuple[AisData, pl.DataFrame, Detection]:
+    """Events computed per MMSI group (maritime.partition) locally or on Spark; ``data``
+    holds the static rows and each vessel's first and last time (docs/spark.md)."""
+    from counterflow.maritime.ports import load_ports
+
+    if not ports_paths and os.environ.get("COUNTERFLOW_PORTS"):
+        ports_paths = [Path(x) for x in os.environ["COUNTERFLOW_PORTS"].split(os.pathsep) if x]
+    port_table = load_ports(ports_paths or [])
+    if engine == "spark":
+        from counterflow.spark.ais import detect_events_spark
+        from counterflow.spark.session import session
+
+        res = detect_events_spark(
+            session(master),
+            files,
+            port_table,
+            params,
+            max_speed_kn=max_speed,
+            partitions=partitions or None,
+        )
+    else:
+        from counterflow.maritime.partition import events_by_mmsi_groups
+
+        res = events_by_mmsi_groups(
+            files, port_table, params, max_speed_kn=max_speed, group_positions=group_positions
+        )
+    if not quiet:
+        err_console.print(
+            f"{res.positions} positions of {res.vessels} vessels in {res.groups} MMSI groups "
+            f"({engine}); dropped/fixed: {res.data.drops.summary()}",
+            highlight=False,
+        )
+    return res.data, port_table, res.detection
 
 
 def _all_events(
@@ -168,6 +223,25 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             Path | None, typer.Option("--weights", help="risk weights TOML (default: shipped)")
         ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+        engine: Annotated[
+            str, typer.Option("--engine", help="local (default) or spark: see docs/spark.md")
+        ] = "local",
+        master: Annotated[
+            str | None, typer.Option("--master", help="Spark master URL (--engine spark)")
+        ] = None,
+        partitions: Annotated[
+            int, typer.Option("--partitions", help="Spark: MMSI partitions (default: by size)")
+        ] = 0,
+        bounded: Annotated[
+            bool | None,
+            typer.Option(
+                "--bounded/--in-memory",
+                help="local: process MMSI groups one at a time (default: inputs over 256 MB)",
+            ),
+        ] = None,
+        group_positions: Annotated[
+            int, typer.Option(help="local bounded: positions per MMSI group")
+        ] = 1_500_000,
     ) -> None:
         """Detect AIS events and write the EVENTS CSV (and vessel risk, evidence cards)."""
         import polars as pl
@@ -203,8 +277,28 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             from counterflow.maritime.risk import Weights
 
             risk_weights = Weights.load(weights)
-        data, port_table = _load_everything(files, ports, max_speed, quiet)
-        base = _all_events(data, port_table, params, detections, quiet)
+        if engine not in ("local", "spark"):
+            from counterflow.errors import UsageError
+
+            raise UsageError(f"--engine must be local or spark, not {engine!r}")
+        if engine == "spark" or _use_bounded(files, bounded):
+            if detections is not None:
+                from counterflow.errors import UsageError
+
+                raise UsageError(
+                    "--detections needs every position at once: use --in-memory "
+                    "(dark detections are not yet computed per MMSI group)"
+                )
+            data, port_table, det = _detect_partitioned(
+                files, ports, params, max_speed, quiet, engine, master, partitions, group_positions
+            )
+            from counterflow.maritime.identity import imo_sharing_events
+
+            shared_imo = imo_sharing_events(data.static)  # static rows only: no positions
+            base = pl.concat([det.events, shared_imo.cast(det.events.schema)])
+        else:
+            data, port_table = _load_everything(files, ports, max_speed, quiet)
+            base = _all_events(data, port_table, params, detections, quiet)
         parts = [base]
         if area is not None:
             from counterflow.maritime.watch import sequences, watch_events

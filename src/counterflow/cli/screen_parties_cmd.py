@@ -82,12 +82,38 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             bool, typer.Option("--record", help="Record the run; raise alerts for review")
         ] = False,
         db: Annotated[str, typer.Option("--db", help="Review store for --record")] = "",
+        engine: Annotated[
+            str, typer.Option("--engine", help="local (default) or spark (CSV/Parquet in and out)")
+        ] = "local",
+        master: Annotated[
+            str | None, typer.Option("--master", help="Spark master URL (--engine spark)")
+        ] = None,
+        partitions: Annotated[
+            int, typer.Option("--partitions", help="Spark screening tasks (default: cores x 4)")
+        ] = 0,
+        rejects: Annotated[
+            str | None,
+            typer.Option("--rejects", help="Spark: rejects CSV (default OUTPUT.rejects.csv)"),
+        ] = None,
+        index_path: Annotated[
+            str | None,
+            typer.Option("--index-path", help="Spark: the index folder on shared storage"),
+        ] = None,
     ) -> None:
         """Screen every row of a CSV of parties against all loaded lists."""
         from counterflow.match.bands import REVIEW
 
         if threshold is None:
             threshold = REVIEW
+        if engine not in ("local", "spark"):
+            raise UsageError(f"--engine must be local or spark, not {engine!r}")
+        if engine == "spark":
+            if record:
+                raise UsageError("--record is not available with --engine spark")
+            _screen_spark(
+                str(input), output, threshold, limit, master, partitions, rejects, index_path, quiet
+            )
+            return
         cleanup = ExitStack()
         if str(input) == "-":
             input = stdin_copy(cleanup, "parties.csv")
@@ -253,6 +279,48 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                 _plain(h.explanation),
             )
         out_console.print(table)
+
+
+def _screen_spark(
+    input: str,
+    output: Path | None,
+    threshold: float,
+    limit: int,
+    master: str | None,
+    partitions: int,
+    rejects: str | None,
+    index_path: str | None,
+    quiet: bool,
+) -> None:
+    """``--engine spark``: see counterflow.spark.jobs and docs/spark.md."""
+    from counterflow.spark.jobs import screen_parties_job
+
+    if not quiet:
+        err_console.print(f"screening on Spark ({master or 'local[*]'})...", highlight=False)
+    s = screen_parties_job(
+        input,
+        str(output) if output else None,
+        threshold=threshold,
+        limit=limit,
+        master=master,
+        partitions=partitions or None,
+        rejects=rejects,
+        index_path=index_path,
+    )
+    if not quiet:
+        err_console.print(
+            f"{s.hits:,} hits ({s.alerts:,} match/review)"
+            + (f" -> {output}" if output else "")
+            + f"; lists: {s.versions}",
+            highlight=False,
+            markup=False,
+        )
+    for problem, n in sorted(s.by_problem.items()):
+        err_console.print(
+            f"warning: {input}: {n:,} rows with {problem} (file, line, field in {s.rejects_path})",
+            highlight=False,
+            markup=False,
+        )
 
 
 def _plain(text: str) -> str:

@@ -56,12 +56,12 @@ def detect_loitering(
     t = pos["t"].to_numpy()
     la = pos["lat"].to_numpy()
     lo = pos["lon"].to_numpy()
-    # mean position of each run
-    cs_la = np.r_[0.0, np.cumsum(la)]
-    cs_lo = np.r_[0.0, np.cumsum(lo)]
+    # mean position of each run, summed over the run only (a cumulative sum over the whole
+    # table loses digits, and would make the mean depend on the rows before the vessel)
     cnt = runs.end - runs.start + 1
-    mla = (cs_la[runs.end + 1] - cs_la[runs.start]) / cnt
-    mlo = (cs_lo[runs.end + 1] - cs_lo[runs.start]) / cnt
+    bounds = np.column_stack((runs.start, runs.end + 1)).ravel()
+    mla = np.add.reduceat(np.r_[la, 0.0], bounds)[::2] / cnt
+    mlo = np.add.reduceat(np.r_[lo, 0.0], bounds)[::2] / cnt
     cs_port = np.r_[0, np.cumsum(in_port.astype(np.int64))]
     port_share = (cs_port[runs.end + 1] - cs_port[runs.start]) / cnt
     pidx, _ = nearest_port(mla, mlo, ports, p.loiter_min_port_km)
