@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from counterflow import __version__
-from counterflow.api import routes_admin, routes_alerts, routes_match, routes_screen
+from counterflow.api import docs, metrics, routes_admin, routes_alerts, routes_match, routes_screen
 from counterflow.api.limits import BodyLimit
 from counterflow.api.services import Services, ServiceUnavailable
 from counterflow.api.settings import ApiSettings
@@ -80,7 +80,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by api.docs from packaged assets (works offline)
         redoc_url=None,
     )
     app.state.services = services
@@ -88,6 +88,8 @@ def create_app(
     app.include_router(routes_match.router)
     app.include_router(routes_screen.router)
     app.include_router(routes_alerts.router)
+    app.include_router(metrics.router)
+    docs.mount(app)
     if web:
         from counterflow.web.routes import mount
 
@@ -103,6 +105,7 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(metrics.Metrics)
     return app
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from counterflow.api.auth import require, services_of
+from counterflow.api.metrics import count_screenings
 from counterflow.api.parties_input import parse_csv, parse_json
 from counterflow.api.services import Services, ServiceUnavailable
 from counterflow.errors import BadInputError
@@ -214,6 +215,7 @@ async def screen_parties(
         raw=raw if kind == "csv" else None,
         source="api",
     )
+    count_screenings("parties", len(queries))
     if format == "csv":
         return Response(hits_csv(hits), media_type="text/csv")
     review_by: dict[tuple[str, str], dict[str, Any]] = {}

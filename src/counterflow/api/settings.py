@@ -17,3 +17,4 @@ class ApiSettings:
     limit: int = 10
     max_rows: int = 50_000  # parties / order lines per upload
     secure_cookies: bool = False  # set behind HTTPS
+    metrics_need_key: bool = False  # GET /metrics asks for a screener key
