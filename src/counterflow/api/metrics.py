@@ -168,7 +168,7 @@ def exposition(services: Any) -> bytes:
     """The text exposition: this process's (or every worker's) metrics, then the stores'."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         base = CollectorRegistry()
-        MultiProcessCollector(base)
+        MultiProcessCollector(base)  # type: ignore[no-untyped-call]
         out = generate_latest(base)
     else:
         out = generate_latest(REGISTRY)

@@ -66,6 +66,8 @@ COMMAND_MODULES = (
     "counterflow.cli.ais_cmd",
     "counterflow.cli.review_cmd",
     "counterflow.cli.serve_cmd",
+    "counterflow.cli.mcp_cmd",
+    "counterflow.cli.refresh_cmd",
 )
 
 Register = Callable[[typer.Typer, Callable[[str], typer.Typer]], None]

@@ -55,8 +55,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             "warning", envvar="COUNTERFLOW_LOG_LEVEL", help="Log level (uvicorn and ours)."
         ),
         log_format: str = typer.Option(
-            "json", envvar="COUNTERFLOW_LOG_FORMAT", help="Logs on stderr: json (one object a "
-            "line) or text."
+            "json",
+            envvar="COUNTERFLOW_LOG_FORMAT",
+            help="Logs on stderr: json (one object a line) or text.",
         ),
         access_log: bool = typer.Option(
             False,
