@@ -4,6 +4,7 @@ configures it by environment alone."""
 
 from __future__ import annotations
 
+import logging.config
 import os
 import tempfile
 from collections.abc import Callable
@@ -87,10 +88,16 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         metrics_dir()
         # Create the schema once before the workers start.
         ReviewStore.open(db or None).close()
-        err_console.print(
+        message = (
             f"serving on http://{host}:{port} with {workers} worker(s) "
             "(web page /ui, API docs /docs, metrics /metrics)"
         )
+        config = log_config(log_format, log_level, access_log)
+        if log_format == "json":  # every line on stderr stays one JSON object
+            logging.config.dictConfig(config)
+            logging.getLogger("counterflow.serve").info(message)
+        else:
+            err_console.print(message)
         uvicorn.run(
             "counterflow.api.server:app_from_env",
             factory=True,
@@ -98,7 +105,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             port=port,
             workers=workers,
             log_level=log_level,
-            log_config=log_config(log_format, log_level, access_log),
+            log_config=config,
             access_log=False,
             forwarded_allow_ips=forwarded_allow_ips,
             http="counterflow.api.server:NoDelayH11Protocol",
