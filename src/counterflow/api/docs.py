@@ -1,6 +1,7 @@
-"""The API documentation pages, served with no internet: Swagger UI at ``/docs`` and ReDoc
-at ``/redoc``, their scripts and styles from the ``fastapi-offline`` package (Swagger UI
-5 and ReDoc builds shipped on PyPI) under ``/docs/static``, never from a CDN."""
+"""The API documentation page, served with no internet: Swagger UI at ``/docs``, its
+script and style from the ``fastapi-offline`` package (a Swagger UI 5 build shipped on
+PyPI) under ``/docs/static``, never from a CDN. No ReDoc page: its bundle loads a logo
+from its vendor's CDN."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
-    get_redoc_html,
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
@@ -22,9 +22,9 @@ ASSETS = Path(fastapi_offline.__file__).parent / "static"
 SWAGGER_PARAMETERS = {"validatorUrl": None, "persistAuthorization": True}
 
 
-def mount(app: FastAPI, *, docs_url: str = "/docs", redoc_url: str = "/redoc") -> None:
-    """Add the two documentation pages and their assets to ``app`` (created with
-    ``docs_url=None, redoc_url=None``)."""
+def mount(app: FastAPI, *, docs_url: str = "/docs") -> None:
+    """Add the documentation page and its assets to ``app`` (created with
+    ``docs_url=None``)."""
     app.mount(STATIC_URL, StaticFiles(directory=ASSETS), name="docs-static")
     openapi_url = app.openapi_url or "/openapi.json"
     redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
@@ -45,14 +45,3 @@ def mount(app: FastAPI, *, docs_url: str = "/docs", redoc_url: str = "/redoc") -
     @app.get(redirect_url, include_in_schema=False)
     async def oauth2_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
-
-    @app.get(redoc_url, include_in_schema=False)
-    async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_redoc_html(
-            openapi_url=f"{root}{openapi_url}",
-            title=f"{app.title} - API reference",
-            redoc_js_url=f"{root}{STATIC_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{root}{STATIC_URL}/favicon.png",
-            with_google_fonts=False,
-        )
