@@ -35,14 +35,17 @@ def pg_url() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail("no PostgreSQL in CI: .ci/services.sh should have started it")
         pytest.skip("no PostgreSQL: set COUNTERFLOW_TEST_PG_DSN or run .ci/services.sh")
+    from urllib.parse import quote
+
     import psycopg
-    from psycopg.conninfo import make_conninfo
 
     admin = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
     schema = "cf_deploy_" + secrets.token_hex(4)
     admin.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield make_conninfo(dsn, options=f"-c search_path={schema}")
+        # A URL (the review store takes postgresql://... URLs, anything else is a path).
+        sep = "&" if "?" in dsn else "?"
+        yield f"{dsn}{sep}options={quote(f'-c search_path={schema}')}"
     finally:
         admin.execute(f"DROP SCHEMA {schema} CASCADE")
         admin.close()

@@ -162,6 +162,14 @@ def test_composed_service_screens_reports_and_refreshes(
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
+    # The record is in PostgreSQL (no SQLite file was made instead).
+    import psycopg
+
+    with psycopg.connect(pg_url) as pg:
+        kinds = pg.execute("SELECT source, n_alerts FROM runs ORDER BY id").fetchall()
+        assert kinds == [("api", 1), ("rescreen", 1)]
+        assert pg.execute("SELECT count(*) FROM api_keys").fetchone() == (1,)
+    assert not list(home.glob("*review*.sqlite"))
     log.seek(0)
     lines = [ln for ln in log.read().splitlines() if ln.strip()]
     records = [json.loads(ln) for ln in lines if ln.startswith("{")]
