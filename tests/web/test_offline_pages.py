@@ -135,8 +135,11 @@ def test_every_page_loads_with_the_network_blocked(web, server, tmp_path) -> Non
                 shot(name)
             # The stylesheet of the review pages applied (served from the package).
             page.goto(f"{server}/ui/audit")
-            css = page.evaluate("getComputedStyle(document.querySelector('header')).display")
-            assert css != ""
+            rules = page.evaluate(
+                "Array.from(document.styleSheets).map(s => s.href + ' ' + s.cssRules.length)"
+            )
+            assert rules and rules[0].startswith(f"{server}/ui/static/style.css")
+            assert int(rules[0].split()[-1]) > 10, rules
             page.goto(evidence_file.as_uri())
             page.wait_for_load_state("networkidle")
             assert "Alfa Komponent" in page.content()
