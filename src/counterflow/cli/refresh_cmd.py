@@ -88,7 +88,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                         got, errs = _loaded(r.load)
                         lists += got
                         errors += errs
-            err_console.print(f"lists: {len(lists)} in force, {len(errors)} errors")
+            err_console.print(f"lists: {len(lists)} publications read, {len(errors)} errors")
             index_s = None
             if store.status():
                 from counterflow.match import open_screener
