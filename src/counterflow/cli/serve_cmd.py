@@ -71,6 +71,13 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             envvar="FORWARDED_ALLOW_IPS",
             help="Proxies trusted for X-Forwarded-For/-Proto (comma-separated, * = any).",
         ),
+        max_list_age: float | None = typer.Option(
+            None,
+            "--max-list-age",
+            min=0,
+            envvar="COUNTERFLOW_MAX_LIST_AGE_DAYS",
+            help="Days a list in force may be old before /readyz says stale (default 30; 0 = off).",
+        ),
     ) -> None:
         """Serve the HTTP API (docs at /docs, metrics at /metrics) and the review web page
         (/ui)."""
@@ -86,6 +93,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         os.environ["COUNTERFLOW_RATE_LIMIT"] = str(rate_limit)
         os.environ["COUNTERFLOW_RATE_BURST"] = str(burst)
         metrics_dir()
+        if max_list_age is not None:
+            os.environ["COUNTERFLOW_MAX_LIST_AGE_DAYS"] = str(max_list_age)
         # Create the schema once before the workers start.
         ReviewStore.open(db or None).close()
         message = (
