@@ -20,6 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from counterflow import __version__
 from counterflow.api import (
+    docs,
+    metrics,
     routes_admin,
     routes_alerts,
     routes_certificates,
@@ -88,7 +90,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by api.docs from packaged assets (works offline)
         redoc_url=None,
     )
     app.state.services = services
@@ -99,6 +101,8 @@ def create_app(
     app.include_router(routes_alerts.router)
     app.include_router(routes_sites.router)
     app.include_router(routes_certificates.router)
+    app.include_router(metrics.router)
+    docs.mount(app)
     if web:
         from counterflow.web.routes import mount
 
@@ -114,6 +118,7 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(metrics.Metrics)
     return app
 
 

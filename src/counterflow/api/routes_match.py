@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi import Query as Q
 
 from counterflow.api.auth import require, services_of
+from counterflow.api.metrics import count_screenings
 from counterflow.api.services import Services
 from counterflow.api.yente import (
     KIND_SCHEMA,
@@ -142,7 +143,9 @@ async def match(
             }
         return {"responses": responses, "matcher": matcher_docs(features), "limit": limit}
 
-    return _json(await services.off_loop(run))
+    out = await services.off_loop(run)
+    count_screenings("match", len(parsed))
+    return _json(out)
 
 
 async def _search(
@@ -169,6 +172,7 @@ async def _search(
         )
 
     hits = await services.off_loop(run)
+    count_screenings("search")
     results = [hit_result(h, services.settings.threshold, text) for h in hits]
     return _json(
         {

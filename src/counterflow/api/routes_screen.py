@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from counterflow.api.auth import require, services_of
+from counterflow.api.metrics import count_screenings
 from counterflow.api.parties_input import parse_csv, parse_json
 from counterflow.api.services import Services, ServiceUnavailable
 from counterflow.errors import BadInputError
@@ -228,6 +229,7 @@ async def screen_parties(
         source="api",
     )
     groups = await run_in_threadpool(entity_groups, services)
+    count_screenings("parties", len(queries))
     if format == "csv":
         return Response(hits_csv(hits, groups), media_type="text/csv")
     review_by: dict[tuple[str, str], dict[str, Any]] = {}

@@ -1,7 +1,8 @@
 """The app as uvicorn starts it (``factory=True``), configured from the environment so
 every worker process builds the same app: ``COUNTERFLOW_HOME``, ``COUNTERFLOW_DB``,
 ``COUNTERFLOW_RATE_LIMIT`` (requests/s per key, 0 = off), ``COUNTERFLOW_RATE_BURST``,
-``COUNTERFLOW_MAX_BODY``, ``COUNTERFLOW_MAX_UPLOAD`` (bytes), ``COUNTERFLOW_SECURE_COOKIES``."""
+``COUNTERFLOW_MAX_BODY``, ``COUNTERFLOW_MAX_UPLOAD`` (bytes), ``COUNTERFLOW_SECURE_COOKIES``,
+``COUNTERFLOW_METRICS_KEY`` (1: ``/metrics`` asks for a key). docs/deploy.md lists them all."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def settings_from_env() -> ApiSettings:
     if env.get("COUNTERFLOW_MAX_UPLOAD"):
         s.max_upload_bytes = int(env["COUNTERFLOW_MAX_UPLOAD"])
     s.secure_cookies = env.get("COUNTERFLOW_SECURE_COOKIES", "") in ("1", "true", "yes")
+    s.metrics_need_key = env.get("COUNTERFLOW_METRICS_KEY", "") in ("1", "true", "yes")
     s.max_list_age_days = max_age_days()  # $COUNTERFLOW_MAX_LIST_AGE_DAYS, else 30
     return s
 

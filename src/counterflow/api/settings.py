@@ -17,6 +17,7 @@ class ApiSettings:
     limit: int = 10
     max_rows: int = 50_000  # parties / order lines per upload
     secure_cookies: bool = False  # set behind HTTPS
+    metrics_need_key: bool = False  # GET /metrics asks for a screener key
     # a list in force older than this many days makes /readyz 503 "stale" (0 = off;
     # None = $COUNTERFLOW_MAX_LIST_AGE_DAYS, else 30)
     max_list_age_days: float | None = None

@@ -69,6 +69,8 @@ COMMAND_MODULES = (
     "counterflow.cli.certificate_cmd",
     "counterflow.cli.serve_cmd",
     "counterflow.cli.sites_cmd",
+    "counterflow.cli.mcp_cmd",
+    "counterflow.cli.refresh_cmd",
 )
 
 Register = Callable[[typer.Typer, Callable[[str], typer.Typer]], None]
