@@ -44,7 +44,7 @@ def available() -> bool:
 def _json_to_csv(raw: bytes) -> bytes:
     try:
         body = json.loads(raw or b"{}")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadInputError(f"bad JSON body: {exc}", field="orders") from None
     orders = body.get("orders") if isinstance(body, dict) else None
     if not isinstance(orders, list) or not all(isinstance(o, dict) for o in orders):

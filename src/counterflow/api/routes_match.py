@@ -105,7 +105,11 @@ async def match(
         raise HTTPException(400, f"at most {MAX_QUERIES} queries per request")
     exclude_ids = set(exclude_entity_ids or [])
     schemas_out = set(exclude_schema or [])
-    parsed = [(key, example, to_queries(key, example)) for key, example in body.queries.items()]
+    warnings: dict[str, list[str]] = {key: [] for key in body.queries}
+    parsed = [
+        (key, example, to_queries(key, example, warnings[key]))
+        for key, example in body.queries.items()
+    ]
 
     def run() -> dict[str, Any]:
         keep = _scope(services, dataset, include_dataset or [], exclude_dataset or [])
@@ -131,6 +135,8 @@ async def match(
                 "total": {"value": len(results), "relation": "eq"},
                 "query": example.model_dump(by_alias=True),
             }
+            if warnings[key]:
+                responses[key]["warnings"] = warnings[key]
         return {"responses": responses, "matcher": matcher_docs(features), "limit": limit}
 
     return _json(await services.off_loop(run))

@@ -3,7 +3,6 @@ query, printed as a table). See ../shared/INTERFACES.md and docs/screening.md.""
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from collections.abc import Callable
@@ -73,8 +72,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         db: Annotated[str, typer.Option("--db", help="Review store for --record")] = "",
     ) -> None:
         """Screen every row of a CSV of parties against all loaded lists."""
+        from counterflow.csvout import guarded_writer
         from counterflow.match.bands import REVIEW
-        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, read_queries, safe_cell
+        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, read_queries
 
         if threshold is None:
             threshold = REVIEW
@@ -103,26 +103,26 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             )
         with out_ctx as fh, make_progress(quiet) as progress:
             task = progress.add_task("screening", total=total)
-            writer = csv.writer(fh)
-            writer.writerow([*HIT_COLUMNS, *(safe_cell(c) for c in extra_cols)])
+            writer = guarded_writer(fh, lineterminator="\r\n")
+            writer.writerow([*HIT_COLUMNS, *extra_cols])
             for query, hits in screener.screen_stream(
                 queries, threshold=threshold, limit=limit, workers=n_workers
             ):
-                passthru = [safe_cell(query.extra.get(c, "")) for c in extra_cols]
+                passthru = [query.extra.get(c, "") for c in extra_cols]
                 for rank, h in enumerate(hits, 1):
                     writer.writerow(
                         [
-                            safe_cell(h.query_id),
+                            h.query_id,
                             rank,
                             f"{h.score:.4f}",
                             h.decision,
-                            safe_cell(h.dataset),
-                            safe_cell(h.source_id),
-                            safe_cell(h.entity_id),
-                            safe_cell(h.entity_name),
-                            safe_cell(h.matched_name),
+                            h.dataset,
+                            h.source_id,
+                            h.entity_id,
+                            h.entity_name,
+                            h.matched_name,
                             h.kind,
-                            safe_cell(h.explanation),
+                            h.explanation,
                             *passthru,
                         ]
                     )
@@ -170,13 +170,15 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         limit: Annotated[int, typer.Option(help="At most K hits")] = 10,
     ) -> None:
         """Screen one name and print the hits as a table."""
-        from counterflow.match.csvio import parse_kind
+        from counterflow.match.csvio import birth_date_problem, parse_kind
         from counterflow.match.types import Query
         from counterflow.records.countries import to_iso2
 
         qkind = parse_kind(kind)
         if qkind is None:
             raise BadInputError(f"unknown kind {kind!r}", field="--kind")
+        if dob is not None and (problem := birth_date_problem(dob.strip(), qkind)):
+            raise BadInputError(problem, field="--dob")
         codes: list[str] = []
         for c in country or []:
             code = to_iso2(c)
@@ -188,7 +190,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             name=name,
             kind=qkind,
             countries=codes,
-            birth_dates=[dob] if dob else [],
+            birth_dates=[dob.strip()] if dob and dob.strip() else [],
             identifiers=list(ident or []),
             address=address,
         )

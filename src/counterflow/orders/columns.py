@@ -32,6 +32,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "end_use",
 )
 OUTPUT_COLUMNS: tuple[str, ...] = ("order_id", "risk", "score", "flags", "explanation")
+MAX_COLUMNS = 1000  # a wider header is refused (it would only slow every line down)
 _ALIASES = {"end user": "end_user", "enduser": "end_user", "forwarder": "freight_forwarder"}
 _NUM = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$")
 
@@ -55,11 +56,23 @@ class Columns:
 
 
 def resolve_columns(header: list[str], file: str | None = None) -> Columns:
+    if len(header) > MAX_COLUMNS:
+        raise BadInputError(
+            f"{len(header):,} columns: at most {MAX_COLUMNS:,} are accepted", file=file, line=1
+        )
     index: dict[str, int] = {}
     for i, raw in enumerate(header):
         name = raw.strip().lower().lstrip("\ufeff")
         name = _ALIASES.get(name, name.replace(" ", "_"))
-        if name in ORDER_COLUMNS and name not in index:
+        if name in ORDER_COLUMNS and name in index:
+            raise BadInputError(
+                f"duplicate column {name!r} (columns {index[name] + 1} and {i + 1}): "
+                "each column may appear once",
+                file=file,
+                line=1,
+                field=name,
+            )
+        if name in ORDER_COLUMNS:
             index[name] = i
     if "order_id" not in index:
         raise BadInputError(

@@ -25,6 +25,7 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import TextIO
 
+from counterflow.csvout import guarded_writer
 from counterflow.errors import BadInputError
 from counterflow.goods.chpl import ChplEntry, ChplTable
 from counterflow.goods.describe import hint_headings
@@ -616,7 +617,7 @@ def _forked_chunk(chunk: list[tuple[int, list[str]]]) -> _ChunkResult:
     cols, engine, dups = _FORKED
     res = _screen_chunk(chunk, cols, engine, dups)
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(res.rows)
+    guarded_writer(buf).writerows(res.rows)
     res.text, res.written, res.rows = buf.getvalue(), len(res.rows), []
     return res
 
@@ -645,7 +646,7 @@ def _write(
     """Pass 2: evaluate and write every line, in input order; on ``engine.workers``
     forked processes for large files (the engine, with its screened parties, is shared
     by fork; at most 4 chunks per worker are in flight)."""
-    writer = csv.writer(out_fh, lineterminator="\n")
+    writer = guarded_writer(out_fh)
     writer.writerow(cols.output_header())
     results: Iterator[_ChunkResult]
     if engine.workers > 1 and total > 20_000 and hasattr(os, "fork"):

@@ -32,6 +32,7 @@ EVENTS = (
     "key.create",
     "key.revoke",
     "login",
+    "logout",
     "export",
 )
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-from typing import Any
 
+from counterflow.csvout import guarded_writer, safe_cell
 from counterflow.review.store import ReviewStore
 
 EXPORT_COLUMNS: tuple[str, ...] = (
@@ -31,26 +30,16 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "record_digest",
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
-
-
-def guard_cell(value: Any) -> str:
-    """A cell a spreadsheet will not run: text starting like a formula gets a ``'``."""
-    text = "" if value is None else str(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return text
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+guard_cell = safe_cell  # the one guard (counterflow.csvout); kept for callers
 
 
 def decisions_csv(review: ReviewStore, since: str | None = None, until: str | None = None) -> str:
     rows = review.decisions_between(since, until)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = guarded_writer(buf)
     w.writerow(EXPORT_COLUMNS)
     for r in rows:
-        w.writerow([guard_cell(r.get(c)) for c in EXPORT_COLUMNS])
+        w.writerow([r.get(c) for c in EXPORT_COLUMNS])
     return buf.getvalue()
 
 
