@@ -126,7 +126,7 @@ def _login_page(
         code=code,
         next=_safe_next(next_url),
         login_csrf=login_token(services.session_secret(), nonce),
-        **({"error": error} if error else {}),
+        error=error,
     )
     resp.set_cookie(
         LOGIN_COOKIE,
