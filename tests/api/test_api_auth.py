@@ -29,6 +29,7 @@ ROUTES: list[tuple[str, str, str, object]] = [
     ("GET", "/exports/decisions", "analyst", None),
     ("GET", "/audit", "analyst", None),
     ("GET", "/audit/verify", "admin", None),
+    ("GET", "/audit/head", "admin", None),
     ("POST", "/keys", "admin", {"role": "screener"}),
     ("GET", "/keys", "admin", None),
     ("DELETE", "/keys/1", "admin", None),
