@@ -15,7 +15,7 @@ from counterflow.match.types import Hit
 from counterflow.records.model import Party
 from counterflow.review import audit
 from counterflow.review.evidence import evidence_html
-from counterflow.review.exports import decisions_csv, decisions_json
+from counterflow.review.exports import decisions_csv, decisions_json, period_bound
 from counterflow.review.keys import KeyInfo
 from counterflow.review.recording import list_versions, record_run
 
@@ -143,7 +143,7 @@ async def reopen(
 @router.get("/alerts/{alert_id}/evidence", summary="HTML evidence page of an alert")
 async def evidence(alert_id: int, request: Request, key: AnalystKey) -> Response:
     review = services_of(request).review
-    html = evidence_html(review, alert_id, actor=key.actor)
+    html = await run_in_threadpool(evidence_html, review, alert_id, actor=key.actor)
     return Response(html, media_type="text/html; charset=utf-8")
 
 
@@ -161,11 +161,13 @@ async def export_decisions(
     format: Annotated[str, Q(pattern="^(csv|json)$")] = "csv",
 ) -> Response:
     review = services_of(request).review
+    period_bound(since, "since"), period_bound(until, "until")  # bad dates: 400, not logged
     review.log(key.actor, "export", "decisions", {"since": since, "until": until, "format": format})
     if format == "json":
-        return Response(decisions_json(review, since, until), media_type="application/json")
+        text = await run_in_threadpool(decisions_json, review, since, until)
+        return Response(text, media_type="application/json")
     return Response(
-        decisions_csv(review, since, until),
+        await run_in_threadpool(decisions_csv, review, since, until),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="decisions.csv"'},
     )

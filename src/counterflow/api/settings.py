@@ -17,3 +17,6 @@ class ApiSettings:
     limit: int = 10
     max_rows: int = 50_000  # parties / order lines per upload
     secure_cookies: bool = False  # set behind HTTPS
+    # /match budget per request: names looked up x results asked for, and wall time
+    match_max_work: int = 10_000
+    match_budget_s: float = 10.0

@@ -143,10 +143,11 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         db: str = typer.Option("", "--db", help=DB_HELP),
     ) -> None:
         """Export the decisions of a period (CSV cells guarded against formulas)."""
-        from counterflow.review.exports import decisions_csv, decisions_json
+        from counterflow.review.exports import decisions_csv, decisions_json, period_bound
 
         if fmt not in ("csv", "json"):
             raise typer.BadParameter("--format is csv or json")
+        period_bound(since, "--since"), period_bound(until, "--until")  # exit 1 on a typo
         review = review_store(db)
         text = (decisions_csv if fmt == "csv" else decisions_json)(
             review, since or None, until or None

@@ -225,6 +225,8 @@ def parse_party_fields(row: Mapping[str, Any]) -> PartyFields:
         out.kind = kind
     for part in split_values(row.get("country")) + split_values(row.get("countries")):
         code = to_iso2(part[:100])
+        if code == "zz":  # "global / unknown" in the registry: no country at all
+            code = None
         if code is None:
             out.problems.append(
                 RowProblem(

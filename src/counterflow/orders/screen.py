@@ -31,13 +31,19 @@ from counterflow.goods.chpl import ChplEntry, ChplTable
 from counterflow.goods.describe import hint_headings
 from counterflow.goods.parts import ComponentTable
 from counterflow.match.types import Hit, Query, Screener
-from counterflow.orders.columns import PARTY_ROLES, Columns, OrderLine, parse_line, resolve_columns
+from counterflow.orders.columns import (
+    PARTY_ROLES,
+    Columns,
+    OrderLine,
+    destination,
+    parse_line,
+    resolve_columns,
+)
 from counterflow.orders.history import History
 from counterflow.orders.rules import RULES, combine, weight_of
 from counterflow.orders.settings import OrdersConfig
 from counterflow.ownership.graph import OwnershipGraph, normalise_key
 from counterflow.ownership.stake import Stake, aggregate, explain
-from counterflow.records.countries import to_iso2
 
 csv.field_size_limit(10_000_000)
 
@@ -493,7 +499,7 @@ def collect(path: Path, cols: Columns) -> tuple[set[tuple[str, str]], dict[str, 
         n += 1
         country = ""
         if cidx is not None and cidx < len(row) and row[cidx].strip():
-            country = to_iso2(row[cidx]) or ""
+            country = destination(row[cidx]) or ""
         for i, is_fwd in party_idx:
             if i < len(row):
                 v = row[i].strip()
@@ -698,4 +704,4 @@ def _parallel(
 
 
 def country_ok(text: str) -> bool:
-    return to_iso2(text) is not None
+    return destination(text) is not None

@@ -22,7 +22,7 @@ from counterflow.errors import BadInputError
 from counterflow.review import audit
 from counterflow.review.compare import compare
 from counterflow.review.evidence import evidence_html
-from counterflow.review.exports import decisions_csv
+from counterflow.review.exports import decisions_csv, period_bound
 from counterflow.review.keys import KeyInfo, role_at_least
 from counterflow.review.store import ConflictError
 from counterflow.web.session import (
@@ -286,7 +286,9 @@ async def alert_reopen(
 @router.get("/alerts/{alert_id}/evidence")
 async def alert_evidence(request: Request, alert_id: int) -> HTMLResponse:
     user = _user(request, "analyst")
-    html = evidence_html(services_of(request).review, alert_id, actor=user.actor)
+    html = await run_in_threadpool(
+        evidence_html, services_of(request).review, alert_id, actor=user.actor
+    )
     return HTMLResponse(
         html,
         headers=SECURITY_HEADERS
@@ -323,8 +325,9 @@ async def audit_page(request: Request, before: int | None = None) -> HTMLRespons
 async def export_decisions_csv(request: Request, since: str = "", until: str = "") -> Response:
     user = _user(request, "analyst")
     review = services_of(request).review
+    period_bound(since, "since"), period_bound(until, "until")  # bad dates: 400, not logged
     review.log(user.actor, "export", "decisions", {"since": since, "until": until, "via": "web"})
-    text = decisions_csv(review, since or None, until or None)
+    text = await run_in_threadpool(decisions_csv, review, since or None, until or None)
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
@@ -356,7 +359,8 @@ async def screen_upload(request: Request) -> HTMLResponse:
         threshold = float(thr_raw) if isinstance(thr_raw, str) and thr_raw else 0.5
         if not 0.0 <= threshold <= 1.0:
             raise BadInputError("threshold must be within [0, 1]", field="threshold")
-        queries = parse_csv(
+        queries = await run_in_threadpool(
+            parse_csv,
             raw,
             file=Path(upload.filename or "upload.csv").name,
             max_rows=services.settings.max_rows,
