@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
+from counterflow import match
 from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.lists.base import ParseResult
@@ -18,8 +18,6 @@ from counterflow.review.recording import screen_and_record
 from counterflow.review.rescreen import rescreen
 from counterflow.review.store import ReviewStore
 from counterflow.store import ListStore
-
-match = pytest.importorskip("counterflow.match")
 
 
 def test_match_and_rescreen_with_real_screener(tmp_path: Path, monkeypatch) -> None:

@@ -21,6 +21,7 @@ from counterflow.maritime.port_calls import detect_port_calls
 from counterflow.maritime.ports import PORT_SCHEMA, load_ports
 from counterflow.maritime.table import empty_static, haversine_km
 
+
 def _iso(t: int) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
