@@ -38,15 +38,25 @@ def safe_cell(value: object) -> str:
     return text
 
 
+def _cell(value: object) -> str:
+    # csv quotes a cell holding a character of the line terminator; with "\n" a bare
+    # "\r" would go out unquoted and split the row for every reader: make it "\n".
+    text = safe_cell(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 class GuardedWriter:
-    """``csv.writer`` with every cell passed through :func:`safe_cell`."""
+    """``csv.writer`` with every cell passed through :func:`safe_cell` (and carriage
+    returns inside a cell written as line feeds, so the cell is quoted)."""
 
     def __init__(self, fh: IO[str], **kwargs: Any) -> None:
         kwargs.setdefault("lineterminator", "\n")
         self._w = csv.writer(fh, **kwargs)
 
     def writerow(self, row: Iterable[object]) -> Any:
-        return self._w.writerow([safe_cell(c) for c in row])
+        return self._w.writerow([_cell(c) for c in row])
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for r in rows:
