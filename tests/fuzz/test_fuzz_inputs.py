@@ -218,6 +218,14 @@ def test_ais_csv_rows_kept_or_counted(rows) -> None:  # type: ignore[no-untyped-
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+STAMPS = [
+    "",
+    "\\c:1700000000*00\\",
+    "\\c:99999999999999*00\\",
+    "2024-01-01T00:00:00Z ",
+    "9999-12-31T00:00:00Z ",
+    "1700000000 ",
+]
 SENTENCES = [
     "!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23",
     "!AIVDM,1,1,,B,15MgK45P3@G?fl0E`JbR0OwT0@MS,0*4E",
@@ -231,8 +239,7 @@ SENTENCES = [
 @given(
     lines=st.lists(
         st.tuples(
-            st.sampled_from(["", "\\c:1700000000*00\\", "\\c:99999999999999*00\\", "2024-01-01T00:00:00Z ",
-                             "9999-12-31T00:00:00Z ", "1700000000 "]),
+            st.sampled_from(STAMPS),
             st.one_of(st.sampled_from(SENTENCES), st.text(max_size=60)),
         ),
         min_size=1,
