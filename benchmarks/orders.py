@@ -58,7 +58,8 @@ def main() -> None:
     if not SHARED.is_dir():
         raise SystemExit(f"needs the shared data folder at {SHARED}")
     sys.path.insert(0, str(ROOT / "src"))
-    from counterflow.orders.generate import write_orders, write_ownership_graph
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from orders_generate import write_orders, write_ownership_graph
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="cf-bench-orders-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "load_lists": ([], []),
     "screening": ([], ["--quick"]),
     "orders": ([], ["--lines", "100000", "--edges", "100000"]),
+    "orders_eval": ([], ["--ordinary", "500"]),
     "ais": ([], ["--copies", "4"]),
     "gap_eval": ([], ["--per-vessel", "4"]),
     "api_load": ([], ["--duration", "10"]),

@@ -12,11 +12,11 @@ import pytest
 from counterflow.goods.chpl import load_chpl
 from counterflow.goods.parts import load_components
 from counterflow.match import PartyScreener
-from counterflow.orders.generate import write_orders
 from counterflow.orders.screen import OrderScreener, screen_file
 from counterflow.orders.settings import load_config
 from counterflow.ownership.graph import load_any
 from counterflow.records.model import Alias, Party
+from orders_generate import write_orders
 
 FIX = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"

@@ -170,7 +170,7 @@ def test_vessel_hits_are_not_parties(tmp_path: Path) -> None:
 
 
 def test_two_processes_write_the_same_output(tmp_path: Path) -> None:
-    from counterflow.orders.generate import write_orders
+    from orders_generate import write_orders
 
     p = tmp_path / "o.csv"
     write_orders(p, 25_000, listed_names=["DRAKE LLC"], planted_each=20, n_customers=300)
@@ -227,3 +227,58 @@ def test_near_match_threshold_is_configuration(fake_screener, tmp_path: Path) ->
     engine = OrderScreener(load_config(cfg), screener=fake_screener)
     rows, _ = _run(engine, path)
     assert rows[0]["risk"] == "clear" and rows[0]["flags"] == ""
+
+
+def test_near_match_with_goods_flags_only_stays_clear(fake_screener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: a near-miss name plus goods flags goes to review only with a route or
+    party red flag, never for an ordinary customer in an allied country."""
+    path = tmp_path / "near.csv"
+    path.write_text(
+        _NEAR_HEADER
+        # CHPL tier-1 MCU for a near-miss customer at home, stated end use: clear
+        + "G1,Geomyr LLC,Geomyr LLC,DE,8542.31,MCU,100,9.5,motor controllers\n"
+        # the same with a vague end use (a party red flag): review
+        + "G2,Geomyr LLC,Geomyr LLC,DE,8542.31,MCU,100,9.5,resale\n"
+        # a customer with no near match buying the same: clear, no near-match flag
+        + "G3,Other Firm GmbH,Other Firm GmbH,DE,8542.31,MCU,100,9.5,motor controllers\n",
+        encoding="utf-8",
+    )
+    rows, _ = _run(_engine(fake_screener), path)
+    g1, g2, g3 = rows
+    assert g1["risk"] == "clear", g1
+    assert g1["flags"].split(";") == ["PARTY_NEAR_MATCH", "CHPL_ITEM"]
+    assert "not counted: no route or party red flag" in g1["explanation"]
+    assert float(g1["score"]) == 0.2  # the CHPL item alone
+    assert g2["risk"] == "review", g2
+    assert "not counted" not in g2["explanation"]
+    assert {"PARTY_NEAR_MATCH", "CHPL_ITEM", "END_USE_VAGUE"} <= set(g2["flags"].split(";"))
+    assert g3["risk"] == "clear" and g3["flags"] == "CHPL_ITEM"
+
+
+def test_near_match_default_follows_the_screener_review_band() -> None:
+    from counterflow.match.bands import REVIEW
+
+    cfg = load_config()
+    assert cfg.near_match_at == round(REVIEW - 0.1, 4)
+    assert 0 < cfg.near_match_at < REVIEW
+
+
+def test_a_near_match_never_blocks(fake_screener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A look-alike name (below the review band) on a CHPL line to a hub goes to review:
+    the near match is a reason to look, not to block."""
+    path = tmp_path / "near.csv"
+    path.write_text(
+        _NEAR_HEADER
+        + "B1,Geomyr LLC,Steppe Cargo LLP,KZ,8542.31,MCU,100,9.5,resale\n"
+        + "B2,Other Firm GmbH,Steppe Cargo LLP,KZ,8542.31,MCU,100,9.5,resale\n",
+        encoding="utf-8",
+    )
+    rows, _ = _run(_engine(fake_screener), path)
+    b1, b2 = rows
+    flags = set(b1["flags"].split(";"))
+    assert {"PARTY_NEAR_MATCH", "NEAR_MATCH_TO_HUB", "CHPL_TO_HUB", "RESHIPPER_CONSIGNEE"} <= flags
+    # 0.89 with the near-match weights counted; capped below block_at (0.85)
+    assert b1["risk"] == "review" and float(b1["score"]) == 0.84, b1
+    assert "a near match alone never blocks" in b1["explanation"]
+    # the same line without the look-alike: review as well, no near-match text
+    assert b2["risk"] == "review" and "near match" not in b2["explanation"]

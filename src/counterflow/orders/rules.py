@@ -38,9 +38,12 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "PARTY_NEAR_MATCH",
         "A party's name is close to a listed party but scores below the screener's review "
-        "band (from `near_match_at`, 0.65 by default, up to 0.75): a re-spelling such as "
-        "'Geomyr' for GEOMIR. Not enough on its own; with another red flag on the line it "
-        "sends the line to review.",
+        "band (from `near_match_at`, 0.1 below that band by default): a re-spelling such "
+        "as 'Geomyr' for GEOMIR. Counted only on a line with a route or party red flag "
+        "(hub or restricted destination, reshipper, SEZ address, vague end use, quantity "
+        "outlier, ownership); then it sends the line to review, never to block on its own "
+        "(a line blocks only if it would without the near-match flags). Shown, not "
+        "counted, otherwise.",
         "BIS Know-Your-Customer red flags (a name similar to a listed party); FinCEN/BIS "
         "alert FIN-2022-Alert003 and the Tri-Seal Compliance Note (2 Mar 2023): red flags "
         "are weighed together, not one by one.",
@@ -195,6 +198,28 @@ _RULES: tuple[Rule, ...] = (
 )
 
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}
+
+# Route and party red flags: a near match (PARTY_NEAR_MATCH) counts toward the score
+# only on a line that also carries one of these. Goods flags (CHPL_ITEM, CHPL_HINT,
+# DRONE_COMPONENT) are not among them: an ordinary customer in an allied country buying
+# a microcontroller is not a red flag, so a look-alike name there stays clear.
+RED_FLAGS: frozenset[str] = frozenset(
+    {
+        "PARTY_LISTED",
+        "PARTY_POSSIBLE_MATCH",
+        "NEAR_MATCH_TO_HUB",
+        "OWNED_BY_LISTED",
+        "OWNED_MINORITY",
+        "OWNERSHIP_UNKNOWN",
+        "CHPL_TO_HUB",
+        "CHPL_TO_RESTRICTED",
+        "RESTRICTED_DESTINATION",
+        "SEZ_ADDRESS",
+        "RESHIPPER_CONSIGNEE",
+        "END_USE_VAGUE",
+        "QUANTITY_OUTLIER",
+    }
+)
 
 
 def weight_of(code: str, overrides: dict[str, float] | None = None) -> float:

@@ -40,7 +40,7 @@ from counterflow.orders.columns import (
     resolve_columns,
 )
 from counterflow.orders.history import History
-from counterflow.orders.rules import RULES, combine, weight_of
+from counterflow.orders.rules import RED_FLAGS, RULES, combine, weight_of
 from counterflow.orders.settings import OrdersConfig
 from counterflow.ownership.graph import OwnershipGraph, normalise_key
 from counterflow.ownership.stake import Stake, aggregate, explain
@@ -247,17 +247,27 @@ class OrderScreener:
 
     # -- pass 2 ---------------------------------------------------------------
     def evaluate(self, line: OrderLine, *, duplicate: bool = False) -> LineResult:
-        found: dict[str, list[str]] = {}
-
-        def flag(code: str, text: str) -> None:
-            found.setdefault(code, []).append(text)
-
+        """Every rule the line trips, each with its reason, and the verdict."""
+        found: Found = {}
         for code, msg in line.problems:
-            flag(code, msg)
+            _flag(found, code, msg)
         if duplicate:
-            flag("INPUT_DUPLICATE_ORDER_ID", f"order id {line.order_id!r} used on an earlier line")
-        cfg = self.cfg
-        # parties
+            _flag(
+                found,
+                "INPUT_DUPLICATE_ORDER_ID",
+                f"order id {line.order_id!r} used on an earlier line",
+            )
+        self._party_flags(line, found)
+        sensitive = self._goods_flags(line, found)
+        self._route_flags(line, sensitive, found)
+        self._address_flags(line, found)
+        self._reshipper_flags(line, found)
+        self._end_use_flags(line, found)
+        self._history_flags(line, found)
+        return self._verdict(line.order_id, found)
+
+    def _party_flags(self, line: OrderLine, found: Found) -> None:
+        """Listed, possibly listed and near-matched parties, and listed owners."""
         country = line.ship_to_country or ""
         for role, name in line.parties.items():
             key = normalise_key(name)
@@ -265,45 +275,55 @@ class OrderScreener:
             label = ROLE_LABEL[role]
             if res is not None and res.decision != "clear":
                 code = "PARTY_LISTED" if res.decision == "match" else "PARTY_POSSIBLE_MATCH"
-                flag(
+                _flag(
+                    found,
                     code,
                     f"{label} {name!r} ~ listed {res.entity_name!r} ({res.dataset}, "
                     f"score {res.score:.2f})",
                 )
-            elif res is not None and res.entity_name and res.score >= cfg.near_match_at:
-                flag(
+            elif res is not None and res.entity_name and res.score >= self.cfg.near_match_at:
+                _flag(
+                    found,
                     "PARTY_NEAR_MATCH",
                     f"{label} {name!r} is close to listed {res.entity_name!r} ({res.dataset}, "
                     f"score {res.score:.2f}, below the review band)",
                 )
             st = self.stakes.get(key)
             if st is not None:
-                stake, path = st
-                if stake.status == "blocked":
-                    flag(
-                        "OWNED_BY_LISTED",
-                        f"{label} {name!r} is {stake.blocked_percent:g} % owned by listed "
-                        f"parties (50 % rule): {path}",
-                    )
-                elif stake.status == "minority":
-                    flag(
-                        "OWNED_MINORITY",
-                        f"listed parties own {stake.blocked_percent:g} % of {label} "
-                        f"{name!r}: {path}",
-                    )
-                elif stake.status == "unknown":
-                    flag(
-                        "OWNERSHIP_UNKNOWN",
-                        f"a listed party owns an unknown stake in {label} {name!r}: {path}",
-                    )
-        # goods
+                self._stake_flag(label, name, *st, found)
+
+    @staticmethod
+    def _stake_flag(label: str, name: str, stake: Stake, path: str, found: Found) -> None:
+        if stake.status == "blocked":
+            _flag(
+                found,
+                "OWNED_BY_LISTED",
+                f"{label} {name!r} is {stake.blocked_percent:g} % owned by listed "
+                f"parties (50 % rule): {path}",
+            )
+        elif stake.status == "minority":
+            _flag(
+                found,
+                "OWNED_MINORITY",
+                f"listed parties own {stake.blocked_percent:g} % of {label} {name!r}: {path}",
+            )
+        elif stake.status == "unknown":
+            _flag(
+                found,
+                "OWNERSHIP_UNKNOWN",
+                f"a listed party owns an unknown stake in {label} {name!r}: {path}",
+            )
+
+    def _goods_flags(self, line: OrderLine, found: Found) -> str:
+        """CHPL item (or hint) and drone component; returns what makes the goods
+        sensitive ("" when nothing does)."""
         sensitive = ""
-        entry: ChplEntry | None = None
         if self.chpl is not None:
             if line.hs is not None:
                 entry = self.chpl.lookup(line.hs)
                 if entry is not None:
-                    flag(
+                    _flag(
+                        found,
                         "CHPL_ITEM",
                         f"HS {line.hs.dotted} is CHPL {_tier(entry)} ({_short(entry.description)})",
                     )
@@ -312,47 +332,63 @@ class OrderScreener:
                 for hint in hint_headings(line.description):
                     e = self.chpl.lookup(hint.hs6)
                     if e is not None:
-                        flag(
+                        _flag(
+                            found,
                             "CHPL_HINT",
-                            f"no HS code; description {line.description!r} suggests {hint.dotted} "
-                            f"(CHPL {_tier(e)})",
+                            f"no HS code; description {line.description!r} suggests "
+                            f"{hint.dotted} (CHPL {_tier(e)})",
                         )
                         sensitive = f"likely CHPL item ({hint.dotted})"
                         break
         if self.components is not None and line.part_number:
             text = self._part_flag(line.part_number, line.manufacturer)
             if text:
-                flag("DRONE_COMPONENT", text)
+                _flag(found, "DRONE_COMPONENT", text)
                 sensitive = sensitive or "drone component"
-        # route
+        return sensitive
+
+    def _route_flags(self, line: OrderLine, sensitive: str, found: Found) -> None:
+        """Restricted destinations and transshipment hubs on the route."""
+        cfg = self.cfg
         route = ([line.ship_to_country] if line.ship_to_country else []) + line.via_countries
         restricted = [c for c in route if c in cfg.restricted_countries]
         hubs = [c for c in route if c in cfg.hub_countries]
         if restricted:
             names = ", ".join(_country_name(c) for c in restricted)
             if sensitive:
-                flag("CHPL_TO_RESTRICTED", f"{sensitive} to/via restricted destination {names}")
+                _flag(
+                    found,
+                    "CHPL_TO_RESTRICTED",
+                    f"{sensitive} to/via restricted destination {names}",
+                )
             else:
-                flag("RESTRICTED_DESTINATION", f"ships to/via restricted destination {names}")
+                _flag(
+                    found, "RESTRICTED_DESTINATION", f"ships to/via restricted destination {names}"
+                )
+        hub_names = ", ".join(self._hub_names.get(c, c) for c in hubs)
         if sensitive and hubs:
-            names = ", ".join(self._hub_names.get(c, c) for c in hubs)
-            flag("CHPL_TO_HUB", f"{sensitive} to/via transshipment-risk country {names}")
+            _flag(
+                found, "CHPL_TO_HUB", f"{sensitive} to/via transshipment-risk country {hub_names}"
+            )
         if hubs and "PARTY_NEAR_MATCH" in found:
-            names = ", ".join(self._hub_names.get(c, c) for c in hubs)
-            flag("NEAR_MATCH_TO_HUB", f"near-matched party on a line to/via {names}")
-        # addresses
+            _flag(found, "NEAR_MATCH_TO_HUB", f"near-matched party on a line to/via {hub_names}")
+
+    def _address_flags(self, line: OrderLine, found: Found) -> None:
+        """The ship-to address or a party name in a watch-listed special economic zone."""
         for text in (line.ship_to_address, *line.parties.values()):
             if text:
                 zone = self._sez_zone(text)
                 if zone:
-                    flag("SEZ_ADDRESS", f"{text!r} is in the watch-listed {zone}")
-        # consignee is a forwarder / reshipper
+                    _flag(found, "SEZ_ADDRESS", f"{text!r} is in the watch-listed {zone}")
+
+    def _reshipper_flags(self, line: OrderLine, found: Found) -> None:
+        """A consignee or end user that is a forwarder or reshipper."""
+        cfg = self.cfg
         fwd = normalise_key(line.parties.get("freight_forwarder", ""))
         for role in ("consignee", "end_user"):
-            party = line.parties.get(role)
-            if not party:
+            name = line.parties.get(role)
+            if not name:
                 continue
-            name = party
             key = normalise_key(name)
             why = ""
             if key in cfg.reshippers:
@@ -362,39 +398,79 @@ class OrderScreener:
             elif fwd and key == fwd:
                 why = "is the freight forwarder itself"
             if why:
-                flag("RESHIPPER_CONSIGNEE", f"{ROLE_LABEL[role]} {name!r} {why}")
+                _flag(found, "RESHIPPER_CONSIGNEE", f"{ROLE_LABEL[role]} {name!r} {why}")
         if fwd and fwd in cfg.reshippers:
-            flag(
+            _flag(
+                found,
                 "RESHIPPER_CONSIGNEE",
                 f"forwarder {line.parties['freight_forwarder']!r} is on the reshipper list",
             )
-        # end use
+
+    def _end_use_flags(self, line: OrderLine, found: Found) -> None:
         eu = line.end_use.strip().lower()
         if not eu:
-            flag("END_USE_VAGUE", "end use missing")
-        elif eu in cfg.vague_end_use or len(eu) < 3:
-            flag("END_USE_VAGUE", f"end use {line.end_use!r} is vague")
-        # history
-        if self.history is not None and "customer" in line.parties:
-            outlier = self.history.outlier(
-                line.parties["customer"],
-                line.quantity,
-                line.unit_price,
-                cfg.outlier_factor,
-                cfg.outlier_min_history,
-            )
-            if outlier:
-                flag("QUANTITY_OUTLIER", outlier)
+            _flag(found, "END_USE_VAGUE", "end use missing")
+        elif eu in self.cfg.vague_end_use or len(eu) < 3:
+            _flag(found, "END_USE_VAGUE", f"end use {line.end_use!r} is vague")
+
+    def _history_flags(self, line: OrderLine, found: Found) -> None:
+        if self.history is None or "customer" not in line.parties:
+            return
+        outlier = self.history.outlier(
+            line.parties["customer"],
+            line.quantity,
+            line.unit_price,
+            self.cfg.outlier_factor,
+            self.cfg.outlier_min_history,
+        )
+        if outlier:
+            _flag(found, "QUANTITY_OUTLIER", outlier)
+
+    def _verdict(self, order_id: str, found: Found) -> LineResult:
+        """Score (noisy-or of the counted rules), risk band and explanation."""
+        cfg = self.cfg
         codes = [c for c in RULES if c in found]  # rule-table order, stable
+        # a near match counts only beside a route or party red flag: goods flags alone
+        # (a CHPL part for an ordinary customer at home) never make a look-alike count
+        uncounted = set()
+        if "PARTY_NEAR_MATCH" in found and not RED_FLAGS.intersection(found):
+            uncounted.add("PARTY_NEAR_MATCH")
+            found["PARTY_NEAR_MATCH"].append("not counted: no route or party red flag")
         # input problems count once (the strongest): bad data sends a line to a person,
         # it does not make it riskier by itself
         inputs = [weight_of(c, cfg.weights) for c in codes if c.startswith("INPUT_")]
-        weights = [weight_of(c, cfg.weights) for c in codes if not c.startswith("INPUT_")]
+        weights = [
+            weight_of(c, cfg.weights)
+            for c in codes
+            if not c.startswith("INPUT_") and c not in uncounted
+        ]
         score = combine(weights + ([max(inputs)] if inputs else []))
+        # a near match is a reason to look, never a reason to block: the line blocks
+        # only if it would without the near-match flags
+        near = {"PARTY_NEAR_MATCH", "NEAR_MATCH_TO_HUB"} & set(codes) - uncounted
+        if near and score >= cfg.block_at:
+            without = combine(
+                [
+                    weight_of(c, cfg.weights)
+                    for c in codes
+                    if not c.startswith("INPUT_") and c not in near | uncounted
+                ]
+                + ([max(inputs)] if inputs else [])
+            )
+            if without < cfg.block_at:
+                score = max(without, round(cfg.block_at - 0.01, 3))
+                found[sorted(near)[-1]].append("a near match alone never blocks")
         risk = "block" if score >= cfg.block_at else "review" if score >= cfg.review_at else "clear"
         texts_out = ["; ".join(found[c]) for c in codes]
         expl = "clear: no risk indicator" if not codes else f"{risk}: " + "; ".join(texts_out)
-        return LineResult(line.order_id, risk, round(score, 3), codes, expl)
+        return LineResult(order_id, risk, round(score, 3), codes, expl)
+
+
+Found = dict[str, list[str]]
+
+
+def _flag(found: Found, code: str, text: str) -> None:
+    found.setdefault(code, []).append(text)
 
 
 def _supports_workers(screener: Screener) -> bool:
@@ -701,7 +777,3 @@ def _parallel(
                 yield window.popleft().get()
     finally:
         _FORKED = None
-
-
-def country_ok(text: str) -> bool:
-    return destination(text) is not None

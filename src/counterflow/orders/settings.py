@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from counterflow.errors import BadInputError
+from counterflow.match.bands import REVIEW
 from counterflow.records.countries import to_iso2
+
+# A near match lies this far below the screener's calibrated review band by default.
+NEAR_MATCH_MARGIN = 0.1
 
 
 @dataclass(slots=True)
@@ -40,7 +44,8 @@ class OrdersConfig:
     review_at: float = 0.5
     block_at: float = 0.85
     party_threshold: float = 0.5
-    near_match_at: float = 0.65  # hits from here up to the review band: PARTY_NEAR_MATCH
+    # hits from here up to the screener's review band: PARTY_NEAR_MATCH
+    near_match_at: float = REVIEW - NEAR_MATCH_MARGIN
     vague_end_use: set[str] = field(default_factory=set)
     reshipper_keywords: list[str] = field(default_factory=list)
     outlier_factor: float = 3.0
@@ -73,6 +78,16 @@ def _countries(values: Any, where: str) -> set[str]:
         if not code:
             raise BadInputError(f"unknown country {v!r}", file=where)
         out.add(code)
+    return out
+
+
+def _near_match_at(value: Any) -> float:
+    """``null`` (the default) follows the screener's calibrated review band."""
+    if value is None:
+        return round(REVIEW - NEAR_MATCH_MARGIN, 4)
+    out = float(value)
+    if not 0.0 <= out <= 1.0:
+        raise ValueError(f"near_match_at {out} must be in [0, 1]")
     return out
 
 
@@ -114,7 +129,7 @@ def load_config(
             review_at=float(data["review_at"]),
             block_at=float(data["block_at"]),
             party_threshold=float(data["party_threshold"]),
-            near_match_at=float(data.get("near_match_at", 0.65)),
+            near_match_at=_near_match_at(data.get("near_match_at")),
             vague_end_use={str(v).strip().lower() for v in data["vague_end_use"]},
             reshipper_keywords=[str(v).lower() for v in data["reshipper_keywords"]],
             outlier_factor=float(data["outlier_factor"]),

@@ -14,7 +14,7 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -208,10 +208,6 @@ class OwnershipGraph:
             return set()
         return {self.keys[j] for j in self._walk([i], up=True)}
 
-    def descendants(self, keys: Iterable[str]) -> set[str]:
-        starts = [self.ids[k] for k in keys if k in self.ids]
-        return {self.keys[j] for j in self._walk(starts, up=False)}
-
     # -- checks ---------------------------------------------------------------
     def cycles(self) -> list[list[int]]:
         """Strongly connected components of 2+ nodes and self-owning nodes (node ids).
@@ -299,10 +295,6 @@ class OwnershipGraph:
             )
         self.issues.extend(found)
         return found
-
-    def iter_edges(self) -> Iterator[Edge]:
-        for e in range(len(self.src)):
-            yield self._edge(e)
 
 
 def _gather(ptr: Any, order: Any, nodes: Any) -> Any:
@@ -455,8 +447,8 @@ def _load_edges_fast(path: Path, graph: OwnershipGraph) -> OwnershipGraph:
         df = pl.read_csv(
             path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False
         )
-    except Exception as exc:
-        raise _SlowPath from exc
+    except pl.exceptions.PolarsError as exc:  # ragged rows, quoting: the row-by-row reader
+        raise _SlowPath from exc  # names the file and line
     df = df.rename({c: c.strip().lower().lstrip("\ufeff") for c in df.columns})
     if df.height == 0:
         return graph

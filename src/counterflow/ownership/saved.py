@@ -3,13 +3,13 @@ copies the user's edge files there (CSV / FtM as given) so later commands find t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 from counterflow import config
 from counterflow.ownership.graph import OwnershipGraph, load_any
+from counterflow.store.snapshots import file_sha256
 
 
 def ownership_dir() -> Path:
@@ -46,21 +46,13 @@ def saved_paths() -> list[Path]:
     return [d / n for n in json.loads(manifest.read_text("utf-8")) if (d / n).is_file()]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def open_saved(extra: list[Path] | None = None) -> OwnershipGraph | None:
     """The loaded graph (plus ``extra`` files); ``None`` when there is none. An extra file
     with the same content as a loaded one is read once, so its edges never count twice."""
     paths = saved_paths()
-    seen = {_sha256(p) for p in paths}
+    seen = {file_sha256(p) for p in paths}
     for p in extra or []:
-        digest = _sha256(p)
+        digest = file_sha256(p)
         if digest not in seen:
             seen.add(digest)
             paths.append(p)

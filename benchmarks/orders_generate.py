@@ -1,5 +1,8 @@
-"""A realistic order-file generator for tests and benchmarks: ordinary order lines of a
-European electronics distributor, plus planted risky lines whose ids say what they are:
+"""An order-file generator for speed runs and tests: ordinary order lines of a European
+electronics distributor, plus planted risky lines whose ids say what they are. Its
+reshipper names, hub countries and vague end uses come from the detector's own
+configuration, so the planted lines are flagged by construction: it measures speed, not
+detection (``benchmarks/orders_eval.py`` measures detection on independent cases).
 
 * ``PLANT-RESHIP-*``  CHPL parts (drone-component part numbers, distributor style) to a
   reshipper/logistics consignee in a transshipment hub, end use "resale";
