@@ -64,6 +64,8 @@ def corpus(d: Path) -> dict[str, Path]:
         "anchor.txt": b"not an anchor",
         "ownership_bad.csv": b"\x00\x01 not an edge file",
         "goods_bad.csv": b"\x00\x01garbage",
+        "ownership_dup.csv": b"owner,owned,percent,Percent\nA,B,10,90\n",
+        "chpl_dup.csv": b"hs6,tier,Tier\n854231,1,3\n",
     }
     out = {}
     for name, body in files.items():
@@ -214,6 +216,8 @@ CLI: list[tuple[str, Callable[[Home], list[str]], int]] = [
     ("revoke huge id", lambda h: ["keys", "revoke", HUGE], 1),
     ("ownership bad", lambda h: ["ownership", "load", str(h.files["ownership_bad.csv"])], 1),
     ("goods garbage", lambda h: ["goods", "load", str(h.files["goods_bad.csv"])], 1),
+    ("ownership dup column", lambda h: ["ownership", "load", str(h.files["ownership_dup.csv"])], 1),
+    ("chpl dup column", lambda h: ["goods", "load", str(h.files["chpl_dup.csv"])], 1),
     ("rescreen threshold 5", lambda h: ["rescreen", "--threshold", "5"], 2),
     ("unknown option", lambda h: ["screen", "parties", "--frobnicate"], 2),
 ]

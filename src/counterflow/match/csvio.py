@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from counterflow.csvin import MAX_COLUMNS, check_header
 from counterflow.csvout import safe_cell
 from counterflow.errors import BadInputError
 from counterflow.match.types import Query, QueryKind
@@ -24,7 +25,7 @@ from counterflow.records.countries import to_iso2
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-__all__ = ["safe_cell"]  # re-exported: the one guard lives in counterflow.csvout
+__all__ = ["MAX_COLUMNS", "check_header", "safe_cell"]  # re-exported (csvin, csvout)
 _KINDS: dict[str, QueryKind] = {
     "": "any",
     "any": "any",
@@ -69,32 +70,6 @@ def open_csv(path: Path) -> IO[str]:
         raise BadInputError("file not found", file=str(path)) from None
     except IsADirectoryError:
         raise BadInputError("is a folder, not a CSV file", file=str(path)) from None
-
-
-MAX_COLUMNS = 1000
-
-
-def check_header(header: list[str], *, file: str | None, normalise: Any = None) -> None:
-    """BadInputError (line 1) for a header wider than ``MAX_COLUMNS`` or with a column name
-    twice (case and spaces ignored, or as ``normalise`` maps it): one pass, no quadratic
-    counting."""
-    if len(header) > MAX_COLUMNS:
-        raise BadInputError(
-            f"{len(header):,} columns: at most {MAX_COLUMNS:,} are accepted", file=file, line=1
-        )
-    seen: set[str] = set()
-    for h in header:
-        key = normalise(h) if normalise is not None else h.strip().lower()
-        if not key:
-            continue
-        if key in seen:
-            raise BadInputError(
-                f"duplicate column {key!r}: each column may appear once",
-                file=file,
-                line=1,
-                field=key,
-            )
-        seen.add(key)
 
 
 def header_map(path: Path, header: list[str] | None, required: tuple[str, ...]) -> dict[str, int]:
