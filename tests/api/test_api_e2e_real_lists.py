@@ -161,3 +161,36 @@ def test_api_screen_record_decide_export_verify(env: dict) -> None:
         tx.execute("UPDATE decisions SET decision = 'false_positive'")
     r = c.get("/audit/verify", headers=_h(env, "admin"))
     assert r.json()["ok"] is False and "decisions row" in r.json()["problem"]
+
+
+def test_web_upload_on_the_real_matcher(env: dict) -> None:
+    """The review page's CSV upload screens through the same real matcher: PUTIN found,
+    an impossible birth date refused with a message, the run recorded."""
+    import re
+
+    c = env["client"]
+    c.cookies.clear()
+    html = c.get("/ui/login").text
+    token = re.search(r'name="login_csrf" value="([0-9a-f]+)"', html)
+    assert token
+    r = c.post(
+        "/ui/login",
+        data={"api_key": env["keys"]["analyst"], "next": "/ui/", "login_csrf": token.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = c.get("/ui/screen").text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert csrf
+    good = b"id,name,kind,birth_date\nw1,Vladimir Putin,person,1952-10-07\n"
+    r = c.post(
+        "/ui/screen",
+        data={"csrf": csrf.group(1), "threshold": "0.5"},
+        files={"file": ("p.csv", good, "text/csv")},
+    )
+    assert r.status_code == 200 and "Run #" in r.text and PUTIN in r.text, r.text[:500]
+    bad = b"id,name,kind,birth_date\nw2,Vladimir Putin,person,2090-01-01\n"
+    r = c.post(
+        "/ui/screen", data={"csrf": csrf.group(1)}, files={"file": ("p.csv", bad, "text/csv")}
+    )
+    assert r.status_code == 400 and "future" in r.text
