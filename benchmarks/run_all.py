@@ -21,11 +21,13 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     # name: (full arguments, quick arguments)
     "load_lists": ([], []),
+    "kinds": ([], []),
     "screening": ([], ["--quick"]),
     "orders": ([], ["--lines", "100000", "--edges", "100000"]),
     "orders_eval": ([], ["--ordinary", "500"]),
     "ais": ([], ["--copies", "4"]),
     "gap_eval": ([], ["--per-vessel", "4"]),
+    "ais_typologies": ([], ["--copies", "4"]),
     "api_load": ([], ["--duration", "10"]),
 }
 

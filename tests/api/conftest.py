@@ -4,6 +4,7 @@ with one key per role, and a TestClient."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ from counterflow.review.keys import create_key
 from counterflow.review.store import ReviewStore
 from counterflow.review.testing import FakeScreener, sample_parties
 from counterflow.store import ListStore
+
+# lists published yesterday: in force and not stale (see test_api_stale for stale ones)
+FRESH = (date.today() - timedelta(days=1)).isoformat()
 
 
 def api_parties() -> list[Party]:
@@ -50,7 +54,7 @@ def build_env(
     for p in parties:
         by_ds.setdefault(p.dataset, []).append(p)
     for ds, recs in by_ds.items():
-        store.load(ParseResult(dataset=ds, version="2026-01-01", records=recs, files=[]))
+        store.load(ParseResult(dataset=ds, version=FRESH, records=recs, files=[]))
     review = ReviewStore.open(tmp_path / "review.sqlite")
     keys = {
         role: create_key(review, role, label=f"test-{role}", actor="test")[0]

@@ -30,7 +30,7 @@ def test_match_returns_yente_shape(env) -> None:
     top = q1["results"][0]
     for key in ("id", "caption", "schema", "properties", "score", "match", "datasets", "features"):
         assert key in top
-    assert top["id"] == "gb_hmt_sanctions:16163"
+    assert top["id"] == "gb-hmt-sanctions-16163"  # FtM-valid, as the FtM export
     assert top["schema"] == "Person"
     assert top["datasets"] == ["gb_hmt_sanctions"]
     assert top["properties"]["name"] == ["Ivan Petrov"]
@@ -55,8 +55,12 @@ def test_match_dataset_scope_and_exclusions(env) -> None:
     assert only and {x["datasets"][0] for x in only} == {"us_ofac_sdn"}
     all_ = _match(env, cutoff=0.3).json()["responses"]["q2"]["results"]
     assert {x["datasets"][0] for x in all_} == {"us_ofac_sdn", "gb_hmt_sanctions"}
-    ex = _match(env, cutoff=0.3, exclude_entity_ids=["us_ofac_sdn:36"]).json()
-    assert "us_ofac_sdn:36" not in {x["id"] for x in ex["responses"]["q2"]["results"]}
+    plain = _match(env, cutoff=0.3).json()
+    assert "us-ofac-sdn-36" in {x["id"] for x in plain["responses"]["q2"]["results"]}
+    # the result's own (FtM) id, or the dataset:source_id form, excludes it
+    for excluded in ("us-ofac-sdn-36", "us_ofac_sdn:36"):
+        ex = _match(env, cutoff=0.3, exclude_entity_ids=[excluded]).json()
+        assert "us-ofac-sdn-36" not in {x["id"] for x in ex["responses"]["q2"]["results"]}
     exd = _match(env, cutoff=0.3, exclude_dataset=["gb_hmt_sanctions"]).json()
     assert {x["datasets"][0] for x in exd["responses"]["q2"]["results"]} == {"us_ofac_sdn"}
     assert _match(env, "no_such_list").status_code == 404
@@ -85,8 +89,8 @@ def test_match_name_parts_and_string_properties(env) -> None:
         }
     }
     data = _match(env, body=body, cutoff=0.5).json()["responses"]
-    assert data["a"]["results"][0]["id"] == "gb_hmt_sanctions:16163"
-    assert data["b"]["results"][0]["id"] == "us_ofac_sdn:36"
+    assert data["a"]["results"][0]["id"] == "gb-hmt-sanctions-16163"
+    assert data["b"]["results"][0]["id"] == "us-ofac-sdn-36"
 
 
 def test_search(env) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from counterflow import match
 from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.lists.base import ParseResult
+from counterflow.match import open_screener
 from counterflow.match.types import Query
 from counterflow.records.model import Party
 from counterflow.review.keys import create_key
@@ -42,11 +42,11 @@ def test_match_and_rescreen_with_real_screener(tmp_path: Path, monkeypatch) -> N
         r = client.post("/match/default", json=body, headers={"Authorization": f"ApiKey {key}"})
         assert r.status_code == 200, r.text
         q1 = r.json()["responses"]["q1"]["results"]
-        assert q1[0]["id"] == "us_ofac_sdn:1" and q1[0]["match"] is True
+        assert q1[0]["id"] == "us-ofac-sdn-1" and q1[0]["match"] is True
         assert 0.0 <= q1[0]["score"] <= 1.0
         assert q1[0]["properties"]["birthDate"] == ["1952-10-07"]
     # Re-screening with the real record-level screener (PartyScreener.from_parties).
-    screener = match.open_screener(store)
+    screener = open_screener(store)
     customers = [
         Query(id="k1", name="Ivan Drakonov", kind="person"),
         Query(id="k2", name="Kupol Izhevsk Electromechanical Plant", kind="organization"),

@@ -170,7 +170,7 @@ def test_screen_name_prints_table(home: Path, capsys: pytest.CaptureFixture[str]
     assert run(["screen", "name", "Vladimir Putin", "--dob", "1952", "--country", "RU"]) == 0
     out = capsys.readouterr().out
     assert "35096" in out and "match" in out
-    assert run(["screen", "name", "Vladimir Putin", "--kind", "spaceship"]) == 1
+    assert run(["screen", "name", "Vladimir Putin", "--kind", "spaceship"]) == 2  # usage
 
 
 def test_match_pairs(home: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from counterflow.errors import BadInputError
 from counterflow.lists import bis_dpl
+from counterflow.records.kinds import infer_kind, kinds_conflict
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SMALL = FIXTURES / "bis_dpl_small.txt"
@@ -29,7 +30,11 @@ def test_fixture_parties() -> None:
         "MARIA TESTOVA",
     ]
     john, llc, _, maria = res.records
-    assert john.kind == "person" and llc.kind == "organization"
+    # the list has no kind: a plain personal name stays unknown (no kind penalty), a
+    # legal form makes an organisation, and the reason is kept on the record
+    assert john.kind == "unknown" and "kindInferred" not in john.properties
+    assert llc.kind == "organization"
+    assert llc.properties["kindInferred"] == ["legal form 'LLC' in the name"]
     assert john.addresses == ["123 MAIN STREET, EL PASO, TX, 79905, US"]
     assert john.country_codes("address") == ["us"]
     assert john.listed_on == "2022-08-24"
@@ -88,10 +93,22 @@ def test_missing_column_empty_and_encoding(tmp_path: Path) -> None:
     assert len(bis_dpl.parse([bom]).records) == 4
 
 
-def test_guess_kind() -> None:
-    assert bis_dpl.guess_kind("AL NASER AIRLINES") == "organization"
-    assert bis_dpl.guess_kind("MANTEN ELECTRONICS INC") == "organization"
-    assert bis_dpl.guess_kind("ABEL HERNANDEZ, JR.") == "person"
+def test_infer_kind() -> None:
+    assert infer_kind("AL NASER AIRLINES")[0] == "organization"
+    assert infer_kind("MANTEN ELECTRONICS INC")[0] == "organization"
+    assert infer_kind("ABEL HERNANDEZ, JR.")[0] == "person"
+    assert infer_kind("KIM SONG II", addresses=["INMATE NUMBER - 07778-122, FCI"])[0] == "person"
+    assert infer_kind("Skymount Drones")[0] == "organization"
+    assert infer_kind("Bonitopto S.R.O.")[0] == "organization"
+    assert infer_kind('ANO "MPC "SATURN"')[0] == "organization"
+    assert (
+        infer_kind("Government Flying Service", programs=["Military End User (MEU) List"])[0]
+        == "organization"
+    )
+    # no strong signal: unknown, not person; name syllables that rigour also lists as
+    # legal forms, nicknames in quotes and two-letter forms are not evidence
+    for name in ("Harbin Xinguang Feitian", "Li Na", "PAO HUA CHIANG", 'IHSAN "SAMMY" ELASHI'):
+        assert infer_kind(name) == ("unknown", ""), name
 
 
 @pytest.mark.shared
@@ -115,3 +132,10 @@ def test_real_dpl_rows_all_accounted_for() -> None:
         for r in rows
     }
     assert len(res.records) == len(keys)
+
+
+def test_unknown_kind_never_conflicts() -> None:
+    assert not kinds_conflict("organization", "unknown")
+    assert not kinds_conflict("person", "unknown")
+    assert not kinds_conflict("any", "person")
+    assert kinds_conflict("organization", "person")

@@ -46,14 +46,14 @@ def test_fixture_parties() -> None:
     assert petrov.titles == ["Director"]
     assert "Secondary sanctions risk" in petrov.properties
 
-    assert tdc.kind == "organization"  # no type column value: guessed from the name
-    assert tdc.properties["kindGuessed"] == ["true"]
+    assert tdc.kind == "organization"  # no type column value: inferred from the name
+    assert tdc.properties["kindInferred"][0].startswith("legal form")
     assert tdc.programs == ["Entity List (EL) - Bureau of Industry and Security"]
     assert tdc.identifiers_of("uscc") == ["91440300MA5FTEST01"]
     assert tdc.properties["website"] == ["www.example.cn"]
     assert tdc.listed_on == "2023-02-24"
     assert tdc.properties["licensePolicy"] == ["Presumption of denial."]
-    assert smith.kind == "person"
+    assert smith.kind == "unknown"  # DPL row without a type and no person signal
     assert smith.programs == ["Denied Persons List (DPL) - Bureau of Industry and Security"]
 
     assert ship.kind == "vessel"

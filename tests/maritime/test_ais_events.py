@@ -202,7 +202,8 @@ def test_encounters_match_brute_force() -> None:
 
 
 def test_events_csv_contract(tmp_path: Path) -> None:
-    rows = _regular(1, T0, 20, 600) + _regular(1, T0 + 19 * 600 + 13 * H, 3, 600)
+    # under way (identical fixes while reporting 10 kn would be a spoofing event)
+    rows = _regular(1, T0, 20, 600, dlon=0.02) + _regular(1, T0 + 19 * 600 + 13 * H, 3, 600)
     ev = _events(track(rows))
     out = tmp_path / "events.csv"
     write_events_csv(ev, empty_static(), out)

@@ -108,3 +108,15 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
     junk.write_text("!AIVDM,this is not nmea\n")
     with pytest.raises(BadInputError):
         load([junk])
+
+
+def test_nmea_type5_identity_checked(fixtures: Path) -> None:
+    """Static data from NMEA type 5 feeds the identity checks: IMO 9000007 fails its
+    check digit (9*7 = 63 -> 3), which is itself a finding."""
+    from counterflow.maritime.identity import identity_events
+
+    data = read_file(fixtures / "sample.nmea")
+    ev = identity_events(data.static, data.positions)
+    inv = ev.filter(ev["label"] == "invalid_imo")
+    assert inv["mmsi"].to_list() == [273000001]
+    assert "check digit 7 should be 3" in inv["explanation"][0]

@@ -27,7 +27,7 @@ def test_listed_vessel_found_by_imo_and_name(
             source_id="NK-volga",
             kind="vessel",
             name="VOLGA STAR",
-            identifiers=[Identifier(scheme="imo", value="9000007", raw="IMO 9000007")],
+            identifiers=[Identifier(scheme="imo", value="9000003", raw="IMO 9000003")],
         ),
         Party(
             dataset="ua_war_sanctions", source_id="NK-other", kind="vessel", name="NORTHERN LIGHT"

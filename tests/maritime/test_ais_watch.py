@@ -96,7 +96,7 @@ class FakeScreener:
     name-only hit; 273000004: a strong name-only hit."""
 
     def screen(self, query: Query, *, threshold: float = 0.5, limit: int = 10) -> list[Hit]:
-        if "IMO9000007" in query.identifiers:
+        if "IMO9000003" in query.identifiers:
             return [_hit(query.id, 1.0, 0.2, "match")]
         if query.id == "273000002":
             return [_hit(query.id, 1.0, -0.25)]
@@ -136,7 +136,7 @@ def test_cli_events_and_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert e1.value.code == 0
     rows = list(csv.DictReader(out.open()))
     route = [r for r in rows if r["event_type"] == "watch" and "route flag" in r["explanation"]]
-    assert route and route[0]["vessel_name"] == "VOLGA STAR" and route[0]["imo"] == "9000007"
+    assert route and route[0]["vessel_name"] == "VOLGA STAR" and route[0]["imo"] == "9000003"
     html = tmp_path / "map.html"
     with pytest.raises(SystemExit) as e2:
         main(["ais", "map", str(syn), "-o", str(html), "--watch", "caspian", "-q"])

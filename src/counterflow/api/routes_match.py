@@ -17,9 +17,11 @@ from counterflow.api.yente import (
     EntityMatchQuery,
     EntityMatchResponse,
     SearchResponse,
+    check_algorithm,
     hit_result,
     matcher_docs,
     merge_hits,
+    result_id,
     to_queries,
 )
 from counterflow.errors import BadInputError
@@ -82,6 +84,7 @@ def _screen(
             for h in hits
             if (keep is None or h.dataset in keep)
             and h.entity_id not in exclude_ids
+            and (not exclude_ids or result_id(h) not in exclude_ids)
             and KIND_SCHEMA.get(h.kind, "LegalEntity") not in schemas_out
         ]
     return hits[:limit]
@@ -94,7 +97,9 @@ def _screen(
     description=(
         "yente's match request and response. `dataset` is a loaded dataset code or "
         "`default` (all loaded lists). Results with `score >= threshold` have `match: true`; "
-        "results below `cutoff` are left out."
+        "results below `cutoff` are left out. `weights`, `config` and algorithms other "
+        "than `counterflow` are refused with 400 (see `/algorithms`). A query with "
+        "identifiers and no name (a Vessel by `imoNumber`) is screened by them."
     ),
 )
 async def match(
@@ -105,13 +110,16 @@ async def match(
     limit: Annotated[int, Q(ge=1, le=500)] = 5,
     threshold: Annotated[float, Q(ge=0.0, le=1.0)] = 0.7,
     cutoff: Annotated[float, Q(ge=0.0, le=1.0)] = 0.5,
-    algorithm: str = "counterflow",
+    algorithm: Annotated[
+        str, Q(description="`counterflow` (also `best`, `default`); others are refused")
+    ] = "counterflow",
     include_dataset: Annotated[list[str] | None, Q()] = None,
     exclude_dataset: Annotated[list[str] | None, Q()] = None,
     exclude_schema: Annotated[list[str] | None, Q()] = None,
     exclude_entity_ids: Annotated[list[str] | None, Q()] = None,
 ) -> Response:
     services = services_of(request)
+    check_algorithm(algorithm, body.weights, body.config)  # refused, never ignored
     if len(body.queries) > MAX_QUERIES:
         raise HTTPException(400, f"at most {MAX_QUERIES} queries per request")
     exclude_ids = set(exclude_entity_ids or [])
@@ -154,7 +162,8 @@ async def match(
             )
             for h in hits:
                 features.update(h.features)
-            results = [hit_result(h, threshold) for h in hits]
+            qname = queries[0].name
+            results = [hit_result(h, threshold, qname) for h in hits]
             responses[key] = {
                 "status": 200,
                 "results": results,
@@ -192,7 +201,7 @@ async def _search(
         )
 
     hits = await services.off_loop(run)
-    results = [hit_result(h, services.settings.threshold) for h in hits]
+    results = [hit_result(h, services.settings.threshold, text) for h in hits]
     return _json(
         {
             "results": results,

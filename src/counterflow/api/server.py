@@ -15,6 +15,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
+from counterflow.store.staleness import max_age_days
 
 
 def settings_from_env() -> ApiSettings:
@@ -29,6 +30,7 @@ def settings_from_env() -> ApiSettings:
     if env.get("COUNTERFLOW_MAX_UPLOAD"):
         s.max_upload_bytes = int(env["COUNTERFLOW_MAX_UPLOAD"])
     s.secure_cookies = env.get("COUNTERFLOW_SECURE_COOKIES", "") in ("1", "true", "yes")
+    s.max_list_age_days = max_age_days()  # $COUNTERFLOW_MAX_LIST_AGE_DAYS, else 30
     return s
 
 

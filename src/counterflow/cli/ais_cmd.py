@@ -1,5 +1,6 @@
 """``counterflow ais``: events (gaps, port calls, encounters, loitering, position jumps,
-watch) from AIS files to the EVENTS CSV of INTERFACES.md, maps, and the synthetic Caspian
+watch, identity changes, spoofing, dark detections) from AIS files to the EVENTS CSV of
+INTERFACES.md, vessel risk and evidence cards, offline maps, and the synthetic Caspian
 scenario."""
 
 from __future__ import annotations
@@ -16,10 +17,19 @@ from counterflow.cli.common import err_console
 if TYPE_CHECKING:
     import polars as pl
 
+    from counterflow.maritime.params import EventParams
     from counterflow.maritime.table import AisData
 
 FilesArg = Annotated[
     list[Path], typer.Argument(help="AIS CSV (GFW, NOAA, DMA, AISdb) or NMEA logs")
+]
+DetectionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--detections",
+        help="vessel detections CSV (detection_id,time,lat,lon[,length_m,source]) from SAR, "
+        "optical imagery or radar: those no AIS position explains become dark_detection events",
+    ),
 ]
 PortsOpt = Annotated[
     list[Path] | None,
@@ -55,6 +65,43 @@ def _load_everything(
     return data, ports
 
 
+def _all_events(
+    data: AisData,
+    ports: pl.DataFrame,
+    params: EventParams,
+    detections: Path | None,
+    quiet: bool,
+) -> pl.DataFrame:
+    """Per-vessel events (with identity) plus the cross-vessel ones, drops reported."""
+    import polars as pl
+
+    from counterflow.maritime.detect import cross_vessel_events, detect_all
+    from counterflow.maritime.identity import static_without_positions
+
+    det = None
+    if detections is not None:
+        from counterflow.maritime.dark import read_detections
+
+        det = read_detections(detections)
+    ev = detect_all(data.positions, ports, params, static=data.static).events
+    cross = cross_vessel_events(data.positions, data.static, params, det)
+    if not quiet:
+        n_static = static_without_positions(data.static, data.positions)
+        if n_static:
+            err_console.print(
+                f"static data without positions: {n_static} MMSIs (identity checked, no track)",
+                highlight=False,
+            )
+        if det is not None:
+            err_console.print(
+                f"{det.table.height} detections from {detections}; skipped/unusable: "
+                f"{det.drops.summary()}",
+                highlight=False,
+                markup=False,
+            )
+    return pl.concat([ev, cross]) if cross.height else ev
+
+
 def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
     ais = group("ais")
 
@@ -74,7 +121,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             ),
         ] = True,
         screen_threshold: Annotated[
-            float, typer.Option(help="screening score threshold for watch events")
+            float,
+            typer.Option(min=0.0, max=1.0, help="screening score threshold for watch events"),
         ] = 0.7,
         gap_hours: Annotated[
             float, typer.Option(help="record every gap at least this long (h)")
@@ -104,13 +152,27 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         ] = 10.0,
         loiter_hours: Annotated[float, typer.Option(help="loitering duration (h)")] = 2.0,
         max_speed: Annotated[float, typer.Option(help="position jump / spike speed (kn)")] = 50.0,
+        detections: DetectionsOpt = None,
+        vessels: Annotated[
+            Path | None,
+            typer.Option("--vessels", help="also write the vessel risk table (VESSELS.csv)"),
+        ] = None,
+        cards: Annotated[
+            Path | None,
+            typer.Option("--cards", help="write evidence cards (JSON + Markdown) to this folder"),
+        ] = None,
+        cards_min_score: Annotated[
+            float, typer.Option(help="cards for vessels scoring at least this (or listed)")
+        ] = 30.0,
+        weights: Annotated[
+            Path | None, typer.Option("--weights", help="risk weights TOML (default: shipped)")
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     ) -> None:
-        """Detect AIS events and write the EVENTS CSV."""
+        """Detect AIS events and write the EVENTS CSV (and vessel risk, evidence cards)."""
         import polars as pl
 
-        from counterflow.maritime.detect import detect_all
-        from counterflow.maritime.events import write_events_csv
+        from counterflow.maritime.events import to_output, write_events_csv
         from counterflow.maritime.params import EventParams
 
         params = EventParams(
@@ -136,13 +198,18 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             from counterflow.maritime.watch import load_area
 
             area = load_area(watch)
+        risk_weights = None
+        if vessels is not None or cards is not None:
+            from counterflow.maritime.risk import Weights
+
+            risk_weights = Weights.load(weights)
         data, port_table = _load_everything(files, ports, max_speed, quiet)
-        det = detect_all(data.positions, port_table, params)
-        parts = [det.events]
+        base = _all_events(data, port_table, params, detections, quiet)
+        parts = [base]
         if area is not None:
             from counterflow.maritime.watch import sequences, watch_events
 
-            w = watch_events(det.events, area, params.gap_min_h)
+            w = watch_events(base, area, params.gap_min_h)
             parts.append(w)
             if not quiet:
                 for mmsi, seq in sequences(w).items():
@@ -154,16 +221,77 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             parts.append(hits)
             if note and not quiet:
                 err_console.print(note, highlight=False)
-        events = (
-            pl.concat([p for p in parts if p.height])
-            if any(p.height for p in parts)
-            else det.events
-        )
+        events = pl.concat([p for p in parts if p.height]) if any(p.height for p in parts) else base
         n = write_events_csv(events, data.static, output)
         if not quiet:
             counts = events["event_type"].value_counts().sort("event_type").iter_rows()
             err_console.print(
                 f"{n} events -> {output}: " + ", ".join(f"{k} {v}" for k, v in counts),
+                highlight=False,
+            )
+        if risk_weights is not None:
+            from counterflow.maritime.risk import score_vessels, write_vessels_csv
+
+            out_rows = to_output(events, data.static)
+            risks = score_vessels(out_rows, risk_weights)
+            if vessels is not None:
+                nv = write_vessels_csv(risks, vessels)
+                if not quiet:
+                    err_console.print(f"{nv} vessels -> {vessels}", highlight=False)
+            if cards is not None:
+                from counterflow.maritime.evidence import write_cards
+
+                inputs = [*files, *([detections] if detections else [])]
+                nc = write_cards(
+                    cards, risks, data, out_rows, inputs, risk_weights, min_score=cards_min_score
+                )
+                if not quiet:
+                    err_console.print(f"{nc} evidence cards -> {cards}", highlight=False)
+
+    @ais.command("vessels")
+    def vessels_cmd(
+        events_file: Annotated[Path, typer.Argument(help="EVENTS CSV (counterflow ais events)")],
+        output: Annotated[Path, typer.Option("-o", "--output", help="VESSELS CSV to write")],
+        weights: Annotated[
+            Path | None, typer.Option("--weights", help="risk weights TOML (default: shipped)")
+        ] = None,
+        screen: Annotated[
+            bool,
+            typer.Option(
+                "--screen/--no-screen", help="screen every vessel against the loaded lists"
+            ),
+        ] = True,
+        screen_threshold: Annotated[float, typer.Option(help="screening score threshold")] = 0.7,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    ) -> None:
+        """Score every vessel of an EVENTS file 0-100, each contribution named."""
+        from counterflow.maritime.risk import Weights, read_events, score_vessels
+        from counterflow.maritime.risk import write_vessels_csv as write_v
+
+        w = Weights.load(weights)
+        ev = read_events(events_file)
+        screener = None
+        if screen:
+            from counterflow.match import open_screener
+            from counterflow.store import ListStore
+
+            store = ListStore.open()
+            if store.status():
+                screener = open_screener(store)
+            elif not quiet:
+                err_console.print(
+                    "vessel screening skipped: no lists loaded (counterflow lists load ...)",
+                    highlight=False,
+                )
+        risks = score_vessels(ev, w, screener, screen_threshold)
+        n = write_v(risks, output)
+        if not quiet:
+            bands: dict[str, int] = {}
+            for r in risks:
+                bands[r.band] = bands.get(r.band, 0) + 1
+            err_console.print(
+                f"{n} vessels -> {output}: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(bands.items())),
                 highlight=False,
             )
 
@@ -175,13 +303,23 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             str | None, typer.Option("--watch", help="watched area: 'caspian' or a GeoJSON file")
         ] = None,
         ports: PortsOpt = None,
+        detections: DetectionsOpt = None,
+        tiles: Annotated[
+            str | None,
+            typer.Option(
+                "--tiles",
+                help="XYZ tile URL, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+                "(optional: without it the map needs no network)",
+            ),
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     ) -> None:
-        """Write an HTML map: tracks, gaps dashed, ports, events with popups (Leaflet)."""
+        """Write an offline HTML map: coastline, tracks, gaps dashed, ports, events with
+        popups and a legend (Leaflet shipped with Counterflow)."""
         import polars as pl
 
-        from counterflow.maritime.detect import detect_all
         from counterflow.maritime.map import write_map
+        from counterflow.maritime.params import EventParams
 
         area = None
         if watch:
@@ -189,13 +327,12 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
             area = load_area(watch)
         data, port_table = _load_everything(files, ports, 50.0, quiet)
-        det = detect_all(data.positions, port_table)
-        events = det.events
+        events = _all_events(data, port_table, EventParams(), detections, quiet)
         if area is not None:
             from counterflow.maritime.watch import watch_events
 
             events = pl.concat([events, watch_events(events, area)])
-        write_map(data, events, port_table, output, area=area)
+        write_map(data, events, port_table, output, area=area, tiles=tiles)
         if not quiet:
             err_console.print(f"map -> {output}", highlight=False)
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -32,3 +38,12 @@ def make_progress(quiet: bool = False) -> Progress:
         disable=quiet or not err_console.is_terminal,
         transient=False,
     )
+
+
+def stdin_copy(cleanup: ExitStack, name: str = "stdin.csv") -> Path:
+    """Standard input copied to a temporary file (so it can be counted, read and
+    digested like a file), removed when ``cleanup`` closes."""
+    tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory())) / name
+    with tmp.open("wb") as fh:
+        shutil.copyfileobj(sys.stdin.buffer, fh)
+    return tmp

@@ -21,7 +21,7 @@ from rich.table import Table
 from counterflow.cli.common import err_console, make_progress, out_console
 from counterflow.errors import BadInputError
 from counterflow.lists.base import LoadIssue
-from counterflow.records.model import KINDS, Party
+from counterflow.records.model import RECORD_KINDS, Party
 from counterflow.store import ListStore, SnapshotInfo
 from counterflow.store.loader import (
     GroupOutcome,
@@ -31,6 +31,7 @@ from counterflow.store.loader import (
     Stage,
     load_paths,
 )
+from counterflow.store.staleness import ListAge, list_ages, max_age_days
 from counterflow.store.update import update as run_update
 
 FIRST_ISSUES = 5  # issues listed per dataset after a load; the rest are counted
@@ -62,7 +63,11 @@ def _progress(quiet: bool) -> Iterator[tuple[Stage, RecordsProgress]]:
         task = bar.add_task("starting", total=None)
 
         def stage(text: str) -> None:
-            bar.update(task, description=escape(text), completed=0, total=None)
+            # a new task per stage: rich's update() cannot clear a total, and the last
+            # dataset's total must not show beside the next one ("0/442")
+            nonlocal task
+            bar.remove_task(task)
+            task = bar.add_task(escape(text), total=None)
 
         def records(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -92,7 +97,7 @@ def _n(x: int) -> str:
 
 
 def _kinds(by_kind: dict[str, int]) -> str:
-    return ", ".join(f"{_n(by_kind.get(k, 0))} {k}" for k in KINDS if by_kind.get(k, 0))
+    return ", ".join(f"{_n(by_kind.get(k, 0))} {k}" for k in RECORD_KINDS if by_kind.get(k, 0))
 
 
 def _print_issues(issues: Sequence[LoadIssue], total: int, dataset: str) -> None:
@@ -259,39 +264,62 @@ def update(
         raise typer.Exit(1)
 
 
-def _status_table(infos: Sequence[SnapshotInfo]) -> Table:
+def _status_table(infos: Sequence[SnapshotInfo], ages: dict[str, ListAge]) -> Table:
     t = Table(title="Loaded lists", title_justify="left")
     t.add_column("dataset")
     t.add_column("version")
     t.add_column("records", justify="right")
-    for k in KINDS:
+    for k in RECORD_KINDS:
         t.add_column(k, justify="right")
     t.add_column("skipped", justify="right")
     t.add_column("orphaned", justify="right")
     t.add_column("warnings", justify="right")
     t.add_column("loaded at (UTC)")
+    t.add_column("age (days)", justify="right")
     for i in infos:
+        age = ages[i.dataset]
         t.add_row(
             i.dataset,
             i.version,
             _n(i.records),
-            *(_n(i.by_kind.get(k, 0)) for k in KINDS),
+            *(_n(i.by_kind.get(k, 0)) for k in RECORD_KINDS),
             _n(i.skipped),
             _n(i.orphaned),
             _n(i.warnings),
             i.loaded_at.replace("T", " ").rstrip("Z"),
+            f"[bold red]{age.age_days:,.0f} STALE[/]" if age.stale else f"{age.age_days:,.0f}",
         )
     return t
 
 
-def status(as_json: JsonOpt = False) -> None:
-    """The list version in force per dataset: records by kind, skipped, orphaned."""
+def status(
+    as_json: JsonOpt = False,
+    max_age: Annotated[
+        float | None,
+        typer.Option(
+            "--max-age",
+            help="Days a list in force may be old before it is stale "
+            "(default $COUNTERFLOW_MAX_LIST_AGE_DAYS or 30; 0 = off).",
+        ),
+    ] = None,
+    fail_stale: Annotated[
+        bool, typer.Option("--fail-stale", help="Exit 1 when a list in force is stale.")
+    ] = False,
+) -> None:
+    """The list version in force per dataset: records by kind, skipped, orphaned, age;
+    a list older than the allowed age is reported STALE."""
+    allowed = max_age_days(max_age)
     with ListStore.open() as store:
         infos = store.status()
+        ages = {a.dataset: a for a in list_ages(infos, allowed)}
+        stale = [a for a in ages.values() if a.stale]
         if as_json:
             rows = []
             for i in infos:
                 d = i.to_dict()
+                d["age_days"] = ages[i.dataset].age_days
+                d["stale"] = ages[i.dataset].stale
+                d["max_age_days"] = allowed
                 d["first_issues"] = [
                     {"file": x.file, "line": x.line, "field": x.field, "reason": x.reason,
                      "severity": x.severity}
@@ -299,19 +327,27 @@ def status(as_json: JsonOpt = False) -> None:
                 ]  # fmt: skip
                 rows.append(d)
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-            return
-        if not infos:
+        elif not infos:
             _say("no lists loaded yet: counterflow lists load PATH or lists update")
             return
-        _table(_status_table(infos))
-        for i in infos:
-            if i.skipped or i.orphaned:
-                first = store.issues(i.snapshot_id, limit=1, problems_first=True)
-                hint = f" — first: {escape(first[0].describe())}" if first else ""
-                _say(
-                    f"{i.dataset}: {_n(i.skipped)} skipped, {_n(i.orphaned)} orphaned"
-                    f"{hint} (counterflow lists issues {i.dataset})"
-                )
+        else:
+            _table(_status_table(infos, ages))
+            for i in infos:
+                if i.skipped or i.orphaned:
+                    first = store.issues(i.snapshot_id, limit=1, problems_first=True)
+                    hint = f" — first: {escape(first[0].describe())}" if first else ""
+                    _say(
+                        f"{i.dataset}: {_n(i.skipped)} skipped, {_n(i.orphaned)} orphaned"
+                        f"{hint} (counterflow lists issues {i.dataset})"
+                    )
+    for a in stale:
+        err_console.print(
+            f"[bold red]STALE[/]: {escape(a.describe(allowed))}; "
+            "update it (counterflow lists update / lists load)",
+            highlight=False,
+        )
+    if stale and fail_stale:
+        raise typer.Exit(1)
 
 
 def _one_line(p: Party) -> str:

@@ -88,7 +88,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             Path | None, typer.Option("-o", "--output", help="Output CSV (default: stdout)")
         ] = None,
         threshold: Annotated[
-            float | None, typer.Option(help="Party screening threshold (default from config)")
+            float | None,
+            typer.Option(min=0.0, max=1.0, help="Party screening threshold (default from config)"),
         ] = None,
         config_file: Annotated[
             Path | None,

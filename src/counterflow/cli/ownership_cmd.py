@@ -92,7 +92,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         listed: Annotated[
             Path | None, typer.Option(help="Names/ids to treat as listed, one a line")
         ] = None,
-        threshold: Annotated[float, typer.Option(help="Name screening threshold")] = 0.7,
+        threshold: Annotated[
+            float, typer.Option(min=0.0, max=1.0, help="Name screening threshold")
+        ] = 0.7,
     ) -> None:
         """Aggregated stake of listed parties in ENTITY, with the chains (50 % rule)."""
         from counterflow.ownership.graph import load_any

@@ -121,6 +121,11 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         db: str = typer.Option("", "--db", help=DB_HELP),
     ) -> None:
         """Decide an alert; a false positive goes on the allow-list."""
+        from counterflow.errors import UsageError
+        from counterflow.review.store import DECISIONS
+
+        if decision not in DECISIONS:
+            raise UsageError(f"--decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
         a = review_store(db).decide(alert_id, decision, reason, _actor())
         err_console.print(f"alert #{a.id}: {a.status}")
 

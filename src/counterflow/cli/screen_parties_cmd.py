@@ -6,15 +6,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from counterflow.cli.common import err_console, make_progress, out_console
-from counterflow.errors import BadInputError, CounterflowError
+from counterflow.cli.common import err_console, make_progress, out_console, stdin_copy
+from counterflow.errors import BadInputError, CounterflowError, UsageError
 
 
 def _open_screener(quiet: bool) -> Any:
@@ -52,16 +52,22 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
     def screen_parties(
         input: Annotated[
             Path,
-            typer.Argument(help="CSV with id,name (+kind,country,birth_date,identifiers,address)"),
+            typer.Argument(
+                help="CSV with id,name (+kind,country,birth_date,identifiers,address); - = stdin"
+            ),
         ],
         output: Annotated[
             Path | None, typer.Option("-o", "--output", help="Output CSV (default: stdout)")
         ] = None,
         threshold: Annotated[
             float | None,
-            typer.Option(help="Report hits with score >= T (0..1); default: the review band"),
+            typer.Option(
+                min=0.0,
+                max=1.0,
+                help="Report hits with score >= T (0..1); default: the review band",
+            ),
         ] = None,
-        limit: Annotated[int, typer.Option(help="At most K hits per query")] = 10,
+        limit: Annotated[int, typer.Option(min=1, help="At most K hits per query")] = 10,
         workers: Annotated[
             int, typer.Option(help="Processes (default: 2 or the CPU count if less)")
         ] = 0,
@@ -72,16 +78,29 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         db: Annotated[str, typer.Option("--db", help="Review store for --record")] = "",
     ) -> None:
         """Screen every row of a CSV of parties against all loaded lists."""
-        from counterflow.csvout import guarded_writer
         from counterflow.match.bands import REVIEW
-        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, read_queries
 
         if threshold is None:
             threshold = REVIEW
-        if not 0.0 <= threshold <= 1.0:
-            raise BadInputError("must be between 0 and 1", field="--threshold")
-        if limit < 1:
-            raise BadInputError("must be at least 1", field="--limit")
+        cleanup = ExitStack()
+        if str(input) == "-":
+            input = stdin_copy(cleanup, "parties.csv")
+        with cleanup:
+            _screen_parties_file(input, output, threshold, limit, workers, quiet, record, db)
+
+    def _screen_parties_file(
+        input: Path,
+        output: Path | None,
+        threshold: float,
+        limit: int,
+        workers: int,
+        quiet: bool,
+        record: bool,
+        db: str,
+    ) -> None:
+        from counterflow.csvout import guarded_writer
+        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, read_queries
+
         stats = ReadStats()
         extra_cols, queries = read_queries(input, stats)
         screener = _open_screener(quiet)
@@ -166,8 +185,10 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             list[str] | None, typer.Option("--id", help="Identifier, e.g. IMO9253325 (repeatable)")
         ] = None,
         address: Annotated[str | None, typer.Option("--address")] = None,
-        threshold: Annotated[float, typer.Option(help="Show hits with score >= T")] = 0.5,
-        limit: Annotated[int, typer.Option(help="At most K hits")] = 10,
+        threshold: Annotated[
+            float, typer.Option(min=0.0, max=1.0, help="Show hits with score >= T")
+        ] = 0.5,
+        limit: Annotated[int, typer.Option(min=1, help="At most K hits")] = 10,
     ) -> None:
         """Screen one name and print the hits as a table."""
         from counterflow.match.csvio import birth_date_problem, parse_kind
@@ -176,7 +197,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
         qkind = parse_kind(kind)
         if qkind is None:
-            raise BadInputError(f"unknown kind {kind!r}", field="--kind")
+            raise UsageError(
+                f"--kind must be person, organization, vessel, aircraft or any, not {kind!r}"
+            )
         if dob is not None and (problem := birth_date_problem(dob.strip(), qkind)):
             raise BadInputError(problem, field="--dob")
         codes: list[str] = []

@@ -27,6 +27,13 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         ),
         burst: int = typer.Option(200, help="Requests a key may burst above the rate."),
         log_level: str = typer.Option("warning", help="uvicorn log level."),
+        max_list_age: float | None = typer.Option(
+            None,
+            "--max-list-age",
+            min=0,
+            help="Days a list in force may be old before /readyz says stale "
+            "(default $COUNTERFLOW_MAX_LIST_AGE_DAYS or 30; 0 = off).",
+        ),
     ) -> None:
         """Serve the HTTP API (OpenAPI at /docs) and the review web page (/ui)."""
         import uvicorn
@@ -37,6 +44,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             os.environ["COUNTERFLOW_DB"] = db
         os.environ["COUNTERFLOW_RATE_LIMIT"] = str(rate_limit)
         os.environ["COUNTERFLOW_RATE_BURST"] = str(burst)
+        if max_list_age is not None:
+            os.environ["COUNTERFLOW_MAX_LIST_AGE_DAYS"] = str(max_list_age)
         # Create the schema once before the workers start.
         ReviewStore.open(db or None).close()
         err_console.print(f"serving on http://{host}:{port} (web page /ui, API docs /docs)")

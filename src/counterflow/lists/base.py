@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from counterflow.records.model import Party
+from counterflow.records.model import RECORD_KINDS, Party
 
 IssueSeverity = Literal["skipped", "orphaned", "warning"]
 
@@ -61,8 +61,9 @@ class ParseResult:
         return sum(1 for i in self.issues if i.severity == "warning")
 
     def by_kind(self) -> dict[str, int]:
-        counts = Counter(r.kind for r in self.records)
-        return {k: counts.get(k, 0) for k in ("person", "organization", "vessel", "aircraft")}
+        """Records per kind; ``unknown`` only when some record's kind is unknown."""
+        counts: Counter[str] = Counter(r.kind for r in self.records)
+        return {k: counts.get(k, 0) for k in RECORD_KINDS if k != "unknown" or counts.get(k)}
 
 
 # A parser takes the files of one publication (already grouped by the sniffer) and

@@ -2,8 +2,9 @@
 Street_Address, City, State, Country, Postal_Code, Effective_Date, Expiration_Date,
 Standard_Order, Last_Update, Action, FR_Citation``) -> ``Party`` records of dataset
 ``us_bis_denied``. The list has no ids: source_id is a stable hash of the normalised
-name and address. It has no person/company flag either: ``guess_kind`` tells companies
-by legal-form and business words in the name."""
+name and address. It has no person/company flag either: ``records.kinds.settle_kind`` infers it from
+strong signals (legal form or business word in the name, a prison address, ``JR.``),
+else the record's kind stays ``unknown``."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ from counterflow.lists.tabular import (
     require_columns,
 )
 from counterflow.records.countries import to_iso2
-from counterflow.records.model import CountryRef, Kind, Party
+from counterflow.records.kinds import settle_kind
+from counterflow.records.model import CountryRef, Party
+
+_SPACES = re.compile(r"\s+")
 
 FORMAT = "bis_dpl"
 DATASET = "us_bis_denied"
@@ -33,26 +37,6 @@ DOWNLOADS: dict[str, list[str]] = {DATASET: ["https://www.bis.doc.gov/dpl/dpl.tx
 PROGRAM = "Denied Persons List"
 REQUIRED = ("Name", "Street_Address")
 ADDRESS_COLUMNS = ("street_address", "city", "state", "postal_code", "country")
-
-_ORG_WORDS = re.compile(
-    r"\b(LTD|LIMITED|INC|INCORPORATED|CORP|CORPORATION|CO|COMPANY|LLC|L\.L\.C|LLP|PLC|GMBH|"
-    r"AG|SA|S\.A|SRL|SARL|BV|NV|AB|OY|AS|PTE|PTY|FZE|FZCO|FZC|JSC|OJSC|CJSC|OOO|ZAO|SPA|"
-    r"KG|KFT|SDN|BHD|TRADING|TRADERS|INDUSTRIES|INDUSTRIAL|ENTERPRISES?|INTERNATIONAL|"
-    r"GROUP|HOLDINGS?|TECHNOLOGY|TECHNOLOGIES|TECH|SOLUTIONS|SYSTEMS|SERVICES|SUPPLY|"
-    r"AIRLINES?|AIRWAYS|AVIATION|CARGO|FREIGHT|LOGISTICS|SHIPPING|EXPORTS?|IMPORTS?|"
-    r"ELECTRONICS|ENGINEERING|COMMERCIAL|ASSOCIATES|PARTNERS|LABORATOR(Y|IES)|INSTITUTE|"
-    r"UNIVERSITY|BUREAU|AGENCY|DEPARTMENT|MINISTRY|FACTORY|PLANT|CENTER|CENTRE|BANK|"
-    r"ESTABLISHMENT|FOUNDATION|ORGANI[SZ]ATION|CORPORATE|MARINE|TRANSPORT(ATION)?|"
-    r"EQUIPMENT|PRODUCTS|MANUFACTURING|DISTRIBUTORS?|INSTRUMENTS|COMPONENTS|NETWORKS?)\b",
-    re.I,
-)
-_SPACES = re.compile(r"\s+")
-
-
-def guess_kind(name: str) -> Kind:
-    """``organization`` when the name carries a legal form or business word, else
-    ``person`` (BIS DPL and parts of the CSL have no entity type)."""
-    return "organization" if _ORG_WORDS.search(name) else "person"
 
 
 def stable_id(name: str, address_parts: Sequence[str]) -> str:
@@ -139,7 +123,7 @@ def _parse_file(
             )
             continue
         seen[sid] = line
-        party = Party(dataset=dataset, source_id=sid, kind=guess_kind(name), name=name)
+        party = Party(dataset=dataset, source_id=sid, kind="unknown", name=name)
         address = ", ".join(p for p in addr if p)
         if address:
             party.addresses.append(address)
@@ -169,5 +153,6 @@ def _parse_file(
         upd = iso_from_mdy(rec.get("last_update", "")) or ""
         if upd <= today:  # the real list has typos such as 2922-09-01
             last_update = max(last_update, upd)
+        settle_kind(party)
         records.append(party)
     return last_update or fallback_version(path)

@@ -16,6 +16,7 @@ from counterflow.lists.base import Detected, LoadIssue, ParseResult
 from counterflow.lists.tabular import dedupe, fallback_version, read_xml
 from counterflow.records.countries import to_iso2
 from counterflow.records.identifiers import make_identifier, scheme_for_label
+from counterflow.records.kinds import settle_kind
 from counterflow.records.model import Alias, BirthDate, CountryRef, Kind, Party
 from counterflow.records.scripts import script_of
 
@@ -151,7 +152,7 @@ def _party(
     line: int | None,
     issues: list[LoadIssue],
 ) -> Party | None:
-    kind: Kind = "organization"
+    kind: Kind = "unknown"
     subject = _children(el, "subjectType")
     if subject:
         code = _attr(subject[0], "classificationCode") or _attr(subject[0], "code")
@@ -162,7 +163,7 @@ def _party(
                     str(path),
                     line,
                     "subjectType",
-                    f"{lid}: unknown subject type {code!r}; loaded as organization",
+                    f"{lid}: unknown subject type {code!r}; kind unknown unless inferred",
                     "warning",
                 )
             )
@@ -231,6 +232,7 @@ def _party(
     _identifications(el, party, path, line, issues)
     party.birth_places = dedupe(party.birth_places)
     party.addresses = dedupe(party.addresses)
+    settle_kind(party)
     return party
 
 

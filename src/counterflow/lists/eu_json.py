@@ -19,6 +19,7 @@ from counterflow.lists.eu_fsf import ID_CODES
 from counterflow.lists.tabular import dedupe, fallback_version, read_text
 from counterflow.records.countries import to_iso2
 from counterflow.records.identifiers import make_identifier, scheme_for_label
+from counterflow.records.kinds import settle_kind
 from counterflow.records.model import Alias, BirthDate, Kind, Party
 from counterflow.records.scripts import script_of
 
@@ -140,11 +141,11 @@ def _party(
                 str(path),
                 None,
                 where,
-                f"{source_id}: unknown type {raw_type!r}; loaded as organization",
+                f"{source_id}: unknown type {raw_type!r}; kind unknown unless inferred",
                 "warning",
             )
         )
-        kind = "organization"
+        kind = "unknown"
     party = Party(dataset=dataset, source_id=source_id, kind=kind, name=name)
     for alias in dedupe(_strings(item.get("aliases"))):
         if alias != name:
@@ -189,4 +190,5 @@ def _party(
     others = [s for s in _strings(item.get("source")) if s != "EU"]
     if others:
         party.properties["alsoListedBy"] = others
+    settle_kind(party)
     return party

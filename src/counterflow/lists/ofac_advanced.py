@@ -26,6 +26,7 @@ from counterflow.lists.base import Detected, LoadIssue, ParseResult
 from counterflow.lists.ofac_csv import CONS, SDN, dataset_from_programs, publication_date
 from counterflow.lists.ofac_remarks import RemarkFields, add_id, add_xml_feature, country_code
 from counterflow.lists.ofac_xml import read_xml_bytes
+from counterflow.records.kinds import settle_kind
 from counterflow.records.model import (
     Alias,
     AliasStrength,
@@ -348,7 +349,9 @@ def _kind(raw: _RawParty, st: _State) -> Kind:
     ptype = st.ref("PartyType", ptype_id).lower()
     if ptype == "individual":
         return "person"
-    return "organization"
+    if ptype == "entity":
+        return "organization"
+    return "unknown"  # no party type: inferred from the name in _build, else unknown
 
 
 def _build(
@@ -445,6 +448,7 @@ def _build(
         for day in entry.dates:
             if party.listed_on is None or day < party.listed_on:
                 party.listed_on = day
+    settle_kind(party)
     return party
 
 

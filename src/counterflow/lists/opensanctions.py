@@ -27,6 +27,7 @@ from counterflow.lists.tabular import (
 )
 from counterflow.records.ftm import kind_of_schema, parties_from_entities
 from counterflow.records.identifiers import make_identifier
+from counterflow.records.kinds import settle_kind
 from counterflow.records.model import Alias, BirthDate, CountryRef, Identifier, Kind, Party
 from counterflow.records.scripts import script_of
 
@@ -208,9 +209,12 @@ def _target(path: Path, line: int, rec: dict[str, str], issues: list[LoadIssue])
         return None
     names = _split(name)
     party = Party(dataset="", source_id=oid, kind=kind, name=names[0])
-    if schema != {"person": "Person", "vessel": "Vessel", "aircraft": "Airplane"}.get(
-        kind, "Organization"
-    ):
+    if schema != {
+        "person": "Person",
+        "vessel": "Vessel",
+        "aircraft": "Airplane",
+        "unknown": "LegalEntity",
+    }.get(kind, "Organization"):
         party.properties["ftm_schema"] = [schema]
     for alias in dedupe(names[1:] + _split(rec.get("aliases", ""))):
         if alias != party.name:
@@ -241,6 +245,7 @@ def _target(path: Path, line: int, rec: dict[str, str], issues: list[LoadIssue])
     first_seen = rec.get("first_seen", "")[:10]
     if first_seen:
         party.properties["first_seen"] = [first_seen]
+    settle_kind(party)
     return party
 
 
@@ -295,6 +300,8 @@ def _parse_ftm(
         ds = ds_counts.most_common(1)[0][0] if ds_counts else DATASET
     try:
         parties = list(parties_from_entities(entities, ds))
+        for p in parties:
+            settle_kind(p)
     except (ValueError, TypeError, KeyError) as exc:
         raise BadInputError(f"unusable FtM entity: {exc}", file=str(path)) from exc
     got = {p.source_id for p in parties}

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from counterflow.errors import BadInputError
 from counterflow.lists.base import Detected, LoadIssue, ParseResult
-from counterflow.lists.bis_dpl import guess_kind
 from counterflow.lists.tabular import (
     Rows,
     dedupe,
@@ -27,6 +26,7 @@ from counterflow.lists.tabular import (
 )
 from counterflow.records.countries import to_iso2
 from counterflow.records.identifiers import make_identifier, scheme_for_label
+from counterflow.records.kinds import settle_kind
 from counterflow.records.model import Alias, BirthDate, CountryRef, Kind, Party
 from counterflow.records.scripts import script_of
 
@@ -157,10 +157,8 @@ def _party(
         issues.append(LoadIssue(str(path), line, "name", f"{sid}: no name: skipped"))
         return None
     raw_type = rec.get("type", "").lower()
-    kind = _KINDS.get(raw_type) or guess_kind(name)
+    kind: Kind = _KINDS.get(raw_type) or "unknown"
     party = Party(dataset=dataset, source_id=sid, kind=kind, name=name)
-    if not raw_type:
-        party.properties["kindGuessed"] = ["true"]
     for alias in _split(rec.get("alt_names", "")):
         if alias != name and not any(a.name == alias for a in party.aliases):
             party.aliases.append(Alias(alias, "strong", script_of(alias)))
@@ -216,12 +214,21 @@ def _party(
     ):
         if rec.get(col):
             party.properties[key] = [rec[col]]
+    if party.kind == "unknown" and rec.get("dates_of_birth"):
+        party.kind = "person"
+        party.properties["kindInferred"] = ["date of birth given"]
+    settle_kind(party)
     return party
 
 
 def _merge(into: Party, other: Party) -> None:
     """The same ``_id`` on two sub-lists (e.g. SSI and NS-MBS): one party listed by both,
     so names, programmes and details are united."""
+    other_given = other.kind != "unknown" and "kindInferred" not in other.properties
+    if other_given and (into.kind == "unknown" or "kindInferred" in into.properties):
+        into.kind = other.kind
+        into.properties.pop("kindInferred", None)
+        other.properties.pop("kindInferred", None)
     names = {into.name, *(a.name for a in into.aliases)}
     for alias in [Alias(other.name, "strong", script_of(other.name)), *other.aliases]:
         if alias.name not in names:

@@ -1,10 +1,15 @@
-"""All events of a cleaned table in one pass: gaps, port calls, loitering, encounters and
-position jumps (watched areas and vessel screening are added by ``watch``/``vessels``)."""
+"""All events of a cleaned table in one pass: gaps, port calls, loitering, encounters,
+position jumps, spoofing and (given the static data) per-MMSI identity changes. Each is a
+function of one (mmsi, t)-sorted table, so ``detect_all`` can run per MMSI partition.
+Events that need every vessel at once - one IMO under several MMSIs, dark detections -
+are added by :func:`cross_vessel_events`; watched areas and vessel screening by
+``watch``/``vessels``."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -16,6 +21,10 @@ from counterflow.maritime.loitering import detect_loitering, slow_mask
 from counterflow.maritime.params import EventParams
 from counterflow.maritime.port_calls import detect_port_calls
 from counterflow.maritime.shore import Shore, default_shore
+from counterflow.maritime.spoofing import detect_spoofing
+
+if TYPE_CHECKING:
+    from counterflow.maritime.dark import Detections
 
 
 @dataclass
@@ -31,6 +40,7 @@ def detect_all(
     *,
     shore: Shore | None = None,
     use_shore: bool = True,
+    static: pl.DataFrame | None = None,
 ) -> Detection:
     """Events of a cleaned, (mmsi, t)-sorted table; ``timings`` in seconds per detector."""
     p = params or EventParams()
@@ -40,6 +50,11 @@ def detect_all(
         shore = default_shore()
     tm["shore_load"] = time.perf_counter() - t0
     if pos.height == 0:
+        if static is not None and static.height:
+            from counterflow.maritime.identity import mmsi_identity_events
+
+            ev = mmsi_identity_events(static, pos, p.gap_min_h * 3600.0)
+            return Detection(ev.cast(INTERNAL_SCHEMA), tm)  # type: ignore[arg-type]
         return Detection(empty_events(), tm)
     t0 = time.perf_counter()
     gaps = detect_gaps(pos, p, shore if use_shore else None)
@@ -63,5 +78,40 @@ def detect_all(
     )
     enc = detect_encounters(pos, slow_e, ports, p)
     tm["encounters"] = time.perf_counter() - t0
-    events = pl.concat([gaps, calls, jumps, loit, enc]).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]
+    t0 = time.perf_counter()
+    spoof = detect_spoofing(pos, p, legs)
+    tm["spoofing"] = time.perf_counter() - t0
+    parts = [gaps, calls, jumps, loit, enc, spoof]
+    if static is not None:
+        from counterflow.maritime.identity import mmsi_identity_events
+
+        t0 = time.perf_counter()
+        parts.append(mmsi_identity_events(static, pos, p.gap_min_h * 3600.0))
+        tm["identity"] = time.perf_counter() - t0
+    events = pl.concat(parts).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]
     return Detection(events, tm)
+
+
+def cross_vessel_events(
+    pos: pl.DataFrame,
+    static: pl.DataFrame,
+    params: EventParams | None = None,
+    detections: Detections | None = None,
+    timings: dict[str, float] | None = None,
+) -> pl.DataFrame:
+    """Events that need every vessel at once: one IMO under several MMSIs, and (given
+    ``detections``) dark detections. Drop counts of the detections go to their ``drops``."""
+    from counterflow.maritime.identity import imo_sharing_events
+
+    p = params or EventParams()
+    tm = timings if timings is not None else {}
+    t0 = time.perf_counter()
+    parts = [imo_sharing_events(static, pos)]
+    tm["identity_imo"] = time.perf_counter() - t0
+    if detections is not None:
+        from counterflow.maritime.dark import dark_events
+
+        t0 = time.perf_counter()
+        parts.append(dark_events(pos, detections, p))
+        tm["dark"] = time.perf_counter() - t0
+    return pl.concat(parts).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]

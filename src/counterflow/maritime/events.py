@@ -33,7 +33,17 @@ EVENT_COLUMNS = (
     "confidence",
     "explanation",
 )
-EVENT_TYPES = ("gap", "port_call", "encounter", "loitering", "position_jump", "watch")
+EVENT_TYPES = (
+    "gap",
+    "port_call",
+    "encounter",
+    "loitering",
+    "position_jump",
+    "watch",
+    "identity_change",
+    "spoofing",
+    "dark_detection",
+)
 
 # internal frame: times as epoch seconds; ``label`` is a machine-readable class
 # (e.g. gap: likely_intentional / gap; watch: listed_vessel / route_ir_ru / area_gap ...)

@@ -44,6 +44,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "imo": ("imo", "imo_number"),
     "callsign": ("callsign", "call_sign"),
     "ship_type": ("vesseltype", "ship_type", "ship type", "shiptype", "type"),
+    "flag": ("flag", "flag_state", "flag_country", "flagstate"),
 }
 
 
@@ -169,15 +170,20 @@ def read_csv(path: Path) -> AisData:
         v = col(canon).str.strip_chars()
         return pl.when(v.is_in(["", "None", "nan", "NaN", "null", "0"])).then(None).otherwise(v)
 
-    imo = text("imo").str.replace(r"(?i)^imo\s*", "")
-    imo = pl.when(imo.str.contains(r"^\d{7}$")).then(imo).otherwise(None)
+    imo_txt = text("imo").str.replace(r"(?i)^imo\s*", "")
+    # empty and all-zero IMO numbers are AIS "not available", not bad values
+    imo_raw = pl.when(imo_txt.str.contains(r"^0*$")).then(None).otherwise(imo_txt)
+    imo = pl.when(imo_raw.str.contains(r"^\d{7}$")).then(imo_raw).otherwise(None)
     stat_exprs = [
+        (imo_raw.is_not_null() & imo.is_null()).alias("_bad_imo"),
         text("name").alias("name"),
         imo.alias("imo"),
         text("callsign").alias("callsign"),
         text("ship_type").alias("ship_type"),
+        text("flag").alias("flag"),
     ]
-    has_static = any(k in mapping for k in ("name", "imo", "callsign", "ship_type"))
+    static_cols = ("name", "imo", "callsign", "ship_type", "flag")
+    has_static = any(k in mapping for k in static_cols)
     try:
         sample = lf.select(col("time").alias("s")).head(2000).collect()["s"].drop_nulls().to_list()
         fmts = formats_in(sample)
@@ -208,16 +214,27 @@ def read_csv(path: Path) -> AisData:
     drops.note(f"{path.name}: dialect {dialect}, {raw.height} rows")
     static = empty_static()
     if has_static:
+        # an IMO that is not 7 digits is counted (the row's position is still used)
+        drops.add("bad_imo_format", int(raw["_bad_imo"].sum()))
         static = (
-            raw.select("mmsi", "t", "name", "imo", "callsign", "ship_type")
+            raw.select("mmsi", "t", *static_cols)
             .filter(
                 pl.col("mmsi").is_not_null()
-                & pl.any_horizontal(
-                    pl.col(c).is_not_null() for c in ("name", "imo", "callsign", "ship_type")
-                )
+                & pl.any_horizontal(pl.col(c).is_not_null() for c in static_cols)
             )
             .sort("mmsi", "t", nulls_last=True)
-            .unique(subset=["mmsi", "name", "imo", "callsign", "ship_type"], keep="first")
+        )
+        # first and last report of each identity, so the periods in which each was
+        # broadcast (and any overlap of two) are kept
+        static = (
+            pl.concat(
+                [
+                    static.unique(subset=["mmsi", *static_cols], keep="first"),
+                    static.unique(subset=["mmsi", *static_cols], keep="last"),
+                ]
+            )
+            .unique(maintain_order=False)
+            .sort("mmsi", "t", nulls_last=True)
             .cast(STATIC_SCHEMA)  # type: ignore[arg-type]
         )
     positions = raw.select(list(POSITIONS_SCHEMA)).cast(POSITIONS_SCHEMA)  # type: ignore[arg-type]

@@ -142,14 +142,27 @@ def read_nmea(path: Path) -> AisData:
                 )
                 stat["callsign"].append(cs)
                 stat["ship_type"].append(str(int(st)) if st is not None else None)
+                stat["flag"].append(None)
+                if imo and not 1000000 <= int(imo) <= 9999999:
+                    drops.add("bad_imo_format", 1)
     if pending:
         drops.add("nmea_incomplete_multipart", sum(len(v) for v in pending.values()))
     if n_sent == 0:
         raise BadInputError("no AIS sentences (!AIVDM/!AIVDO) found", file=str(path))
     positions = pl.DataFrame(pos, schema=POSITIONS_SCHEMA)
     # pyais reports 'not available' as 91/181 and 102.3 kn / 360 deg; clean() handles those
-    static = pl.DataFrame(stat, schema=STATIC_SCHEMA).unique(
-        subset=["mmsi", "name", "imo", "callsign", "ship_type"], keep="first", maintain_order=True
+    st_all = pl.DataFrame(stat, schema=STATIC_SCHEMA)
+    st_key = ["mmsi", "name", "imo", "callsign", "ship_type", "flag"]
+    # first and last report of each identity (keeps the period each was broadcast)
+    static = (
+        pl.concat(
+            [
+                st_all.unique(subset=st_key, keep="first", maintain_order=True),
+                st_all.unique(subset=st_key, keep="last", maintain_order=True),
+            ]
+        )
+        .unique(maintain_order=True)
+        .sort("mmsi", "t")
     )
     drops.note(f"{path.name}: NMEA, {n_sent} sentences, {positions.height} position reports")
     return AisData(positions, static, drops)

@@ -32,3 +32,21 @@ class EventParams:
     # position jumps: an implied speed no ship can make
     jump_max_kn: float = 50.0
     jump_min_km: float = 5.0
+    # spoofing (physical limits of a real ship; see maritime/spoofing.py)
+    circle_min_kn: float = 3.0  # legs at least this fast count for circling
+    circle_min_turns: float = 1.5  # revolutions turned the same way without a break
+    circle_max_radius_km: float = 20.0
+    circle_max_spread: float = 0.25  # radius standard deviation / radius
+    grid_window: int = 10  # legs whose moves must all be whole steps of one lattice
+    grid_min_step_deg: float = 0.002
+    frozen_min_fixes: int = 5  # identical fixes in a row ...
+    frozen_min_kn: float = 3.0  # ... while the vessel reports at least this speed
+    frozen_min_h: float = 0.5
+    sogcog_min_legs: int = 6  # reported speed/course contradicting the positions, in a row
+    sogcog_min_h: float = 0.5
+    sogcog_max_leg_min: float = 30.0
+    twin_min_returns: int = 2  # jumps away and back to the first track ...
+    twin_max_h: float = 168.0  # ... each back within this time
+    # identity and dark detections
+    detection_explain_km: float = 3.0  # an AIS vessel this close explains a detection
+    detection_max_kn: float = 25.0  # fastest a dark vessel is assumed to sail

@@ -145,11 +145,11 @@ def scenario(seed: int = 7) -> AisData:
     pos = pl.concat(parts).sort("mmsi", "t")
     static = pl.DataFrame(
         [
-            (273000001, T0, "VOLGA STAR", "9000007", "UBZZ1", "70"),
-            (273000002, T0, "CASPIAN LINK", "9000019", "UBZZ2", "70"),
-            (436000003, T0, "AKTAU TRADER", "9000021", "UNZZ3", "70"),
-            (273000004, T0, "SEA BIRD", None, "UBZZ4", "80"),
-            (422000005, T0, "DARYA", None, "EPZZ5", "80"),
+            (273000001, T0, "VOLGA STAR", "9000003", "UBZZ1", "70", None),
+            (273000002, T0, "CASPIAN LINK", "9000015", "UBZZ2", "70", None),
+            (436000003, T0, "AKTAU TRADER", "9000027", "UNZZ3", "70", None),
+            (273000004, T0, "SEA BIRD", None, "UBZZ4", "80", None),
+            (422000005, T0, "DARYA", None, "EPZZ5", "80", None),
         ],
         schema=STATIC_SCHEMA,
         orient="row",

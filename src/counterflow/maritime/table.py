@@ -2,7 +2,8 @@
 
 Positions: ``mmsi`` (Int64), ``t`` (Int64, epoch seconds UTC), ``lat``, ``lon`` (Float64,
 degrees), ``sog`` and ``cog`` (Float64, knots / degrees, null when not sent). Static data:
-``mmsi``, ``t``, ``name``, ``imo``, ``callsign``, ``ship_type`` (Utf8, null when unknown),
+``mmsi``, ``t``, ``name``, ``imo``, ``callsign``, ``ship_type``, ``flag`` (Utf8, null when
+unknown; ``flag`` only where a CSV dialect has a flag column),
 one row per change seen, so a vessel's name or IMO over time is kept.
 """
 
@@ -29,6 +30,7 @@ STATIC_SCHEMA: dict[str, pl.DataType] = {
     "imo": pl.Utf8(),
     "callsign": pl.Utf8(),
     "ship_type": pl.Utf8(),
+    "flag": pl.Utf8(),
 }
 
 EARTH_RADIUS_KM = 6371.0088
@@ -138,5 +140,6 @@ def latest_static(static: pl.DataFrame) -> pl.DataFrame:
             pl.col("imo").drop_nulls().last(),
             pl.col("callsign").drop_nulls().last(),
             pl.col("ship_type").drop_nulls().last(),
+            pl.col("flag").drop_nulls().last(),
         )
     )

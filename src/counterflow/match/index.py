@@ -39,6 +39,7 @@ from counterflow.match.frequency import TokenWeights
 from counterflow.match.normalize import NameForm, prepare
 from counterflow.match.phonetic import skeleton
 from counterflow.match.scorer import PartyEvidence, WeightedName, address_words, parse_date
+from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
 FORMAT_VERSION = 3
@@ -128,6 +129,11 @@ class NameIndex:
                 for v in values:
                     if len(v) >= 5:
                         self.by_identifier.setdefault(v, []).append(pidx)
+                    # a company number written with a prefix (RU1646047020) is also
+                    # found by its digits; the scorer decides whether the schemes agree
+                    digits = loose_digits(v)
+                    if digits and digits != v:
+                        self.by_identifier.setdefault(digits, []).append(pidx)
         self._evidence: dict[int, PartyEvidence] = {}
         self.fingerprint = fingerprint
         df: dict[str, int] = {}
@@ -279,6 +285,15 @@ class NameIndex:
         return sum(f.stat().st_size for f in folder.iterdir())
 
     # ------------------------------------------------------------ query
+    def parties_with_identifier(self, value: str) -> set[int]:
+        """Parties holding this identifier value under any scheme (or its digits, for a
+        company number written with a prefix)."""
+        found = set(self.by_identifier.get(value, ()))
+        digits = loose_digits(value)
+        if digits and digits != value:
+            found.update(self.by_identifier.get(digits, ()))
+        return found
+
     def evidence(self, pidx: int) -> PartyEvidence:
         """The scorer's view of party ``pidx`` (built on first use)."""
         ev = self._evidence.get(pidx)

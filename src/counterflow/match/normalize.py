@@ -211,7 +211,10 @@ def _mult(tok: str) -> float:
 
 def prepare(text: str, kind: str = "any") -> NameForm:
     """Normalise one name. ``kind`` is the party kind (person names keep every token;
-    company-like names lose their legal forms to ``legal``)."""
+    company-like names lose their legal forms to ``legal``). A listed record of
+    ``unknown`` kind is prepared as ``any``."""
+    if kind == "unknown":
+        kind = "any"
     pairs = tokenize_with_display(text)
     tokens = [t for t, _ in pairs]
     legal: list[str] = []

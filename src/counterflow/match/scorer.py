@@ -41,7 +41,8 @@ from counterflow.match.frequency import TokenWeights
 from counterflow.match.legal_forms import forms_agree
 from counterflow.match.normalize import NameForm, prepare, prepare_variants
 from counterflow.match.phonetic import skeleton
-from counterflow.records.identifiers import parse_query_token
+from counterflow.records.identifiers import identifier_agrees, parse_query_token
+from counterflow.records.kinds import kinds_conflict
 from counterflow.records.model import Identifier
 
 MIN_PAIR_SIM = 0.5
@@ -405,14 +406,13 @@ def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, floa
     id_agree = False
     for ident in q.identifiers:
         if ident.scheme == "other":
-            hit = any(ident.value in vals for vals in p.ids.values())
+            hit = identifier_agrees(ident, p.ids)
             if hit:
                 id_agree = True
                 notes.append(f"identifier {ident.value} agrees")
             continue
         vals = p.ids.get(ident.scheme)
-        other_vals = p.ids.get("other", frozenset())
-        if (vals and ident.value in vals) or ident.value in other_vals:
+        if identifier_agrees(ident, p.ids):  # by value across schemes of one number
             id_agree = True
             notes.append(f"{_scheme_label(ident.scheme)} {ident.value} agrees")
         elif vals:
@@ -425,7 +425,7 @@ def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, floa
         floor = 0.92
         delta += 0.05
     # kind
-    if q.kind != "any" and p.kind != q.kind:
+    if kinds_conflict(q.kind, p.kind):  # an unknown listed kind never conflicts
         delta -= 0.4 if "person" in (q.kind, p.kind) else 0.25
         notes.append(f"kind {q.kind} vs listed {p.kind}")
     # birth dates

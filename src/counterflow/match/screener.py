@@ -83,7 +83,9 @@ class PartyScreener:
             return []
         forms = prepare_variants(query.name or "", query.kind)
         if not forms:
-            return []
+            if not query.identifiers:
+                return []
+            forms = [prepare("", query.kind)]  # identifier-only (e.g. a Vessel by IMO)
         index = self.index
         # threshold 0 asks for the ``limit`` best candidates whatever they score
         everything = threshold <= 0.0
@@ -110,7 +112,7 @@ class PartyScreener:
         # (a renamed vessel keeps its IMO number)
         id_parties: set[int] = set()
         for ident in qev.identifiers:
-            id_parties.update(index.by_identifier.get(ident.value, ()))
+            id_parties.update(index.parties_with_identifier(ident.value))
         for pidx in id_parties:
             if pidx not in best:
                 eid = index.first_entry[pidx]

@@ -481,7 +481,7 @@ def _supports_workers(screener: Screener) -> bool:
     return isinstance(screener, PartyScreener)
 
 
-PARTY_KINDS = frozenset({"person", "organization", "company", "legalentity", "any", ""})
+PARTY_KINDS = frozenset({"person", "organization", "company", "legalentity", "unknown", "any", ""})
 
 
 def _party_result(hits: list[Hit]) -> PartyResult:

@@ -40,6 +40,7 @@ KIND_SCHEMA: dict[str, str] = {
     "organization": "Organization",
     "vessel": "Vessel",
     "aircraft": "Airplane",
+    "unknown": "LegalEntity",  # FtM's "a person or a company"
 }
 # Datasets whose source ids are not globally unique: their FtM id is prefixed.
 OFFICIAL_DATASETS = frozenset(
@@ -285,6 +286,8 @@ def kind_of_schema(schema_name: str) -> Kind | None:
         return "vessel"
     if schema.is_a(model.get("Airplane")):
         return "aircraft"
+    if schema.name == "LegalEntity":
+        return "unknown"
     if schema.is_a(model.get("LegalEntity")):
         return "organization"
     return None

@@ -122,3 +122,52 @@ def parse_query_token(token: str) -> Identifier | None:
         scheme = "swift" if scheme == "bic" else scheme
         return make_identifier(scheme, token[m.end() :])
     return make_identifier("other", token)
+
+
+# Schemes that can hold the same number, depending on the list. A Russian INN is
+# published as "INN", "Tax ID No." (OFAC), "fiscalcode" (EU) or an FtM taxNumber; an
+# OGRN as "Registration Number"; a personal number as national id, passport or tax id
+# where a list mixes them. Identifiers are compared by value across a family.
+_COMPANY_NUMBERS = frozenset({"inn", "tax_id", "ogrn", "registration", "kpp", "okpo", "uscc"})
+_PERSONAL_NUMBERS = frozenset({"national_id", "passport", "tax_id", "inn", "cedula", "ssn"})
+_LOOSE_SCHEMES = _COMPANY_NUMBERS | {"other"}
+_FAMILIES: dict[str, frozenset[str]] = {}
+for _family in (_COMPANY_NUMBERS, _PERSONAL_NUMBERS):
+    for _scheme in _family:
+        _FAMILIES[_scheme] = _FAMILIES.get(_scheme, frozenset()) | _family
+
+
+def comparable_schemes(scheme: str) -> frozenset[str]:
+    """The schemes whose values may be the same number as ``scheme``'s (itself, plus
+    ``other``: a number whose type the list did not say)."""
+    return _FAMILIES.get(scheme, frozenset({scheme})) | {scheme, "other"}
+
+
+def loose_digits(value: str) -> str:
+    """The digits of a company number written with a few letters around it
+    (``RU1646047020``, ``INN1646047020``); ``""`` when it has fewer than 8 digits or
+    more than 4 other characters. Used for company-number schemes only (a passport's
+    letters are part of its number)."""
+    digits = _DIGITS.sub("", value)
+    if len(digits) < 8 or len(value) - len(digits) > 4:
+        return ""
+    return digits
+
+
+def identifier_agrees(ident: Identifier, listed: dict[str, frozenset[str]]) -> bool:
+    """Does the queried identifier name a number the listed party holds? ``listed`` maps
+    scheme -> normalised values. An ``other`` query (no scheme given) matches any scheme;
+    a typed one matches its own scheme and those that can hold the same number, by value
+    (digits only where one side was written with a country prefix or note)."""
+    schemes = listed.keys() if ident.scheme == "other" else comparable_schemes(ident.scheme)
+    loose_query = ident.scheme in _LOOSE_SCHEMES
+    digits = loose_digits(ident.value) if loose_query else ""
+    for scheme in schemes:
+        values = listed.get(scheme)
+        if not values:
+            continue
+        if ident.value in values:
+            return True
+        if digits and scheme in _LOOSE_SCHEMES and any(loose_digits(v) == digits for v in values):
+            return True
+    return False

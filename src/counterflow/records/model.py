@@ -13,8 +13,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["person", "organization", "vessel", "aircraft"]
+# ``unknown``: the list does not say whether the party is a person or an organisation and
+# no strong signal tells (see ``records.kinds``); it never costs a kind penalty.
+Kind = Literal["person", "organization", "vessel", "aircraft", "unknown"]
 KINDS: tuple[Kind, ...] = ("person", "organization", "vessel", "aircraft")
+RECORD_KINDS: tuple[Kind, ...] = (*KINDS, "unknown")
 
 AliasStrength = Literal["strong", "weak"]
 DatePrecision = Literal["year", "month", "day"]

@@ -9,6 +9,7 @@ mid-write rolls the whole transaction back.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -16,7 +17,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 
-from counterflow.errors import BadInputError
+from counterflow.errors import BadInputError, CounterflowError
 
 Row = dict[str, Any]
 Params = Sequence[Any]
@@ -183,7 +184,13 @@ class PostgresBackend:
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
-            conn = self._psycopg.connect(self.dsn, autocommit=False)
+            try:
+                conn = self._psycopg.connect(self.dsn, autocommit=False, connect_timeout=10)
+            except self._psycopg.OperationalError as exc:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise StoreUnavailableError(
+                    f"cannot connect to the PostgreSQL review store {_redact(self.dsn)}: {first}"
+                ) from None
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -215,6 +222,15 @@ class PostgresBackend:
         self._local = threading.local()
 
 
+class StoreUnavailableError(CounterflowError):
+    """The review store's server cannot be reached (a clear message, no traceback)."""
+
+
+def _redact(dsn: str) -> str:
+    """The DSN without its password."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)
+
+
 def open_backend(target: str | Path | None = None) -> SqliteBackend | PostgresBackend:
     """``postgresql://...`` / ``postgres://...`` -> PostgreSQL; a path -> SQLite; ``None`` ->
     ``$COUNTERFLOW_DB`` or the default ``review.sqlite`` in ``COUNTERFLOW_HOME``."""
@@ -222,6 +238,7 @@ def open_backend(target: str | Path | None = None) -> SqliteBackend | PostgresBa
 
     from counterflow import config
 
+    explicit = target is not None or bool(os.environ.get("COUNTERFLOW_DB"))
     if target is None:
         target = os.environ.get("COUNTERFLOW_DB") or config.review_db_path()
     text = str(target)
@@ -229,4 +246,13 @@ def open_backend(target: str | Path | None = None) -> SqliteBackend | PostgresBa
         return PostgresBackend(text)
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///") :]
-    return SqliteBackend(Path(text))
+    path = Path(text).expanduser()
+    if explicit and not path.parent.is_dir():
+        # a mistyped --db must not quietly start a new, empty review store
+        from counterflow.errors import UsageError
+
+        raise UsageError(
+            f"--db {text}: folder {path.parent} does not exist (create it first, or give "
+            "an existing review store)"
+        )
+    return SqliteBackend(path)

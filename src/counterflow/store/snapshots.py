@@ -26,7 +26,7 @@ from typing import Any
 from counterflow import config
 from counterflow.errors import BadInputError
 from counterflow.lists.base import LoadIssue, ParseResult
-from counterflow.records.model import KINDS, Party
+from counterflow.records.model import RECORD_KINDS, Party
 from counterflow.store.codec import json_digest, party_json
 from counterflow.store.diff import ListDiff, compare
 from counterflow.store.schema import StoreError, connect, ensure_schema
@@ -106,11 +106,15 @@ def _now() -> str:
 def _info(row: sqlite3.Row | tuple[Any, ...], active_ids: set[int]) -> SnapshotInfo:
     (sid, dataset, version, fmt, sha, csha, records, pe, org, ves, air, sk, orph, warn, files,
      loaded_at) = tuple(row)  # fmt: skip
+    by_kind = {"person": pe, "organization": org, "vessel": ves, "aircraft": air}
+    unknown = records - pe - org - ves - air  # kind neither stated nor inferred
+    if unknown > 0:
+        by_kind["unknown"] = unknown
     return SnapshotInfo(
         dataset=dataset,
         version=version,
         records=records,
-        by_kind={"person": pe, "organization": org, "vessel": ves, "aircraft": air},
+        by_kind=by_kind,
         skipped=sk,
         orphaned=orph,
         loaded_at=loaded_at,
@@ -187,7 +191,7 @@ class ListStore:
             content.update(i.describe().encode("utf-8", "replace") + b"\n")
         content_sha = content.hexdigest()
         kinds = Counter(p.kind for p in result.records)
-        unknown = set(kinds) - set(KINDS)
+        unknown = set(kinds) - set(RECORD_KINDS)
         if unknown:
             raise StoreError(f"records of unknown kind {sorted(unknown)} in {dataset}")
         files = json.dumps([Path(f).name for f in result.files], ensure_ascii=False)

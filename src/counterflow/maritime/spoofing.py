@@ -1,0 +1,377 @@
+"""``spoofing`` events: positions a real ship cannot produce. Each is a function of one
+(mmsi, t)-sorted position table (so it runs per MMSI partition), vectorised over all rows.
+
+* ``circle``: the track turns the same way, leg after leg, for at least 1.5 revolutions at
+  speed (>= 3 kn) around one centre (radius spread <= 25 %, radius <= 20 km) - the
+  "crop circle" tracks of spoofed transponders; a single purse-seine set (one turn) is not.
+* ``grid``: every move in a window of 10 legs is a whole multiple of one lattice step
+  (>= 0.002 deg) in latitude and in longitude (both move), and the multiples vary (0, 1,
+  2 steps ...):
+  positions snapped to a grid, not GPS fixes (a steady straight line is not a grid).
+* ``frozen``: >= 5 identical fixes in a row over >= 30 min while the vessel reports >= 3 kn.
+* ``sog_cog``: >= 6 legs in a row (legs <= 30 min, >= 30 min in all) where the reported
+  speed is 4x the speed the positions imply or a quarter of it (one of them >= 5 kn), or
+  the reported course is >= 90 deg off the course the positions take.
+* ``two_transmitters``: impossible jumps that go away and come back to the first track,
+  at least twice: two transmitters sending one MMSI (fed by the position-jump legs).
+
+Every threshold is in ``EventParams``; the explanation carries the measured evidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from counterflow.maritime.events import conform, empty_events
+from counterflow.maritime.params import EventParams
+from counterflow.maritime.table import KM_PER_NM, haversine_km
+
+Legs = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end exclusive) of each run of True."""
+    if mask.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    x = np.diff(np.r_[0, mask.astype(np.int8), 0])
+    return np.nonzero(x == 1)[0], np.nonzero(x == -1)[0]
+
+
+def _frame(
+    label: str,
+    m: np.ndarray,
+    t: np.ndarray,
+    la: np.ndarray,
+    lo: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    conf: np.ndarray | float,
+    texts: list[str],
+) -> pl.DataFrame:
+    """Events for row spans [a, b] (inclusive indices)."""
+    return conform(
+        pl.DataFrame(
+            {
+                "event_type": "spoofing",
+                "mmsi": m[a],
+                "start_t": t[a],
+                "end_t": t[b],
+                "start_lat": la[a],
+                "start_lon": lo[a],
+                "end_lat": la[b],
+                "end_lon": lo[b],
+                "duration_h": (t[b] - t[a]) / 3600.0,
+                "distance_km": haversine_km(la[a], lo[a], la[b], lo[b]),
+                "confidence": np.broadcast_to(np.asarray(conf, dtype=float), a.shape).copy(),
+                "label": label,
+                "explanation": texts,
+            }
+        )
+    )
+
+
+def _bearing(la: np.ndarray, lo: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Bearing in degrees of the legs ending at ``rows`` (row-1 -> row), computed only there."""
+    dlon = lo[rows] - lo[rows - 1]
+    dlon = (dlon + 180.0) % 360.0 - 180.0
+    dx = dlon * np.cos(np.radians(la[rows]))
+    dy = (la[rows] - la[rows - 1]) * (110.574 / 111.320)
+    out: np.ndarray = np.degrees(np.arctan2(dx, dy))
+    return out
+
+
+def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame:
+    same, d, v = legs
+    t = pos["t"].to_numpy()
+    n = t.size
+    if n < 4:
+        return empty_events()
+    dt = np.r_[0, np.diff(t)]
+    moving = same & (v >= p.circle_min_kn) & (d >= 0.02) & (dt <= 1800)
+    rows = np.nonzero(moving)[0]
+    if rows.size < 4:
+        return empty_events()
+    # work on the moving legs only; turn k is at row rows[k], between leg rows[k] and the
+    # next leg, which must be the very next row
+    hdg = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), rows)
+    turn_k = (hdg[1:] - hdg[:-1] + 180.0) % 360.0 - 180.0
+    ok_k = (rows[1:] == rows[:-1] + 1) & (np.abs(turn_k) <= 120.0) & (turn_k != 0)
+    sgn = np.sign(turn_k)
+    cont = ok_k & np.r_[False, ok_k[:-1] & (sgn[1:] == sgn[:-1])]
+    first_k = np.nonzero(ok_k & ~cont)[0]
+    if first_k.size == 0:
+        return empty_events()
+    run_id = np.cumsum(ok_k & ~cont) - 1
+    total = np.bincount(run_id[ok_k], weights=np.abs(turn_k[ok_k]), minlength=first_k.size)
+    counts = np.bincount(run_id[ok_k], minlength=first_k.size)
+    starts = rows[first_k]
+    big = np.nonzero(total >= 360.0 * p.circle_min_turns)[0]
+    if big.size == 0:
+        return empty_events()
+    m = pos["mmsi"].to_numpy()
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
+    rows_a, rows_b, texts, confs = [], [], [], []
+    for r in big:
+        a = starts[r] - 1  # the run's first turn is at row starts[r]: legs from starts[r]-1
+        b = starts[r] + counts[r]  # last turn row + 1 = end of its outgoing leg
+        a, b = max(a, 0), min(b, n - 1)
+        ys = (la[a : b + 1] - la[a : b + 1].mean()) * 110.574
+        xs = (lo[a : b + 1] - lo[a : b + 1].mean()) * 111.320 * np.cos(np.radians(la[a]))
+        rad = np.hypot(xs, ys)
+        r_mean = float(rad.mean())
+        spread = float(rad.std() / r_mean) if r_mean > 0 else 1.0
+        if r_mean > p.circle_max_radius_km or spread > p.circle_max_spread:
+            continue
+        speed = float(np.median(v[a + 1 : b + 1]))
+        turns = total[r] / 360.0
+        rows_a.append(a)
+        rows_b.append(b)
+        confs.append(min(1.0, 0.6 + 0.1 * turns))
+        texts.append(
+            f"circled {turns:.1f} times the same way (turn {total[r]:.0f} deg over "
+            f"{b - a + 1} fixes) at radius {r_mean:.2f} km (spread {spread:.0%}) and "
+            f"{speed:.1f} kn around {la[a : b + 1].mean():.4f}, {lo[a : b + 1].mean():.4f}: "
+            "a drawn track, not a ship"
+        )
+    if not rows_a:
+        return empty_events()
+    ia, ib = np.array(rows_a), np.array(rows_b)
+    return _frame("circle", m, t, la, lo, ia, ib, np.array(confs), texts)
+
+
+def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataFrame:
+    w = p.grid_window
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
+    n = la.size
+    if n <= w:
+        return empty_events()
+    tol = 2e-6
+    # cheap pre-filter: snapped tracks repeat exactly the same move size (of at least one
+    # lattice step); GPS fixes at the AIS resolution (1/600000 deg) almost never do
+    eq = np.zeros(n, dtype=bool)
+    big = p.grid_min_step_deg * (1 - 1e-6)
+    for x in (la, lo):
+        a = np.abs(np.diff(x))
+        eq[2:] |= (a[1:] >= big) & (np.abs(a[1:] - a[:-1]) < tol)
+    cs = np.cumsum(eq, dtype=np.int64)
+    n_eq = np.zeros(n, dtype=np.int64)
+    n_eq[w:] = cs[w:] - cs[:-w]
+    m_all = pos["mmsi"].to_numpy()
+    ends = np.nonzero(n_eq >= 3)[0]
+    ends = ends[(ends >= w) & (m_all[ends - w] == m_all[ends])]  # window inside one vessel
+    if ends.size == 0:
+        return empty_events()
+    moves = []
+    for x in (la, lo):
+        mv = np.zeros(n)
+        mv[1:] = np.abs(np.diff(x))
+        moves.append(mv)
+    idx = ends[:, None] - np.arange(w)[None, :]  # the window's legs, per candidate
+    qual = np.ones(ends.size, dtype=bool)
+    varied = np.zeros(ends.size, dtype=bool)
+    moving = np.zeros((ends.size, w), dtype=bool)
+    steps = []
+    for a in moves:
+        aw = a[idx]
+        nz = aw > tol
+        moving |= nz
+        g = np.where(nz, aw, np.inf).min(axis=1)
+        gg = np.where(np.isfinite(g), g, 1.0)[:, None]
+        k = np.round(aw / gg)
+        resid = np.where(nz, np.abs(aw - k * gg), 0.0)
+        qual &= (resid <= tol).all(axis=1) & ~(g < p.grid_min_step_deg)
+        k = np.where(nz, k, 0.0)
+        # a steady straight line at constant speed moves one "step" every leg; a snapped
+        # track moves 0, 1, 2 ... lattice steps as the ship drifts across the cells
+        varied |= (k != k[:, :1]).sum(axis=1) >= 2
+        steps.append(np.where(np.isfinite(g), g, np.nan))
+    qual &= varied & (moving.sum(axis=1) >= w * 0.6)
+    # both coordinates move on the lattice (a GPS fix never holds latitude exactly)
+    qual &= np.isfinite(steps[0]) & np.isfinite(steps[1])
+    if not qual.any():
+        return empty_events()
+    q_at = np.zeros(n, dtype=bool)
+    q_at[ends[qual]] = True
+    step_at = [np.full(n, np.nan), np.full(n, np.nan)]
+    for c in (0, 1):
+        step_at[c][ends[qual]] = steps[c][qual]
+    qual = q_at
+    steps = step_at
+    # a qualifying window ending at row i covers rows i-w .. i
+    rev = np.convolve(qual[::-1].astype(np.int8), np.ones(w + 1, dtype=np.int8))[:n]
+    cover = rev[::-1] > 0
+    s, e = _runs(cover)
+    m = pos["mmsi"].to_numpy()
+    t = pos["t"].to_numpy()
+    b = e - 1
+    texts = []
+    for a_, b_ in zip(s, b, strict=True):
+        gy = steps[0][a_ : b_ + 1]
+        gx = steps[1][a_ : b_ + 1]
+        gy_txt = f"{np.nanmin(gy):.4f}" if np.isfinite(gy).any() else "-"
+        gx_txt = f"{np.nanmin(gx):.4f}" if np.isfinite(gx).any() else "-"
+        texts.append(
+            f"{b_ - a_ + 1} fixes on a regular lattice: every move a whole multiple of "
+            f"{gy_txt} deg latitude and {gx_txt} deg longitude (GPS fixes are not)"
+        )
+    return _frame("grid", m, t, la, lo, s, b, 0.8, texts)
+
+
+def detect_frozen(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame:
+    same, d, _v = legs
+    sog = pos["sog"].to_numpy()
+    t = pos["t"].to_numpy()
+    rep = same & (d == 0.0)
+    s, e = _runs(rep)  # rows s..e-1 repeat their predecessor: fixes s-1 .. e-1
+    if s.size == 0:
+        return empty_events()
+    a, b = s - 1, e - 1
+    nfix = b - a + 1
+    keep = (nfix >= p.frozen_min_fixes) & ((t[b] - t[a]) >= p.frozen_min_h * 3600)
+    a, b = a[keep], b[keep]
+    if a.size == 0:
+        return empty_events()
+    mean_sog = np.array(
+        [
+            np.nanmean(sog[x : y + 1]) if np.isfinite(sog[x : y + 1]).any() else np.nan
+            for x, y in zip(a, b, strict=True)
+        ]
+    )
+    keep = mean_sog >= p.frozen_min_kn
+    a, b, mean_sog = a[keep], b[keep], mean_sog[keep]
+    if a.size == 0:
+        return empty_events()
+    m = pos["mmsi"].to_numpy()
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
+    texts = [
+        f"{y - x + 1} identical fixes ({la[x]:.5f}, {lo[x]:.5f}) over {(t[y] - t[x]) / 3600:.1f} h "
+        f"while reporting {s_:.1f} kn: a repeated fix, not a moving ship"
+        for x, y, s_ in zip(a, b, mean_sog, strict=True)
+    ]
+    return _frame("frozen", m, t, la, lo, a, b, 0.8, texts)
+
+
+def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame:
+    same, d, v = legs
+    t = pos["t"].to_numpy()
+    n = t.size
+    if n < 2:
+        return empty_events()
+    sog = pos["sog"].to_numpy()
+    cog = pos["cog"].to_numpy()
+    dt = np.r_[0, np.diff(t)]
+    # legs that can be judged; impossible jumps are left to the jump/two-transmitter detectors
+    base = same & (dt >= 60) & (dt <= p.sogcog_max_leg_min * 60) & (d > 0) & (v <= p.jump_max_kn)
+    rows = np.nonzero(base)[0]
+    rep = np.full(n, np.nan)
+    rep[rows] = (sog[rows] + sog[rows - 1]) * 0.5
+    vr, rr = v[rows], rep[rows]
+    fast_rep = np.zeros(n, dtype=bool)
+    fast_pos = np.zeros(n, dtype=bool)
+    course = np.zeros(n, dtype=bool)
+    dc = np.zeros(n)
+    with np.errstate(invalid="ignore"):
+        fast_rep[rows] = (rr >= 5.0) & (vr < 0.25 * rr)
+        fast_pos[rows] = (vr >= 5.0) & (rr < 0.25 * vr)
+        # the course check only where both ends report a course at speed
+        c1, c0 = cog[rows], cog[rows - 1]
+        ok = (vr >= 5.0) & (rr >= 5.0) & ~np.isnan(c1) & ~np.isnan(c0)
+        cr = rows[ok]
+        if cr.size:
+            hdg = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), cr)
+            dc[cr] = np.abs((cog[cr] - hdg + 180.0) % 360.0 - 180.0)
+            dcp = np.abs((cog[cr - 1] - hdg + 180.0) % 360.0 - 180.0)
+            course[cr] = (dc[cr] >= 90.0) & (dcp >= 90.0)
+    bad = fast_rep | fast_pos | course
+    # one ordinary leg inside a contradicting run (a slow turn, a late fix) does not end it
+    hole = np.zeros(n, dtype=bool)
+    hole[1:-1] = ~bad[1:-1] & bad[:-2] & bad[2:] & same[1:-1]
+    bad |= hole
+    s, e = _runs(bad)
+    if s.size == 0:
+        return empty_events()
+    a, b = s - 1, e - 1  # legs s..e-1 span rows s-1 .. e-1
+    keep = ((e - s) >= p.sogcog_min_legs) & ((t[b] - t[a]) >= p.sogcog_min_h * 3600)
+    a, b, s, e = a[keep], b[keep], s[keep], e[keep]
+    if a.size == 0:
+        return empty_events()
+    m = pos["mmsi"].to_numpy()
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
+    texts = []
+    for x, y, s_, e_ in zip(a, b, s, e, strict=True):
+        sl = slice(s_, e_)
+        parts = []
+        if fast_rep[sl].sum() or fast_pos[sl].sum():
+            parts.append(
+                f"reported speed median {np.nanmedian(rep[sl]):.1f} kn vs "
+                f"{np.median(v[sl]):.1f} kn from the positions"
+            )
+        if course[sl].sum():
+            parts.append(
+                f"reported course {np.median(dc[sl]):.0f} deg off the track's course "
+                f"on {int(course[sl].sum())} legs"
+            )
+        texts.append(
+            f"{e_ - s_} legs in a row over {(t[y] - t[x]) / 3600:.1f} h where "
+            + "; ".join(parts)
+            + ": the broadcast does not describe these positions"
+        )
+    return _frame("sog_cog", m, t, la, lo, a, b, 0.7, texts)
+
+
+def detect_two_transmitters(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame:
+    same, d, v = legs
+    j = np.nonzero(same & (v > p.jump_max_kn) & (d > p.jump_min_km))[0]
+    if j.size < p.twin_min_returns + 1:
+        return empty_events()
+    m = pos["mmsi"].to_numpy()
+    t = pos["t"].to_numpy()
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
+    # jump k: rows j[k]-1 -> j[k]; it "returns" when the fix after jump k+1 could have been
+    # reached from the fix before jump k at a possible speed
+    a, b = j[:-1], j[1:]
+    back = haversine_km(la[a - 1], lo[a - 1], la[b], lo[b])
+    vb = back / KM_PER_NM / (np.maximum(t[b] - t[a - 1], 1) / 3600.0)
+    ret = (m[a] == m[b]) & (vb <= p.jump_max_kn) & (t[b] - t[a] <= p.twin_max_h * 3600)
+    s, e = _runs(ret)  # runs of returning pairs; run s..e-1 covers jumps s..e
+    keep = (e - s) >= p.twin_min_returns
+    s, e = s[keep], e[keep]
+    if s.size == 0:
+        return empty_events()
+    ia = j[s] - 1
+    ib = j[e]
+    texts = []
+    for s_, e_ in zip(s, e, strict=True):
+        dist = np.median(d[j[s_ : e_ + 1]])
+        texts.append(
+            f"{e_ - s_ + 1} impossible jumps back and forth between two tracks a median "
+            f"{dist:.0f} km apart ({np.median(v[j[s_ : e_ + 1]]):.0f} kn implied): two "
+            "transmitters sending one MMSI"
+        )
+    conf = np.minimum(1.0, 0.6 + 0.1 * (e - s))
+    return _frame("two_transmitters", m, t, la, lo, ia, ib, conf, texts)
+
+
+def detect_spoofing(pos: pl.DataFrame, p: EventParams, legs: Legs | None = None) -> pl.DataFrame:
+    """All spoofing events of a cleaned, (mmsi, t)-sorted position table."""
+    if pos.height < 3:
+        return empty_events()
+    if legs is None:
+        from counterflow.maritime.jumps import leg_metrics
+
+        legs = leg_metrics(pos)
+    parts = [
+        detect_circles(pos, p, legs),
+        detect_grid(pos, p, legs[0]),
+        detect_frozen(pos, p, legs),
+        detect_sog_cog(pos, p, legs),
+        detect_two_transmitters(pos, p, legs),
+    ]
+    parts = [x for x in parts if x.height]
+    return pl.concat(parts) if parts else empty_events()
