@@ -50,6 +50,7 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("GET", "/alerts/1/evidence"): 404,
     ("GET", "/runs/1"): 404,
     ("POST", "/keys"): 201,
+    ("GET", "/entities/us-ofac-sdn-1"): 404,
 }
 
 
