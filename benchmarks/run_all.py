@@ -23,12 +23,14 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "load_lists": ([], []),
     "kinds": ([], []),
     "screening": ([], ["--quick"]),
+    "screening_dev": ([], ["--no-peers"]),
     "orders": ([], ["--lines", "100000", "--edges", "100000"]),
     "orders_eval": ([], ["--ordinary", "500"]),
     "ais": ([], ["--copies", "4"]),
     "gap_eval": ([], ["--per-vessel", "4"]),
     "ais_typologies": ([], ["--copies", "4"]),
     "api_load": ([], ["--duration", "10"]),
+    "sites": ([], ["--repeat", "1"]),
 }
 
 

@@ -31,6 +31,8 @@ ROUTES: list[tuple[str, str, str, object]] = [
     ("GET", "/runs/1", "analyst", None),
     ("GET", "/exports/decisions", "analyst", None),
     ("GET", "/audit", "analyst", None),
+    ("GET", "/sites", "analyst", None),
+    ("GET", "/sites/alabuga-sez", "analyst", None),
     ("GET", "/audit/verify", "admin", None),
     ("GET", "/audit/head", "admin", None),
     ("POST", "/keys", "admin", {"role": "screener"}),

@@ -57,6 +57,7 @@ def test_bad_text_is_cleaned_not_fatal() -> None:
     assert prepare("   ", "any").empty
     assert prepare("\x00\x07\x1b", "any").empty
     assert tokenize("<b>Drake</b> &amp; Co") == ["drake", "co"]
+    # a zero-width space splits like a space; a NUL is dropped
     assert tokenize("Dr\u200bake\x00 LLC") == ["dr", "ake", "llc"]
     long = prepare("A" * 10_000, "any")
     assert len("".join(long.tokens)) <= MAX_NAME_CHARS

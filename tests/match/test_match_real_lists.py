@@ -27,20 +27,23 @@ def un_screener() -> PartyScreener:
 
 
 @pytest.mark.parametrize(
-    ("name", "dob"),
+    ("name", "dob", "ref"),
     [
-        ("ABDULHAI SALEK", "1965"),
-        ("SALEK, ABDULHAI", "1965"),
-        ("ATTIIQULLAH AKHUND", "1953"),
-        ("HAFIZ ABUDL SALAM BHUTTAVI", "1940"),
-        ("KO TAE HUN", "1972-05-25"),
+        ("ABDULHAI SALEK", "1965", "TAi.108"),
+        ("SALEK, ABDULHAI", "1965", "TAi.108"),
+        ("ATTIIQULLAH AKHUND", "1953", "TAi.009"),
+        ("HAFIZ ABUDL SALAM BHUTTAVI", "1940", "QDi.307"),
+        ("KO TAE HUN", "1972-05-25", "KPi.025"),
     ],
 )
-def test_listed_people_found_first(un_screener: PartyScreener, name: str, dob: str) -> None:
+def test_listed_people_found_first(
+    un_screener: PartyScreener, name: str, dob: str, ref: str
+) -> None:
     hits = un_screener.screen(Query("q", name, kind="person", birth_dates=[dob]), limit=3)
     assert hits, name
     assert hits[0].score >= REVIEW
     assert hits[0].dataset == "un_sc_sanctions"
+    assert hits[0].source_id == ref, [(h.source_id, h.entity_name) for h in hits]
     assert hits[0].explanation.startswith("name ")
 
 

@@ -19,7 +19,14 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from counterflow import __version__
-from counterflow.api import routes_admin, routes_alerts, routes_match, routes_screen, routes_yente
+from counterflow.api import (
+    routes_admin,
+    routes_alerts,
+    routes_match,
+    routes_screen,
+    routes_sites,
+    routes_yente,
+)
 from counterflow.api.limits import BodyLimit
 from counterflow.api.services import Services, ServiceUnavailable
 from counterflow.api.settings import ApiSettings
@@ -89,6 +96,7 @@ def create_app(
     app.include_router(routes_yente.router)
     app.include_router(routes_screen.router)
     app.include_router(routes_alerts.router)
+    app.include_router(routes_sites.router)
     if web:
         from counterflow.web.routes import mount
 

@@ -43,6 +43,7 @@ GROUP_HELP = {
     "keys": "API keys for the HTTP service.",
     "alerts": "Review alerts raised by screening runs.",
     "audit": "The append-only audit trail.",
+    "sites": "Site watch: watched facilities and change in before/after imagery.",
 }
 
 
@@ -66,6 +67,7 @@ COMMAND_MODULES = (
     "counterflow.cli.ais_cmd",
     "counterflow.cli.review_cmd",
     "counterflow.cli.serve_cmd",
+    "counterflow.cli.sites_cmd",
 )
 
 Register = Callable[[typer.Typer, Callable[[str], typer.Typer]], None]

@@ -7,9 +7,11 @@
   details.
 * ``clear``  (score < 0.75): not the listed party on the evidence given.
 
-The score itself is built in ``scorer.py`` so that these bands hold: a name score of
-1.0 with no other evidence is a ``match``; every conflicting detail (birth date,
-kind, identifier, country) pulls the score down by a fixed, documented amount.
+The score is calibrated (``calibration.py``): among candidates scored near ``s``,
+about ``s`` are the listed party, measured on the development benchmark's test split
+(``benchmarks/screening_dev.py``). So ``match`` means "at least 85 in 100 such
+candidates are the listed party", ``review`` "75 in 100". ``BANDS`` gives the lower
+edges for other modules (orders, maritime) that set their own rules on the same scale.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from counterflow.match.types import Decision
 
 MATCH = 0.85
 REVIEW = 0.75
+BANDS: dict[Decision, float] = {"match": MATCH, "review": REVIEW, "clear": 0.0}
 
 
 def decide(score: float, *, match: float = MATCH, review: float = REVIEW) -> Decision:

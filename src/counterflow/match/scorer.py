@@ -6,8 +6,9 @@ full tokens, acronyms against token runs, merged tokens against their parts; eac
 token weighs by its rarity (``frequency``) and its part (particles, titles, initials and
 patronymics weigh less). The name score is the weighted share of aligned tokens.
 
-The final score starts from the name score and adds or removes fixed amounts for the
-other evidence (see ``bands`` for what the bands mean):
+The other evidence becomes model features (``evidence_features``) that
+``calibration`` combines with the name features into the calibrated score; the
+fixed amounts below are kept as a readable summary (``Hit.features['evidence']``):
 
 ==========================  ======================================
 birth date: same day        +0.05
@@ -35,6 +36,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from counterflow.match.frequency import TokenWeights
@@ -63,11 +65,26 @@ def _squeeze(tok: str) -> str:
     return _DOUBLE.sub(r"\1", tok) if len(tok) > 2 else tok
 
 
+_VOWEL_START = frozenset("aeiouyj")
+
+
+def _same_onset(a: str, b: str) -> bool:
+    """Transliteration variants start alike: the same letter, or both a vowel or glide
+    (Yevgeny ~ Evgeny, Jusuf ~ Yusuf)."""
+    return a[0] == b[0] or (a[0] in _VOWEL_START and b[0] in _VOWEL_START)
+
+
 @lru_cache(maxsize=1 << 17)
-def token_similarity(a: str, b: str) -> float:
+def token_similarity(a: str, b: str, strict: bool = False) -> float:
     """Similarity of two folded tokens in [0, 1]: 1 when equal, edit similarity
     sharpened so that one wrong letter in a short token counts for much, a fixed value
-    for an equal phonetic key (transliteration variants), 0.9 for an initial."""
+    for an equal phonetic key (transliteration variants), 0.9 for an initial.
+
+    An equal phonetic key counts only where a transliteration can explain it: the
+    tokens start alike and share most letters (``accenture`` and ``kontur`` share a
+    consonant key, nothing else), or one is written without vowels as abjads are.
+    ``strict`` (two company names): a token without vowels is an acronym (``NSPK``,
+    ``SMT``), not an abjad spelling, so it gets no phonetic credit."""
     if a == b:
         return 1.0
     la, lb = len(a), len(b)
@@ -83,6 +100,8 @@ def token_similarity(a: str, b: str) -> float:
         r -= 0.07
     # sharpen: >= 0.9 kept, 0.6 -> 0
     r = r if r >= 0.9 else max(0.0, (r - 0.6) * 3.0)
+    if strict and (not _VOWELS.intersection(a) or not _VOWELS.intersection(b)):
+        return r
     sa, sb = skeleton(a), skeleton(b)
     if sa != sb and ("w" in a or "w" in b):
         # abjad "w" is often a vowel (mhmwd ~ mahmoud)
@@ -92,12 +111,13 @@ def token_similarity(a: str, b: str) -> float:
             sa = sb = same.pop()
     if sa and sa == sb:
         n = len(sa)
+        abjad = not _VOWELS.intersection(a) or not _VOWELS.intersection(b)
         # short keys collide easily ("ying"/"yong"): trusted for abjad spellings
         # (no vowels written: "msh" ~ "moshe") or when the letters mostly agree
-        abjad = not _VOWELS.intersection(a) or not _VOWELS.intersection(b)
-        if n >= 4:
+        plausible = abjad or (raw >= 0.6 and _same_onset(a, b))
+        if n >= 4 and plausible:
             r = max(r, 0.88)
-        elif n == 3 and (abjad or raw >= 0.7):
+        elif n == 3 and (abjad or (raw >= 0.7 and _same_onset(a, b))):
             r = max(r, 0.82)
         elif n == 2 and a[0] == b[0] and abjad:
             r = max(r, 0.78)
@@ -126,6 +146,7 @@ class NameMatch:
     pairs: list[tuple[int, int, float]]  # (query token, listed token, similarity)
     how: str = "tokens"  # "tokens" | "compact"
     legal: bool | None = None
+    acronym: bool = False  # a token matched a run of initials
 
 
 # Russian company acronyms spell compound words by their parts and "plant" as "zavod":
@@ -221,9 +242,16 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         return NameMatch(1.0, [(i, i, 1.0) for i in range(len(qt))], legal=_legal(q, c))
     cand: list[tuple[float, int, int]] = []
     ts = token_similarity
+    # two company names in Latin script: no abjad spellings, vowel-less tokens are acronyms
+    strict = (
+        q.form.kind != "person"
+        and c.form.kind != "person"
+        and not _abjad_script(q.form.original)
+        and not _abjad_script(c.form.original)
+    )
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
-            s = 1.0 if a == b else ts(a, b)
+            s = 1.0 if a == b else ts(a, b, strict)
             if s >= MIN_PAIR_SIM:
                 cand.append((s, i, j))
     if not cand and len(qt) == len(ct):
@@ -240,6 +268,7 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         pairs.append((i, j, s))
     qw, cw = q.weights, c.weights
     matched = 0.0
+    acronym = False
     for i, j, s in pairs:
         if len(qt[i]) == 1 or len(ct[j]) == 1:
             # an initial stands for a token but carries only an initial's weight
@@ -253,7 +282,9 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         and q.form.kind != "person"
         and c.form.kind != "person"
     ):
+        n_pairs = len(pairs)
         matched += _acronyms(qt, ct, qw, cw, used_q, used_c, pairs)
+        acronym = len(pairs) > n_pairs
     # a missing token counts against even when it is a common one: frequency says how
     # much an agreeing token proves, not how little a missing one matters
     qm, cm = q.form.mults, c.form.mults
@@ -267,7 +298,7 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     total = total_q + total_c_matched + UNMATCHED_LIST_FACTOR * total_c_unmatched
     score = matched / total if total > 0 else 0.0
     how = "tokens"
-    if len(qt) != len(ct) and score < 0.9:
+    if len(qt) != len(ct) and score < 0.9 and _joined_parts_agree(q.form, c.form):
         comp = max(
             Indel.normalized_similarity(q.form.compact, c.form.compact),
             Indel.normalized_similarity(q.form.compact_sorted, c.form.compact_sorted),
@@ -275,8 +306,32 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         # joined forms only count when nearly equal (merged/split tokens)
         comp = comp * 0.95 if comp >= 0.85 else 0.0
         if comp > score:
-            score, how = comp, "compact"
-    return NameMatch(min(score, 1.0), pairs, how, _legal(q, c))
+            score, how, acronym = comp, "compact", False
+    return NameMatch(min(score, 1.0), pairs, how, _legal(q, c), acronym)
+
+
+def _abjad_script(text: str) -> bool:
+    """True when ``text`` has Hebrew, Arabic or Syriac letters (written without vowels)."""
+    return not text.isascii() and any("\u0590" <= ch <= "\u08ff" for ch in text)
+
+
+def _joined_parts_agree(a: NameForm, b: NameForm) -> bool:
+    """A joined form stands for a split one only when it holds all of its parts and
+    nothing more: every token of the name with more tokens is found in the other's
+    joined letters (exactly for short tokens), and the joined lengths differ by at most
+    two letters (``sergeiivanovwang`` is not ``IVANOV SERGEI``, ``indusholding`` is not
+    ``I AND S HOLDING``)."""
+    split, joined = (a, b) if len(a.tokens) > len(b.tokens) else (b, a)
+    if abs(len(split.compact) - len(joined.compact)) > 2:
+        return False
+    text = joined.compact
+    for t in split.tokens:
+        if len(t) <= 4:
+            if t not in text:
+                return False
+        elif fuzz.partial_ratio(t, text) < 85:
+            return False
+    return True
 
 
 def _legal(q: WeightedName, c: WeightedName) -> bool | None:
@@ -399,9 +454,20 @@ def _scheme_label(scheme: str) -> str:
 
 def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, float, list[str]]:
     """(additive delta, floor, phrases) for the non-name evidence."""
+    delta, floor, notes, _ = evidence_features(q, p)
+    return delta, floor, notes
+
+
+def evidence_features(
+    q: QueryEvidence, p: PartyEvidence
+) -> tuple[float, float, list[str], dict[str, float]]:
+    """(additive delta, floor, phrases, model features) for the non-name evidence. The
+    delta is the fixed-amount summary (kept in ``Hit.features['evidence']``); the
+    features feed the calibrated model (``calibration``)."""
     delta = 0.0
     floor = 0.0
     notes: list[str] = []
+    f: dict[str, float] = {}
     # identifiers
     id_agree = False
     for ident in q.identifiers:
@@ -418,29 +484,41 @@ def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, floa
         elif vals:
             if ident.scheme in UNIQUE_SCHEMES:
                 delta -= 0.25
+                f["id_conflict"] = 1.0
             else:
                 delta -= 0.10
+                f["doc_conflict"] = 1.0
             notes.append(f"{_scheme_label(ident.scheme)} {ident.value} differs from listed")
     if id_agree:
         floor = 0.92
         delta += 0.05
+        f["id_agree"] = 1.0
+        f.pop("id_conflict", None)
+        f.pop("doc_conflict", None)
     # kind
     if kinds_conflict(q.kind, p.kind):  # an unknown listed kind never conflicts
         delta -= 0.4 if "person" in (q.kind, p.kind) else 0.25
+        f["kind_conflict"] = 1.0 if "person" in (q.kind, p.kind) else 0.6
         notes.append(f"kind {q.kind} vs listed {p.kind}")
     # birth dates
     dc = compare_dates(q.dates, p.dates)
     if dc is not None:
         delta += dc[0]
         notes.append(dc[1])
+        if dc[0] > 0:
+            f["dob_agree"] = dc[0] / 0.05
+        elif dc[0] < 0:
+            f["dob_conflict"] = -dc[0] / 0.35
     # countries
     if q.countries and p.countries:
         common = q.countries & p.countries
         if common:
             delta += 0.03
+            f["country_agree"] = 1.0
             notes.append("country " + "/".join(sorted(c.upper() for c in common)) + " agrees")
         else:
             delta -= 0.05
+            f["country_conflict"] = 1.0
             notes.append(
                 "country "
                 + "/".join(sorted(c.upper() for c in q.countries))
@@ -452,8 +530,34 @@ def evidence_adjustment(q: QueryEvidence, p: PartyEvidence) -> tuple[float, floa
         shared = q.address & p.address
         if len(shared) >= 1:
             delta += 0.02
+            f["address_agree"] = 1.0
             notes.append("address shares " + ", ".join(sorted(shared)[:3]))
-    return delta, floor, notes
+    return delta, floor, notes, f
+
+
+def name_features(q: WeightedName, c: WeightedName, nm: NameMatch) -> dict[str, float]:
+    """Model features of a name alignment: the score (and its hinges), how rare the
+    listed words that matched are, and whether the match rests on one word, a short
+    name or an acronym."""
+    s = nm.score
+    f = {
+        "name": s,
+        "name_over_70": max(0.0, s - 0.7),
+        "name_over_85": max(0.0, s - 0.85),
+        "name_over_95": max(0.0, s - 0.95),
+    }
+    ct, cw = c.form.tokens, c.weights
+    js = {j for _, j, _ in nm.pairs} if nm.how == "tokens" else set(range(len(ct)))
+    if js:
+        # the token weights run from MIN_WEIGHT (in every name) to 1 (rare)
+        f["rarity"] = max(0.0, (max(cw[j] for j in js) - 0.25) / 0.75)
+    if len(ct) == 1 or len(q.form.tokens) == 1 or len(js) == 1:
+        f["single_token"] = 1.0
+    if len(c.form.compact) <= 4 or len(q.form.compact) <= 4:
+        f["short_name"] = 1.0
+    if nm.acronym:
+        f["acronym"] = 1.0
+    return f
 
 
 def explain_name(

@@ -16,13 +16,15 @@ from itertools import islice
 from multiprocessing.pool import AsyncResult
 from typing import Any, Protocol
 
+from counterflow.match import calibration
 from counterflow.match.bands import MATCH, REVIEW, decide
 from counterflow.match.index import NameIndex
 from counterflow.match.normalize import prepare, prepare_variants
 from counterflow.match.scorer import (
     WeightedName,
-    evidence_adjustment,
+    evidence_features,
     explain_name,
+    name_features,
     name_similarity,
     query_evidence,
 )
@@ -61,6 +63,7 @@ class PartyScreener:
         self.party_loader = party_loader
         self.match_band = match_band
         self.review_band = review_band
+        self.calibration = calibration.default()
 
     @classmethod
     def from_parties(cls, parties: Iterable[Party]) -> PartyScreener:
@@ -124,29 +127,41 @@ class PartyScreener:
         if not best:
             return []
         hits: list[Hit] = []
+        order: list[float] = []
         pidx_of: dict[str, int] = {}
+        cal = self.calibration
         for pidx, (nscore, eid, nm, qname) in best.items():
             if nscore < MIN_NAME_SCORE and not everything and pidx not in id_parties:
                 continue
-            delta, floor, notes = evidence_adjustment(qev, index.evidence(pidx))
-            score = max(nscore + delta, floor + delta if floor else 0.0)
-            score = round(max(0.0, min(1.0, score)), 4)
+            delta, floor, notes, feats = evidence_features(qev, index.evidence(pidx))
+            entry = index.weighted_entry(eid)
+            feats.update(name_features(qname, entry, nm))
+            weak = index.entry_weak[eid]
+            if weak:
+                feats["weak_alias"] = 1.0
+            if qname.form is not forms[0]:
+                feats["han_reading"] = 1.0
+            if nm.legal is False:
+                feats["legal_conflict"] = 1.0
+            short = "short_name" in feats or "acronym" in feats
+            if short and "country_conflict" in feats:
+                feats["short_country_conflict"] = 1.0
+            exact = calibrated_score(cal, feats, floor, short, self.match_band, self.review_band)
+            score = round(exact, 4)
             if score < threshold:
                 continue
             meta = index.parties[pidx]
             pidx_of[f"{meta.dataset}:{meta.source_id}"] = pidx
-            expl = explain_name(
-                qname,
-                index.weighted_entry(eid),
-                nm,
-                prepare(index.entry_names[eid], meta.kind),
-            )
-            if index.entry_weak[eid]:
+            expl = explain_name(qname, entry, nm, prepare(index.entry_names[eid], meta.kind))
+            if weak:
                 expl += " (weak a.k.a.)"
             if qname.form is not forms[0]:
                 expl += " (Japanese/Korean reading of the Han name)"
             if notes:
                 expl += "; " + "; ".join(notes)
+            expl += "; model: " + cal.contributions(feats)
+            feats["evidence"] = round(delta, 4)
+            order.append(-exact)
             hits.append(
                 Hit(
                     query_id=query.id,
@@ -159,11 +174,12 @@ class PartyScreener:
                     matched_name=index.entry_names[eid],
                     kind=meta.kind,
                     explanation=expl,
-                    features={"name": round(nm.score, 4), "evidence": round(delta, 4)},
+                    features={k: round(v, 4) for k, v in feats.items()},
                 )
             )
-        hits.sort(key=lambda h: (-h.score, h.entity_id))
-        hits = hits[:limit]
+        # ties of the rounded score (near 1.0) go by the unrounded one
+        ranked = sorted(zip(order, hits, strict=True), key=lambda x: (x[0], x[1].entity_id))
+        hits = [h for _, h in ranked[:limit]]
         if attach_party and self.party_loader is not None:
             for h in hits:
                 h.party = self.party_loader(pidx_of[h.entity_id])
@@ -223,6 +239,29 @@ class PartyScreener:
                     break
                 chunk, res = window.popleft()
                 yield from zip(chunk, res.get(), strict=True)
+
+
+def calibrated_score(
+    cal: calibration.Calibration,
+    feats: dict[str, float],
+    floor: float,
+    short: bool,
+    match_band: float = MATCH,
+    review_band: float = REVIEW,
+) -> float:
+    """The model's probability, then the policy rules: an agreeing identifier is a match;
+    a conflicting unique identifier (none agreeing) keeps the candidate out of the alert
+    bands; a short or acronym name reaches ``match`` only with agreeing evidence."""
+    p = cal.probability(feats)
+    if floor:
+        p = max(p, calibration.ID_FLOOR)
+    elif "id_conflict" in feats:
+        p = min(p, review_band - 0.01)
+    elif short and not any(
+        k in feats for k in ("country_agree", "dob_agree", "address_agree", "id_agree")
+    ):
+        p = min(p, match_band - 0.01)
+    return max(0.0, min(1.0, p))
 
 
 _WORKER: tuple[PartyScreener, float, int] | None = None

@@ -244,8 +244,25 @@ def has_han(text: str) -> bool:
     return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-# Family-name readings that differ from the character's ordinary Korean reading.
-_HANJA_SURNAMES = {"金": "김"}
+# Common Korean family names whose reading as a surname differs from the character's
+# ordinary reading (金 is 김 as a name, 금 as "gold"), or that South Korea reads with
+# the initial-sound rule and North Korea without it (李 이 "Lee" / 리 "Ri"):
+# character -> (South Korean reading, North Korean reading).
+HANJA_SURNAMES: dict[str, tuple[str, str]] = {
+    "金": ("김", "김"),
+    "李": ("이", "리"),
+    "林": ("임", "림"),
+    "柳": ("유", "류"),
+    "劉": ("유", "류"),
+    "盧": ("노", "로"),
+    "魯": ("노", "로"),
+    "羅": ("나", "라"),
+    "梁": ("양", "량"),
+    "呂": ("여", "려"),
+    "廉": ("염", "렴"),
+    "龍": ("용", "룡"),
+    "陸": ("육", "륙"),
+}
 
 
 @lru_cache(maxsize=1)
@@ -280,13 +297,14 @@ def han_readings(text: str) -> tuple[str, ...]:
     except ImportError:  # optional: without it, no Korean reading
         hanja = None
     if hanja is not None:
-        words = []
-        for w in text.split():
-            w = _HANJA_SURNAMES.get(w[0], w[0]) + w[1:] if w else w
-            words.append(str(hanja.translate(w, "substitution")))
-        ko = to_latin(" ".join(words))
-        if ko.strip():
-            out.append(ko)
+        words = text.split()
+        first = words[0][0] if words and words[0] else ""
+        readings = HANJA_SURNAMES.get(first, (first, first))
+        for surname in dict.fromkeys(readings):
+            ws = [surname + words[0][1:], *words[1:]] if first else words
+            ko = to_latin(" ".join(str(hanja.translate(w, "substitution")) for w in ws))
+            if ko.strip():
+                out.append(ko)
     return tuple(dict.fromkeys(x for x in out if x))
 
 

@@ -1,5 +1,6 @@
 """A self-contained HTML evidence page for one alert: the query, the listed record side
-by side, the run (input digest, list versions, settings), decisions and audit entries."""
+by side, the run (input digest, list versions, settings), decisions and audit entries.
+A site-watch alert gets the before / after / overlay images, scene digests and dates."""
 
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ def evidence_html(review: ReviewStore, alert_id: int, *, actor: str) -> str:
     run = review.get_run(alert.run_id)
     entries = audit.entries(review.backend, subject=f"alert:{alert.id}")
     run_entries = [e for e in audit.entries(review.backend, subject=f"run:{run['id']}")]
+    if alert.kind == "site":  # site-watch alert: the scenes, not a listed record
+        return _env.get_template("evidence_site.html").render(
+            alert=alert,
+            run=run,
+            audit=sorted(entries + run_entries, key=lambda e: e.seq),
+            verify=review.verify_audit(),
+            generated_at=audit.now_iso(),
+            actor=actor,
+        )
     return _env.get_template("evidence.html").render(
         alert=alert,
         run=run,

@@ -232,7 +232,7 @@ def _alert_page(
         code=code,
         user=user,
         alert=alert,
-        rows=compare(alert.query, alert.record),
+        rows=[] if alert.kind == "site" else compare(alert.query, alert.record),
         **ctx,
     )
 
@@ -292,7 +292,11 @@ async def alert_evidence(request: Request, alert_id: int) -> HTMLResponse:
     return HTMLResponse(
         html,
         headers=SECURITY_HEADERS
-        | {"Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'")},
+        | {
+            "Content-Security-Policy": (
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+            )
+        },
     )
 
 
