@@ -174,7 +174,7 @@ def test_update_offline_exits_1_store_untouched(
     assert code == 1 and "nope_ds" in err
 
 
-def test_killed_cli_load_leaves_the_store_as_it_was(
+def test_cli_load_killed_while_parsing_leaves_the_store_as_it_was(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, home: Path
 ) -> None:
     import os
@@ -213,3 +213,49 @@ def test_killed_cli_load_leaves_the_store_as_it_was(
     assert json.loads(after) == json.loads(before)
     _, out, _ = run(capsys, "lists", "show", "1", "--json")
     assert json.loads(out)[0]["name"] == "Old"
+
+
+def test_cli_load_killed_while_writing_leaves_the_store_as_it_was(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, home: Path
+) -> None:
+    """SIGKILL once the new snapshot's rows are being written (the store's WAL grows by
+    megabytes inside the open transaction), not before: the old version stays in force."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    v1 = fake_file(tmp_path / "v1.txt", [f"{i}|person|Old {i}" for i in range(1, 1001)])
+    assert run(capsys, "lists", "load", str(v1))[0] == 0
+    _, before, _ = run(capsys, "lists", "status", "--json")
+    rows = [f"{i}|person|New name number {i}" for i in range(1, 100_001)]
+    v2 = fake_file(tmp_path / "v2.txt", rows, version="2024-02-01")
+    wal = home / "lists.sqlite-wal"
+    start = wal.stat().st_size if wal.exists() else 0
+    env = dict(
+        os.environ,
+        COUNTERFLOW_HOME=str(home),
+        COUNTERFLOW_EXTRA_PARSERS="cf_fake_list",
+        PYTHONPATH=os.pathsep.join([str(Path(cf_fake_list.__file__).parent), *sys.path]),
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "counterflow.cli.main", "lists", "load", "-q", str(v2)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (wal.exists() and wal.stat().st_size > start + (2 << 20)):
+            assert child.poll() is None, "the load ended before the kill: make it bigger"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert child.poll() is None
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    _, after, _ = run(capsys, "lists", "status", "--json")
+    assert json.loads(after) == json.loads(before)
+    _, out, _ = run(capsys, "lists", "show", "1", "--json")
+    assert json.loads(out)[0]["name"] == "Old 1"

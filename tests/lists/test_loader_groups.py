@@ -11,7 +11,7 @@ import pytest
 from counterflow.errors import UsageError
 from counterflow.lists import registry
 from counterflow.store import ListStore
-from counterflow.store.loader import load_paths
+from counterflow.store.loader import Guard, load_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "fakeparser"))
 import cf_fake_list
@@ -85,10 +85,35 @@ def test_versions_of_one_dataset_are_stored_oldest_first(store: ListStore, tmp_p
     assert store.diff("fake_ds").total == 1
 
 
-def test_older_version_is_noted(store: ListStore, tmp_path: Path) -> None:
+def test_older_version_is_refused_unless_forced(store: ListStore, tmp_path: Path) -> None:
     load_paths([fake_file(tmp_path / "n.txt", ["1|person|B"], version="2024-05-03")], store)
-    rep = load_paths([fake_file(tmp_path / "o.txt", ["1|person|A"], version="2024-04-26")], store)
-    assert "older than the version" in (rep.loaded[0].note or "")
+    old = fake_file(tmp_path / "o.txt", ["1|person|A"], version="2024-04-26")
+    rep = load_paths([old], store)
+    assert not rep.loaded and rep.exit_code == 1
+    assert "older than the version in force (2024-05-03)" in (rep.failed[0].error or "")
+    assert store.active("fake_ds").version == "2024-05-03"
+    rep = load_paths([old], store, guard=Guard(force=True))
+    assert rep.loaded[0].info.version == "2024-04-26"
+    assert "loaded with --force" in (rep.loaded[0].note or "")
+    issues = store.issues(rep.loaded[0].info.snapshot_id)
+    assert any("loaded with --force" in i.reason for i in issues)
+
+
+def test_sharply_smaller_list_is_refused(store: ListStore, tmp_path: Path) -> None:
+    rows = [f"{i}|person|Name {i}" for i in range(1, 11)]
+    load_paths([fake_file(tmp_path / "n.txt", rows, version="2024-05-03")], store)
+    # 8 of 10 (20 % fewer) is allowed; 7 of 10 is refused at the default 20 %.
+    rep = load_paths([fake_file(tmp_path / "m.txt", rows[:8], version="2024-05-04")], store)
+    assert rep.loaded and rep.loaded[0].info.records == 8
+    rep = load_paths([fake_file(tmp_path / "s.txt", rows[:6], version="2024-05-05")], store)
+    assert not rep.loaded and "25 % fewer than the 8 in force" in (rep.failed[0].error or "")
+    assert store.active("fake_ds").records == 8
+    rep = load_paths(
+        [fake_file(tmp_path / "s.txt", rows[:6], version="2024-05-05")],
+        store,
+        guard=Guard(max_shrink=0.5),
+    )
+    assert rep.loaded[0].info.records == 6
 
 
 def test_reload_same_files_is_unchanged(store: ListStore, tmp_path: Path) -> None:

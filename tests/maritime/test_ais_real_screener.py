@@ -7,14 +7,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from counterflow import match
+from counterflow import store as store_mod
 from counterflow.lists.base import ParseResult
 from counterflow.maritime.clean import clean
 from counterflow.maritime.synthetic import scenario
 from counterflow.maritime.vessels import screen_vessels
 from counterflow.records.model import Identifier, Party
-
-match = pytest.importorskip("counterflow.match")
-store_mod = pytest.importorskip("counterflow.store")
 
 
 def test_listed_vessel_found_by_imo_and_name(

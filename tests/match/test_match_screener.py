@@ -107,7 +107,10 @@ def test_screen_many_keeps_order_on_two_processes(screener: PartyScreener) -> No
         [h.entity_id for h in hs] for hs in screener.screen_many(queries, workers=2, chunk_size=32)
     ]
     assert serial == forked
-    assert serial[0] == ["ua_war_sanctions:NK-alfa"] or "us_ofac_sdn:47293" in serial[0]
+    # The same query gives the same hits wherever it sits in the batch, and finds the
+    # listed DRAKE.
+    assert all(serial[i] == serial[i % 4] for i in range(len(serial)))
+    assert "us_ofac_sdn:47293" in serial[0], serial[0]
 
 
 def test_screen_stream_is_lazy(screener: PartyScreener) -> None:

@@ -39,11 +39,21 @@ class Web:
         self.keys = keys
         self.review = review
 
+    def login_csrf(self) -> str:
+        """The login form's CSRF token (the form also sets its login cookie)."""
+        html = self.client.get("/ui/login").text
+        m = re.search(r'name="login_csrf" value="([0-9a-f]+)"', html)
+        assert m, html[:500]
+        return m.group(1)
+
     def login(self, role: str) -> TestClient:
         c = self.client
         c.cookies.clear()
+        token = self.login_csrf()
         r = c.post(
-            "/ui/login", data={"api_key": self.keys[role], "next": "/ui/"}, follow_redirects=False
+            "/ui/login",
+            data={"api_key": self.keys[role], "next": "/ui/", "login_csrf": token},
+            follow_redirects=False,
         )
         assert r.status_code == 303, r.text
         return c

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from counterflow.api.settings import ApiSettings
+from counterflow.review import audit
 
 # (method, path, lowest role)
 PAGES = [
@@ -47,7 +48,11 @@ def test_login_flow_and_queue(web) -> None:
     c = web.client
     r = c.get("/ui/", follow_redirects=False)
     assert r.status_code == 303
-    r = c.post("/ui/login", data={"api_key": "cf_wrong"}, follow_redirects=False)
+    r = c.post(
+        "/ui/login",
+        data={"api_key": "cf_wrong", "login_csrf": web.login_csrf()},
+        follow_redirects=False,
+    )
     assert r.status_code == 401 and "Unknown API key" in r.text
     web.login("analyst")
     assert "cf_session" in c.cookies
@@ -62,7 +67,11 @@ def test_login_flow_and_queue(web) -> None:
     c.cookies.clear()
     r = c.post(
         "/ui/login",
-        data={"api_key": web.keys["analyst"], "next": "https://evil.example/"},
+        data={
+            "api_key": web.keys["analyst"],
+            "next": "https://evil.example/",
+            "login_csrf": web.login_csrf(),
+        },
         follow_redirects=False,
     )
     assert r.headers["location"] == "/ui/"
@@ -205,3 +214,41 @@ def test_queue_and_alert_page_show_the_listed_entity_and_order_lines(web) -> Non
     assert "same name (dronov oleg) and birth date 1961-02-03" in page
     page = web.client.get(f"/ui/alerts/{oid}").text
     assert 'id="order-lines"' in page and "STM32F405" in page and "SEZ_ADDRESS" in page
+
+
+def test_logout_ends_the_session_on_the_server(web) -> None:
+    c = web.login("analyst")
+    copied = c.cookies["cf_session"]
+    # The copy alone works while the session lasts...
+    c.cookies.clear()
+    c.cookies.set("cf_session", copied)
+    assert c.get("/ui/", follow_redirects=False).status_code == 200
+    r = c.post("/ui/logout", data={"csrf": web.csrf()}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/ui/login"
+    # ...and no longer once the session was ended, though its expiry is hours away.
+    c.cookies.clear()
+    c.cookies.set("cf_session", copied)
+    r = c.get("/ui/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/login")
+    events = [e.event for e in audit.entries(web.review.backend)]
+    assert "logout" in events
+
+
+def test_login_form_needs_its_csrf_token(web) -> None:
+    c = web.client
+    c.cookies.clear()
+    key = web.keys["analyst"]
+    # No token (a cross-site form post): refused, no session.
+    r = c.post("/ui/login", data={"api_key": key}, follow_redirects=False)
+    assert r.status_code == 403 and "cf_session" not in c.cookies
+    # A token from another browser's login cookie: refused.
+    token = web.login_csrf()
+    c.cookies.clear()
+    c.cookies.set("cf_login", "0" * 32)
+    r = c.post("/ui/login", data={"api_key": key, "login_csrf": token}, follow_redirects=False)
+    assert r.status_code == 403 and "cf_session" not in c.cookies
+    # The form's own token: logged in.
+    c.cookies.clear()
+    token = web.login_csrf()
+    r = c.post("/ui/login", data={"api_key": key, "login_csrf": token}, follow_redirects=False)
+    assert r.status_code == 303 and "cf_session" in c.cookies

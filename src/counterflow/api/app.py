@@ -139,3 +139,7 @@ def _handlers(app: FastAPI) -> None:
     app.add_exception_handler(ConflictError, error(409))
     app.add_exception_handler(ServiceUnavailable, error(503))
     app.add_exception_handler(CounterflowError, error(400))
+    # Input too large or too deep for Python (a 30-digit id, JSON nested 10,000 deep):
+    # the client's fault, said as such, never a 500 with a traceback.
+    app.add_exception_handler(OverflowError, error(400))
+    app.add_exception_handler(RecursionError, error(400))

@@ -45,7 +45,7 @@ def available() -> bool:
 def _json_to_csv(raw: bytes) -> bytes:
     try:
         body = json.loads(raw or b"{}")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadInputError(f"bad JSON body: {exc}", field="orders") from None
     orders = body.get("orders") if isinstance(body, dict) else None
     if not isinstance(orders, list) or not all(isinstance(o, dict) for o in orders):
@@ -56,6 +56,8 @@ def _json_to_csv(raw: bytes) -> bytes:
             if str(k) not in cols:
                 cols.append(str(k))
     buf = io.StringIO()
+    # internal: read straight back by the order screener, never shown to a person (the
+    # answer is written by the guarded writer, counterflow.csvout)
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
     for o in orders:

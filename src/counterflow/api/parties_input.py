@@ -14,6 +14,7 @@ from counterflow.errors import BadInputError
 from counterflow.match.csvio import (
     QUERY_COLUMN_ALIASES,
     QUERY_COLUMNS,
+    check_header,
     parse_party_fields,
 )
 from counterflow.match.types import Query
@@ -58,10 +59,8 @@ def parse_csv(data: bytes, *, file: str = "upload.csv", max_rows: int = 50_000) 
         header = next(reader)
     except StopIteration:
         raise BadInputError("empty file", file=file, line=1) from None
+    check_header(header, file=file)  # width limit and duplicates, in one pass
     cols = [h.strip().lower() for h in header]
-    dup = sorted({c for c in cols if c and cols.count(c) > 1})
-    if dup:
-        raise BadInputError(f"duplicate column {dup[0]!r}", file=file, line=1, field=dup[0])
     for need in ("id", "name"):
         if need not in cols:
             raise BadInputError(f"no {need!r} column", file=file, line=1, field=need)

@@ -15,7 +15,7 @@ from counterflow.match.types import Hit
 from counterflow.records.model import Party
 from counterflow.review import audit
 from counterflow.review.evidence import evidence_html
-from counterflow.review.exports import decisions_csv, decisions_json
+from counterflow.review.exports import decisions_csv, decisions_json, period_bound
 from counterflow.review.keys import KeyInfo
 from counterflow.review.recording import list_versions, record_run
 
@@ -143,7 +143,7 @@ async def reopen(
 @router.get("/alerts/{alert_id}/evidence", summary="HTML evidence page of an alert")
 async def evidence(alert_id: int, request: Request, key: AnalystKey) -> Response:
     review = services_of(request).review
-    html = evidence_html(review, alert_id, actor=key.actor)
+    html = await run_in_threadpool(evidence_html, review, alert_id, actor=key.actor)
     return Response(html, media_type="text/html; charset=utf-8")
 
 
@@ -161,11 +161,13 @@ async def export_decisions(
     format: Annotated[str, Q(pattern="^(csv|json)$")] = "csv",
 ) -> Response:
     review = services_of(request).review
+    period_bound(since, "since"), period_bound(until, "until")  # bad dates: 400, not logged
     review.log(key.actor, "export", "decisions", {"since": since, "until": until, "format": format})
     if format == "json":
-        return Response(decisions_json(review, since, until), media_type="application/json")
+        text = await run_in_threadpool(decisions_json, review, since, until)
+        return Response(text, media_type="application/json")
     return Response(
-        decisions_csv(review, since, until),
+        await run_in_threadpool(decisions_csv, review, since, until),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="decisions.csv"'},
     )
@@ -198,8 +200,27 @@ async def audit_entries(
     }
 
 
-@router.get("/audit/verify", summary="Verify the audit hash chain")
-async def audit_verify(request: Request, _key: AdminKey) -> dict[str, Any]:
+@router.get("/audit/verify", summary="Verify the audit hash chain and the recorded state")
+async def audit_verify(
+    request: Request,
+    _key: AdminKey,
+    anchor: Annotated[
+        str | None,
+        Q(max_length=200, description="A head exported earlier (GET /audit/head): SEQ:HASH"),
+    ] = None,
+) -> dict[str, Any]:
     review = services_of(request).review
-    res = await run_in_threadpool(review.verify_audit)
+    anc = None
+    if anchor:
+        try:
+            anc = audit.Anchor.parse(anchor)
+        except ValueError as exc:
+            raise BadInputError(str(exc), field="anchor") from None
+    res = await run_in_threadpool(review.verify_audit, anc)
     return {"ok": res.ok, "entries": res.entries, "head": res.head, "problem": res.problem}
+
+
+@router.get("/audit/head", summary="The audit chain head, to keep outside as an anchor")
+async def audit_head(request: Request, _key: AdminKey) -> dict[str, Any]:
+    a = audit.head(services_of(request).review.backend)
+    return {**a.to_dict(), "at": audit.now_iso()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -24,10 +25,20 @@ from counterflow.api.yente import (
     result_id,
     to_queries,
 )
+from counterflow.errors import BadInputError
 from counterflow.match.types import Hit, Query, Screener
 from counterflow.review.keys import KeyInfo
 
 router = APIRouter(tags=["screening"])
+
+
+class BudgetExceeded(BadInputError):
+    """A /match request asks for more work than one request may do (400)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, field="queries")
+
+
 Screener_ = Annotated[KeyInfo, Depends(require("screener"))]
 
 
@@ -114,14 +125,33 @@ async def match(
         raise HTTPException(400, f"at most {MAX_QUERIES} queries per request")
     exclude_ids = set(exclude_entity_ids or [])
     schemas_out = set(exclude_schema or [])
-    parsed = [(key, example, to_queries(key, example)) for key, example in body.queries.items()]
+    budget = services.settings
+    warnings: dict[str, list[str]] = {key: [] for key in body.queries}
+    parsed = [
+        (key, example, to_queries(key, example, warnings[key]))
+        for key, example in body.queries.items()
+    ]
+    work = sum(len(qs) for _, _, qs in parsed) * limit
+    if work > budget.match_max_work:
+        raise BudgetExceeded(
+            f"{sum(len(qs) for _, _, qs in parsed)} names x limit {limit} = {work:,} results "
+            f"asked for; at most {budget.match_max_work:,} per request (split the queries "
+            "or lower the limit)"
+        )
 
     def run() -> dict[str, Any]:
         keep = _scope(services, dataset, include_dataset or [], exclude_dataset or [])
         screener = services.screener()
         responses: dict[str, Any] = {}
         features: set[str] = set()
+        deadline = time.monotonic() + budget.match_budget_s
         for key, example, queries in parsed:
+            if time.monotonic() > deadline:
+                raise BudgetExceeded(
+                    f"the request ran past its time budget of {budget.match_budget_s:g} s "
+                    f"after {len(responses)} of {len(parsed)} queries; send fewer queries or "
+                    "a smaller limit per request"
+                )
             hits = _screen(
                 screener,
                 queries,
@@ -141,6 +171,8 @@ async def match(
                 "total": {"value": len(results), "relation": "eq"},
                 "query": example.model_dump(by_alias=True),
             }
+            if warnings[key]:
+                responses[key]["warnings"] = warnings[key]
         return {"responses": responses, "matcher": matcher_docs(features), "limit": limit}
 
     out = await services.off_loop(run)

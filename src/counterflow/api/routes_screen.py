@@ -3,8 +3,6 @@ recorded as a run (alerts raised for hits in the review band)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Annotated, Any
 
@@ -17,6 +15,7 @@ from counterflow.api.auth import require, services_of
 from counterflow.api.metrics import count_screenings
 from counterflow.api.parties_input import parse_csv, parse_json
 from counterflow.api.services import Services, ServiceUnavailable
+from counterflow.csvout import csv_text
 from counterflow.errors import BadInputError
 from counterflow.match.csvio import HIT_COLUMNS
 from counterflow.match.types import Hit, Query
@@ -59,6 +58,13 @@ async def read_upload(request: Request) -> tuple[str, bytes, dict[str, Any]]:
     if ctype in ("application/json", ""):
         return "json", raw, {}
     raise HTTPException(415, f"send JSON, text/csv or multipart/form-data, not {ctype}")
+
+
+def _parties_body(raw: bytes) -> PartiesRequest:
+    try:
+        return PartiesRequest.model_validate_json(raw or b"{}")
+    except (ValueError, RecursionError) as exc:
+        raise BadInputError(f"bad JSON body: {str(exc)[:300]}", field="parties") from None
 
 
 def _float(v: Any, default: float) -> float:
@@ -130,28 +136,27 @@ def _group_of(groups: Any, entity_id: str) -> str:
 
 
 def hits_csv(hits: list[list[Hit]], groups: Any = None) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(HIT_COLUMNS)
-    for q_hits in hits:
-        for rank, h in enumerate(q_hits, start=1):
-            w.writerow(
-                [
-                    h.query_id,
-                    rank,
-                    f"{h.score:.4f}",
-                    h.decision,
-                    h.dataset,
-                    h.source_id,
-                    h.entity_id,
-                    h.entity_name,
-                    h.matched_name,
-                    h.kind,
-                    h.explanation,
-                    _group_of(groups, h.entity_id),
-                ]
-            )
-    return buf.getvalue()
+    return csv_text(
+        HIT_COLUMNS,
+        (
+            [
+                h.query_id,
+                rank,
+                f"{h.score:.4f}",
+                h.decision,
+                h.dataset,
+                h.source_id,
+                h.entity_id,
+                h.entity_name,
+                h.matched_name,
+                h.kind,
+                h.explanation,
+                _group_of(groups, h.entity_id),
+            ]
+            for q_hits in hits
+            for rank, h in enumerate(q_hits, start=1)
+        ),
+    )
 
 
 def _hit_dict(h: Hit, rank: int, groups: Any = None) -> dict[str, Any]:
@@ -204,14 +209,15 @@ async def screen_parties(
         else _float(fields.get("threshold"), services.settings.threshold)
     )
     lim = limit if limit is not None else _int(fields.get("limit"), services.settings.limit)
+    # Parsing a 20 MiB upload is CPU work: off the event loop, so /healthz and other
+    # requests are served meanwhile.
     if kind == "csv":
-        queries = parse_csv(raw, max_rows=services.settings.max_rows)
+        queries = await run_in_threadpool(parse_csv, raw, max_rows=services.settings.max_rows)
     else:
-        try:
-            body = PartiesRequest.model_validate_json(raw or b"{}")
-        except ValueError as exc:
-            raise BadInputError(f"bad JSON body: {str(exc)[:300]}", field="parties") from None
-        queries = parse_json(body.parties, max_rows=services.settings.max_rows)
+        body = await run_in_threadpool(_parties_body, raw)
+        queries = await run_in_threadpool(
+            parse_json, body.parties, max_rows=services.settings.max_rows
+        )
         thr = body.threshold if body.threshold is not None else thr
         lim = body.limit if body.limit is not None else lim
         record = record and body.record

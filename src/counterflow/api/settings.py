@@ -18,6 +18,9 @@ class ApiSettings:
     max_rows: int = 50_000  # parties / order lines per upload
     secure_cookies: bool = False  # set behind HTTPS
     metrics_need_key: bool = False  # GET /metrics asks for a screener key
+    # /match budget per request: names looked up x results asked for, and wall time
+    match_max_work: int = 10_000
+    match_budget_s: float = 10.0
     # a list in force older than this many days makes /readyz 503 "stale" (0 = off;
     # None = $COUNTERFLOW_MAX_LIST_AGE_DAYS, else 30)
     max_list_age_days: float | None = None

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from counterflow.errors import BadInputError
+from counterflow.match.csvio import birth_date_problem
 from counterflow.match.types import Hit, Query, QueryKind
 from counterflow.records.countries import to_iso2
 from counterflow.records.ftm import ftm_id, party_to_ftm
@@ -135,6 +136,9 @@ class ScoredEntityResponse(BaseModel):
 class EntityMatches(BaseModel):
     status: int = 200
     results: list[ScoredEntityResponse]
+    warnings: list[str] = Field(
+        default_factory=list, description="Query values ignored as unusable (e.g. dates)"
+    )
     total: TotalSpec
     query: EntityExample
 
@@ -161,8 +165,12 @@ def _values(props: dict[str, Any], name: str) -> list[str]:
     return [str(x).strip() for x in items if x is not None and str(x).strip()]
 
 
-def to_queries(key: str, ex: EntityExample) -> list[Query]:
-    """One ``Query`` per name of the example (at most ``MAX_NAMES``), sharing the rest."""
+def to_queries(key: str, ex: EntityExample, warnings: list[str] | None = None) -> list[Query]:
+    """One ``Query`` per name of the example (at most ``MAX_NAMES``), sharing the rest.
+
+    A date that cannot be the entity's (not a date, in the future, a person born before
+    1900) is left out of scoring and described in ``warnings``: it never counts against
+    a match."""
     if ex.schema_ not in SCHEMA_KIND:
         raise BadInputError(f"unsupported schema {ex.schema_!r}", field=f"queries.{key}.schema")
     props = ex.properties
@@ -179,7 +187,15 @@ def to_queries(key: str, ex: EntityExample) -> list[Query]:
             "the query has no name and no identifier", field=f"queries.{key}.properties.name"
         )
     names = list(dict.fromkeys(n[:500] for n in names))[:MAX_NAMES] or [""]
-    dates = [d[:10] for p in DATE_PROPS for d in _values(props, p)]
+    kind = SCHEMA_KIND[ex.schema_]
+    dates: list[str] = []
+    for p in DATE_PROPS:
+        for d in _values(props, p):
+            problem = birth_date_problem(d[:10], kind)
+            if problem is None:
+                dates.append(d[:10])
+            elif warnings is not None:
+                warnings.append(f"queries.{key}.properties.{p}: {problem}; ignored for scoring")
     countries: list[str] = []
     for p in COUNTRY_PROPS:
         for c in _values(props, p):
@@ -187,7 +203,6 @@ def to_queries(key: str, ex: EntityExample) -> list[Query]:
             if code and code not in countries:
                 countries.append(code)
     addresses = _values(props, "address")
-    kind = SCHEMA_KIND[ex.schema_]
     return [
         Query(
             id=key,

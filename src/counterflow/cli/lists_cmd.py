@@ -23,12 +23,35 @@ from counterflow.errors import BadInputError
 from counterflow.lists.base import LoadIssue
 from counterflow.records.model import RECORD_KINDS, Party
 from counterflow.store import ListStore, SnapshotInfo
-from counterflow.store.loader import GroupOutcome, LoadReport, RecordsProgress, Stage, load_paths
+from counterflow.store.loader import (
+    GroupOutcome,
+    Guard,
+    LoadReport,
+    RecordsProgress,
+    Stage,
+    load_paths,
+)
 from counterflow.store.staleness import ListAge, list_ages, max_age_days
 from counterflow.store.update import update as run_update
 
 FIRST_ISSUES = 5  # issues listed per dataset after a load; the rest are counted
 
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Load even a publication older than the one in force or with sharply fewer "
+        "records (the reason is recorded with the snapshot and in the audit trail).",
+    ),
+]
+MaxShrinkOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-shrink",
+        help="Refuse a publication with more than this fraction fewer records than the one "
+        "in force (default 0.2, or $COUNTERFLOW_MAX_SHRINK).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -136,6 +159,42 @@ def _print_report(report: LoadReport, quiet: bool) -> None:
         _print_outcome(o)
 
 
+def _guard(force: bool, max_shrink: float | None) -> Guard:
+    if max_shrink is not None and not 0.0 <= max_shrink <= 1.0:
+        raise typer.BadParameter("must be within 0..1", param_hint="--max-shrink")
+    return Guard(force=force) if max_shrink is None else Guard(force, max_shrink)
+
+
+def _record_forced(report: LoadReport) -> None:
+    """A forced load goes on the review record too (the audit trail), not only in the
+    snapshot's issues."""
+    forced = [o for o in report.loaded if (o.note or "").startswith("loaded with --force")]
+    if not forced:
+        return
+    from counterflow.review.recording import cli_actor
+    from counterflow.review.store import ReviewStore
+
+    review = ReviewStore.open()
+    try:
+        for o in forced:
+            assert o.info is not None
+            review.log(
+                cli_actor(),
+                "list.update",
+                f"lists:{o.info.dataset}",
+                {
+                    "forced": True,
+                    "dataset": o.info.dataset,
+                    "version": o.info.version,
+                    "records": o.info.records,
+                    "snapshot_id": o.info.snapshot_id,
+                    "why": o.note,
+                },
+            )
+    finally:
+        review.close()
+
+
 def load(
     paths: Annotated[
         list[Path], typer.Argument(help="List files or folders (format sniffed from content).")
@@ -144,11 +203,19 @@ def load(
         str | None,
         typer.Option("--dataset", help="Load under this dataset code (one publication only)."),
     ] = None,
+    force: ForceOpt = False,
+    max_shrink: MaxShrinkOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Load list files into the store, each publication as a new versioned snapshot."""
+    """Load list files into the store, each publication as a new versioned snapshot.
+    A publication older than the one in force, or with more than --max-shrink fewer
+    records, is refused (exit 1) unless --force."""
+    guard = _guard(force, max_shrink)
     with ListStore.open() as store, _progress(quiet) as (stage, records):
-        report = load_paths(paths, store, dataset=dataset, on_stage=stage, on_records=records)
+        report = load_paths(
+            paths, store, dataset=dataset, on_stage=stage, on_records=records, guard=guard
+        )
+    _record_forced(report)
     _print_report(report, quiet)
     if not report.outcomes:
         named = ", ".join(str(p) for p in paths)
@@ -168,6 +235,8 @@ def update(
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per request before giving up.")] = 60.0,
     retries: Annotated[int, typer.Option(help="Retries per file on transient errors.")] = 3,
+    force: ForceOpt = False,
+    max_shrink: MaxShrinkOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Download the official publications and load them (the store changes only for
@@ -176,9 +245,16 @@ def update(
         raise typer.BadParameter("must be positive", param_hint="--timeout")
     if retries < 0:
         raise typer.BadParameter("must be 0 or more", param_hint="--retries")
+    guard = _guard(force, max_shrink)
     with ListStore.open() as store, _progress(quiet) as (stage, records):
         results = run_update(
-            store, dataset, timeout=timeout, retries=retries, on_stage=stage, on_records=records
+            store,
+            dataset,
+            timeout=timeout,
+            retries=retries,
+            on_stage=stage,
+            on_records=records,
+            guard=guard,
         )
     failed = False
     for r in results:
@@ -186,6 +262,7 @@ def update(
             failed = True
             _err(f"[red]error:[/red] {escape(r.error)}")
         if r.load is not None:
+            _record_forced(r.load)
             _print_report(r.load, quiet)
             failed = failed or r.load.exit_code != 0
     if failed:

@@ -3,7 +3,6 @@ on name pairs (see ../shared/INTERFACES.md)."""
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -27,7 +26,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     ) -> None:
         """Score each pair of names: id,score,explanation."""
-        from counterflow.match.csvio import ReadStats, safe_cell
+        from counterflow.csvout import guarded_writer
+        from counterflow.match.csvio import ReadStats
         from counterflow.match.pairs import iter_pairs
 
         stats = ReadStats()
@@ -36,13 +36,13 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         out_ctx: Any = _open_output(output) if output else nullcontext(sys.stdout)
         with out_ctx as fh, make_progress(quiet) as progress:
             task = progress.add_task("scoring pairs", total=None)
-            w = csv.writer(fh)
+            w = guarded_writer(fh, lineterminator="\r\n")
             w.writerow(["id", "score", "explanation"])
             if first is not None:
                 for pid, score, expl in [first]:
-                    w.writerow([safe_cell(pid), f"{score:.4f}", safe_cell(expl)])
+                    w.writerow([pid, f"{score:.4f}", expl])
                 for pid, score, expl in rows:
-                    w.writerow([safe_cell(pid), f"{score:.4f}", safe_cell(expl)])
+                    w.writerow([pid, f"{score:.4f}", expl])
                     progress.advance(task)
         if not quiet:
             err_console.print(f"scored {stats.rows:,} pairs" + (f" -> {output}" if output else ""))

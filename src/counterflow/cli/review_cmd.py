@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from counterflow.cli.common import err_console
-from counterflow.errors import CounterflowError
+from counterflow.errors import BadInputError, CounterflowError
 
 DB_HELP = (
     "Review store: SQLite path or postgresql://... (default: $COUNTERFLOW_DB or review.sqlite)."
@@ -148,10 +148,11 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         db: str = typer.Option("", "--db", help=DB_HELP),
     ) -> None:
         """Export the decisions of a period (CSV cells guarded against formulas)."""
-        from counterflow.review.exports import decisions_csv, decisions_json
+        from counterflow.review.exports import decisions_csv, decisions_json, period_bound
 
         if fmt not in ("csv", "json"):
             raise typer.BadParameter("--format is csv or json")
+        period_bound(since, "--since"), period_bound(until, "--until")  # exit 1 on a typo
         review = review_store(db)
         text = (decisions_csv if fmt == "csv" else decisions_json)(
             review, since or None, until or None
@@ -177,12 +178,54 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
     # ----- audit --------------------------------------------------------------------
 
     @audit_g.command("verify")
-    def audit_verify(db: str = typer.Option("", "--db", help=DB_HELP)) -> None:
-        """Recompute the hash chain; exit 1 if any entry was altered or removed."""
-        res = review_store(db).verify_audit()
+    def audit_verify(
+        db: str = typer.Option("", "--db", help=DB_HELP),
+        anchor: str = typer.Option(
+            "",
+            "--anchor",
+            help="A head exported earlier with `audit head`: SEQ:HASH, its JSON, or a file "
+            "holding either. Catches a truncated or recomputed chain.",
+        ),
+    ) -> None:
+        """Recompute the hash chain and re-derive the recorded state (alerts, decisions,
+        allow-list, API keys, runs) from it; exit 1 if anything was altered, inserted or
+        removed outside Counterflow, or if the chain no longer holds the anchor."""
+        from counterflow.review import audit
+
+        anc = None
+        if anchor:
+            text = anchor
+            p = Path(anchor)
+            if not anchor.strip().startswith("{") and ":" not in anchor and p.is_file():
+                text = p.read_text(encoding="utf-8")
+            try:
+                anc = audit.Anchor.parse(text)
+            except ValueError as exc:
+                raise BadInputError(str(exc), field="--anchor") from None
+        res = review_store(db).verify_audit(anc)
         if not res.ok:
             raise CounterflowError(f"audit chain broken: {res.problem}")
-        typer.echo(f"ok: {res.entries} entries, head {res.head}")
+        extra = f"; anchor {anc.seq} holds" if anc else ""
+        typer.echo(f"ok: {res.entries} entries, state matches the record{extra}, head {res.head}")
+
+    @audit_g.command("head")
+    def audit_head(
+        db: str = typer.Option("", "--db", help=DB_HELP),
+        output: Annotated[
+            Path | None,
+            typer.Option("-o", "--output", help="Also write the anchor JSON to this file."),
+        ] = None,
+    ) -> None:
+        """Print the chain head as JSON ({"seq", "hash", "at"}): keep it outside the
+        database (print it, mail it, commit it elsewhere) and later run
+        `audit verify --anchor` against it."""
+        from counterflow.review import audit
+
+        a = audit.head(review_store(db).backend)
+        text = json.dumps({**a.to_dict(), "at": audit.now_iso()})
+        if output is not None:
+            output.write_text(text + "\n", encoding="utf-8")
+        typer.echo(text)
 
     @audit_g.command("show")
     def audit_show(

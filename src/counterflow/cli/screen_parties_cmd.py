@@ -3,7 +3,6 @@ query, printed as a table). See ../shared/INTERFACES.md and docs/screening.md.""
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from collections.abc import Callable
@@ -130,7 +129,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         record: bool,
         db: str,
     ) -> None:
-        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, read_queries, safe_cell
+        from counterflow.csvout import guarded_writer
+        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, read_queries
 
         stats = ReadStats()
         extra_cols, queries = read_queries(input, stats)
@@ -153,27 +153,27 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             )
         with out_ctx as fh, make_progress(quiet) as progress:
             task = progress.add_task("screening", total=total)
-            writer = csv.writer(fh)
-            writer.writerow([*HIT_COLUMNS, *(safe_cell(c) for c in extra_cols)])
+            writer = guarded_writer(fh, lineterminator="\r\n")
+            writer.writerow([*HIT_COLUMNS, *extra_cols])
             for query, hits in screener.screen_stream(
                 queries, threshold=threshold, limit=limit, workers=n_workers
             ):
-                passthru = [safe_cell(query.extra.get(c, "")) for c in extra_cols]
+                passthru = [query.extra.get(c, "") for c in extra_cols]
                 for rank, h in enumerate(hits, 1):
                     writer.writerow(
                         [
-                            safe_cell(h.query_id),
+                            h.query_id,
                             rank,
                             f"{h.score:.4f}",
                             h.decision,
-                            safe_cell(h.dataset),
-                            safe_cell(h.source_id),
-                            safe_cell(h.entity_id),
-                            safe_cell(h.entity_name),
-                            safe_cell(h.matched_name),
+                            h.dataset,
+                            h.source_id,
+                            h.entity_id,
+                            h.entity_name,
+                            h.matched_name,
                             h.kind,
-                            safe_cell(h.explanation),
-                            safe_cell(groups.group_of(h.entity_id)),
+                            h.explanation,
+                            groups.group_of(h.entity_id),
                             *passthru,
                         ]
                     )
@@ -223,7 +223,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         limit: Annotated[int, typer.Option(min=1, help="At most K hits")] = 10,
     ) -> None:
         """Screen one name and print the hits as a table."""
-        from counterflow.match.csvio import parse_kind
+        from counterflow.match.csvio import birth_date_problem, parse_kind
         from counterflow.match.types import Query
         from counterflow.records.countries import to_iso2
 
@@ -232,6 +232,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             raise UsageError(
                 f"--kind must be person, organization, vessel, aircraft or any, not {kind!r}"
             )
+        if dob is not None and (problem := birth_date_problem(dob.strip(), qkind)):
+            raise BadInputError(problem, field="--dob")
         codes: list[str] = []
         for c in country or []:
             code = to_iso2(c)
@@ -243,7 +245,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             name=name,
             kind=qkind,
             countries=codes,
-            birth_dates=[dob] if dob else [],
+            birth_dates=[dob.strip()] if dob and dob.strip() else [],
             identifiers=list(ident or []),
             address=address,
         )

@@ -11,6 +11,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from counterflow.csvin import check_header
 from counterflow.errors import BadInputError
 from counterflow.goods.hs import HsCode, HsCodeError, parse_hs
 
@@ -63,6 +64,7 @@ def load_hs_nomenclature(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     with _open(path) as fh:
         reader = csv.DictReader(fh)
+        check_header(list(reader.fieldnames or []), file=str(path))
         fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
         if "hscode" not in fields or "description" not in fields:
             raise BadInputError("HS nomenclature needs columns hscode,description", file=str(path))
@@ -79,6 +81,7 @@ def load_chpl(path: Path, hs_names: dict[str, str] | None = None) -> ChplTable:
     table = ChplTable(source=str(path))
     with _open(path) as fh:
         reader = csv.DictReader(fh)
+        check_header(list(reader.fieldnames or []), file=str(path))
         fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
         code_col = next(
             (fields[c] for c in ("hs6", "hs_code", "hscode", "hs") if c in fields), None

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from counterflow.csvin import check_header
 from counterflow.errors import BadInputError
 from counterflow.goods.makers import canonical_makers
 
@@ -405,6 +406,7 @@ def load_components(path: Path | str) -> ComponentTable:
         raise BadInputError(f"cannot read: {exc}", file=str(path)) from exc
     with fh:
         reader = csv.DictReader(fh)
+        check_header(list(reader.fieldnames or []), file=str(path))
         cols = {(c or "").strip().lower(): c for c in reader.fieldnames or []}
         if not ({"name_marking", "oem_part_number", "part_number"} & set(cols)):
             raise BadInputError(

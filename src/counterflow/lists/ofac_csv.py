@@ -27,6 +27,7 @@ from counterflow.lists.base import Detected, LoadIssue, ParseResult
 from counterflow.lists.ofac_remarks import RemarkFields, country_code, parse_remarks
 from counterflow.records.identifiers import make_identifier
 from counterflow.records.model import Alias, AliasStrength, CountryRef, Kind, Party
+from counterflow.unpack import read_maybe_gzip
 
 FORMAT = "ofac_csv"
 
@@ -123,13 +124,7 @@ def decode(data: bytes, file: str) -> str:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path, "rb") as fh:
-                return fh.read()
-        return path.read_bytes()
-    except (OSError, EOFError) as exc:
-        raise BadInputError(f"cannot read file: {exc}", file=str(path)) from exc
+    return read_maybe_gzip(path)  # gzip by magic, streamed and capped
 
 
 @dataclass(slots=True)

@@ -12,7 +12,6 @@ programmes (file name ``cons`` only where they cannot tell).
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -38,6 +37,7 @@ from counterflow.lists.ofac_remarks import (
 )
 from counterflow.records.identifiers import make_identifier
 from counterflow.records.model import Alias, AliasStrength, CountryRef, Kind, Party
+from counterflow.unpack import read_maybe_gzip
 
 FORMAT = "ofac_xml"
 
@@ -86,14 +86,7 @@ def detect(path: Path, head: bytes) -> Detected | None:
 
 def read_xml_bytes(path: Path, issues: list[LoadIssue]) -> bytes:
     name = str(path)
-    try:
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path, "rb") as fh:
-                data = fh.read()
-        else:
-            data = path.read_bytes()
-    except (OSError, EOFError) as exc:
-        raise BadInputError(f"cannot read file: {exc}", file=name) from exc
+    data = read_maybe_gzip(path)  # gzip by magic, streamed and capped
     if not data.strip():
         raise BadInputError("empty file: no XML", file=name)
     m = _ENCODING.match(_strip_bom(data))

@@ -5,7 +5,6 @@ line numbers, and date/version helpers. No list-specific knowledge lives here.""
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from counterflow.errors import BadInputError
 from counterflow.lists.base import LoadIssue
+from counterflow.unpack import read_maybe_gzip
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -23,14 +23,9 @@ _FILE_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it is gzip (by magic, not by name)."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise BadInputError(f"broken gzip file: {exc}", file=str(path)) from exc
-    return data
+    """The file's bytes, gunzipped when it is gzip (by magic, not by name), streamed and
+    capped (``counterflow.unpack``: a decompression bomb is refused)."""
+    return read_maybe_gzip(path)
 
 
 def read_xml(path: Path) -> tuple[bytes, ET.Element]:

@@ -27,6 +27,7 @@ from counterflow.records.countries import to_iso2
 from counterflow.records.identifiers import make_identifier
 from counterflow.records.model import Alias, BirthDate, CountryRef, Kind, Party
 from counterflow.records.scripts import script_of
+from counterflow.unpack import check_zip
 
 FORMAT = "uk_ofsi"
 DATASET = "gb_hmt_sanctions"
@@ -140,6 +141,7 @@ def _read(path: Path, issues: list[LoadIssue]) -> tuple[str | None, list[str], i
 def _xlsx_rows(path: Path) -> Iterator[Row]:
     import openpyxl  # local: only workbook loads pay for it
 
+    check_zip(path)  # a workbook that would unpack to gigabytes is refused first
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on broken files

@@ -2,13 +2,17 @@
 
 Per file: swapped latitude/longitude columns are detected (values out of range as given but
 valid swapped, or mostly on land as given but at sea swapped) and fixed, with a note.
-Then: MMSI null/0/999999999/out of range, unparseable times, NaN or missing positions,
+Then: MMSI null/0/999999999/out of range, unparseable times, times out of range (before
+``MIN_TIME``, AIS did not exist; or more than a day in the future: a clock or file
+error, counted as ``time_out_of_range``), NaN or missing positions,
 coordinates out of range (incl. the AIS 'not available' 91/181) and (0, 0), duplicate
 messages (same MMSI and second), out-of-order times (re-sorted, counted), and isolated
 position spikes whose implied speed in and out is more than any ship can make.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import polars as pl
@@ -17,6 +21,8 @@ from counterflow.maritime.table import AisData, Drops, fast_distance_km, haversi
 
 INVALID_MMSI = (0, 999999999)
 DEFAULT_MAX_SPEED_KN = 50.0
+MIN_TIME = 631_152_000  # 1990-01-01T00:00:00Z: before any AIS transmission
+FUTURE_SLACK_S = 86_400  # a day of clock skew is tolerated, more is bad input
 
 
 def fix_swapped(positions: pl.DataFrame, drops: Drops, label: str) -> pl.DataFrame:
@@ -73,6 +79,8 @@ def clean(data: AisData, *, max_speed_kn: float = DEFAULT_MAX_SPEED_KN) -> AisDa
         .then(pl.lit("invalid_mmsi"))
         .when(pl.col("t").is_null())
         .then(pl.lit("bad_time"))
+        .when((pl.col("t") < MIN_TIME) | (pl.col("t") > int(time.time()) + FUTURE_SLACK_S))
+        .then(pl.lit("time_out_of_range"))
         .when(lat.is_null() | lon.is_null() | lat.is_nan() | lon.is_nan())
         .then(pl.lit("nan_position"))
         .when((lat.abs() > 90) | (lon.abs() > 180))

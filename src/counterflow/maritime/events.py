@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from counterflow.csvout import write_frame
 from counterflow.errors import BadInputError
 from counterflow.maritime.table import latest_static
 
@@ -115,7 +116,7 @@ def to_output(events: pl.DataFrame, static: pl.DataFrame) -> pl.DataFrame:
 def write_events_csv(events: pl.DataFrame, static: pl.DataFrame, path: Path) -> int:
     out = to_output(events, static)
     try:
-        out.write_csv(path)
+        write_frame(out, path)
     except OSError as exc:
         raise BadInputError(
             f"cannot write the events file: {exc}", file=str(path), field="-o"

@@ -115,6 +115,17 @@ def read_csv(path: Path) -> AisData:
     """Positions and static data of one AIS CSV; raises BadInputError naming the file, line
     1 and the missing field when a required column is absent."""
     header, sep = read_header(path)
+    seen: set[str] = set()
+    for h in header:
+        key = _norm_header(h)
+        if key and key in seen:
+            raise BadInputError(
+                f"duplicate column {key!r}: each column may appear once",
+                file=str(path),
+                line=1,
+                field=key,
+            )
+        seen.add(key)
     dialect, mapping = sniff(header)
     for need in ("mmsi", "time", "lat", "lon"):
         if need not in mapping:

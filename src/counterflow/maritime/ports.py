@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from counterflow.csvin import check_header
 from counterflow.errors import BadInputError
 
 PORT_SCHEMA: dict[str, pl.DataType] = {
@@ -88,6 +89,7 @@ def load_port_file(path: Path) -> pl.DataFrame:
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
             reader = csv.DictReader(fh)
+            check_header(list(reader.fieldnames or []), file=str(path))
             header = list(reader.fieldnames or [])
             lat_c = _pick(header, "latitude", "lat")
             lon_c = _pick(header, "longitude", "lon", "lng")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from counterflow.csvout import write_frame
 from counterflow.errors import BadInputError
 from counterflow.match.types import Query, Screener
 
@@ -247,7 +248,7 @@ def to_frame(risks: list[VesselRisk]) -> pl.DataFrame:
 def write_vessels_csv(risks: list[VesselRisk], path: Path) -> int:
     df = to_frame(risks)
     try:
-        df.write_csv(path)
+        write_frame(df, path)  # the one guarded CSV writer (vessel names are text)
     except OSError as exc:
         raise BadInputError(f"cannot write: {exc.strerror}", file=str(path), field="-o") from exc
     return df.height

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from counterflow.csvout import write_frame
 from counterflow.errors import BadInputError
 from counterflow.maritime.ports import CASPIAN_PORTS
 from counterflow.maritime.table import (
@@ -173,7 +174,7 @@ def write_csv(path: Path, seed: int = 7) -> int:
         pl.col("ship_type").alias("VesselType"),
     )
     try:
-        out.write_csv(path)
+        write_frame(out, path)  # the one guarded CSV writer
     except OSError as exc:
         raise BadInputError(f"cannot write: {exc}", file=str(path), field="-o") from exc
     return out.height

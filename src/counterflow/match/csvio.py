@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from counterflow.csvin import MAX_COLUMNS, check_header
+from counterflow.csvout import safe_cell
 from counterflow.errors import BadInputError
 from counterflow.match.types import Query, QueryKind
 from counterflow.records.countries import to_iso2
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["MAX_COLUMNS", "check_header", "safe_cell"]  # re-exported (csvin, csvout)
 _KINDS: dict[str, QueryKind] = {
     "": "any",
     "any": "any",
@@ -44,14 +46,6 @@ _KINDS: dict[str, QueryKind] = {
 }
 _DATE = re.compile(r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$")
 MAX_FIELD = 10_000
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell that spreadsheets will not run as a formula (``'`` prefixed)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 @dataclass(slots=True)
@@ -79,9 +73,12 @@ def open_csv(path: Path) -> IO[str]:
 
 
 def header_map(path: Path, header: list[str] | None, required: tuple[str, ...]) -> dict[str, int]:
-    """Lower-cased column name -> position; BadInputError when a required one is missing."""
+    """Lower-cased column name -> position; BadInputError when a required one is missing,
+    when a column name appears twice (the second would never be read) or when the header
+    is wider than ``MAX_COLUMNS``."""
     if not header:
         raise BadInputError("empty file: a header row is required", file=str(path), line=1)
+    check_header(header, file=str(path))
     cols: dict[str, int] = {}
     for i, h in enumerate(header):
         key = h.strip().lower()
@@ -153,17 +150,38 @@ def split_values(value: Any) -> list[str]:
     return [p.strip() for p in str(value).split(";") if p.strip()]
 
 
-def valid_birth_date(text: str) -> bool:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (one-digit month/day allowed), a real date."""
+# A birth date before this year cannot be a living person's (organisations, founded
+# earlier, may give older incorporation dates).
+MIN_BIRTH_YEAR = 1900
+
+
+def birth_date_problem(text: str, kind: str = "any") -> str | None:
+    """Why ``text`` cannot be used as a query's birth date, or None when it can.
+
+    Usable: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (one-digit month/day allowed), a real
+    calendar date, not in the future and (except for organisations) not before
+    ``MIN_BIRTH_YEAR``. An unusable date is bad input: it is reported and ignored for
+    scoring, so it can never count as evidence against a match."""
     m = _DATE.match(text)
     if m is None:
-        return False
+        return f"birth_date {text[:40]!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
     parts = [int(p) for p in text.split("-")]
     try:
-        dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+        day = dt.date(
+            parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1
+        )
     except ValueError:
-        return False
-    return True
+        return f"birth_date {text!r} is not a calendar date"
+    if day > dt.date.today():
+        return f"birth_date {text!r} is in the future"
+    if parts[0] < MIN_BIRTH_YEAR and kind != "organization":
+        return f"birth_date {text!r} is before {MIN_BIRTH_YEAR}: not a living person's"
+    return None
+
+
+def valid_birth_date(text: str, kind: str = "any") -> bool:
+    """True when :func:`birth_date_problem` finds nothing wrong with ``text``."""
+    return birth_date_problem(text, kind) is None
 
 
 def parse_party_fields(row: Mapping[str, Any]) -> PartyFields:
@@ -186,6 +204,8 @@ def parse_party_fields(row: Mapping[str, Any]) -> PartyFields:
         out.kind = kind
     for part in split_values(row.get("country")) + split_values(row.get("countries")):
         code = to_iso2(part[:100])
+        if code == "zz":  # "global / unknown" in the registry: no country at all
+            code = None
         if code is None:
             out.problems.append(
                 RowProblem(
@@ -195,17 +215,11 @@ def parse_party_fields(row: Mapping[str, Any]) -> PartyFields:
         elif code not in out.countries:
             out.countries.append(code)
     for d in split_values(row.get("birth_date")) + split_values(row.get("birth_dates")):
-        if valid_birth_date(d):
+        problem = birth_date_problem(d, out.kind)
+        if problem is None:
             out.birth_dates.append(d)
         else:
-            out.problems.append(
-                RowProblem(
-                    "birth_date",
-                    "bad birth_date (ignored)",
-                    f"birth_date {d!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
-                    d,
-                )
-            )
+            out.problems.append(RowProblem("birth_date", "bad birth_date (ignored)", problem, d))
     out.identifiers = split_values(row.get("identifiers"))
     out.address = str(row.get("address") or "").strip() or None
     return out

@@ -8,6 +8,7 @@ on that line, which is still screened as far as it can be.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "end_use",
 )
 OUTPUT_COLUMNS: tuple[str, ...] = ("order_id", "risk", "score", "flags", "explanation")
+MAX_COLUMNS = 1000  # a wider header is refused (it would only slow every line down)
 _ALIASES = {"end user": "end_user", "enduser": "end_user", "forwarder": "freight_forwarder"}
 _NUM = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$")
 
@@ -55,11 +57,23 @@ class Columns:
 
 
 def resolve_columns(header: list[str], file: str | None = None) -> Columns:
+    if len(header) > MAX_COLUMNS:
+        raise BadInputError(
+            f"{len(header):,} columns: at most {MAX_COLUMNS:,} are accepted", file=file, line=1
+        )
     index: dict[str, int] = {}
     for i, raw in enumerate(header):
         name = raw.strip().lower().lstrip("\ufeff")
         name = _ALIASES.get(name, name.replace(" ", "_"))
-        if name in ORDER_COLUMNS and name not in index:
+        if name in ORDER_COLUMNS and name in index:
+            raise BadInputError(
+                f"duplicate column {name!r} (columns {index[name] + 1} and {i + 1}): "
+                "each column may appear once",
+                file=file,
+                line=1,
+                field=name,
+            )
+        if name in ORDER_COLUMNS:
             index[name] = i
     if "order_id" not in index:
         raise BadInputError(
@@ -96,6 +110,23 @@ class OrderLine:
     problems: list[tuple[str, str]] = field(default_factory=list)
 
 
+MAX_AMOUNT = 1e12  # a quantity or unit price beyond this is a typo or an attack, not an order
+# Codes the country registry knows that are not places goods can be shipped to: "global",
+# unions and organisations.
+NOT_A_DESTINATION = frozenset({"zz", "eu", "un"})
+
+
+def destination(text: str) -> str | None:
+    """The ISO code of a ship-to / transit country, None when it is not a real place
+    (unknown, ``ZZ``, ``EU``, ``UN``, a state that no longer exists such as ``SUHH``)."""
+    code = to_iso2(text)
+    if code is None or code in NOT_A_DESTINATION:
+        return None
+    if len(code) != 2 and "-" not in code:
+        return None
+    return code
+
+
 def _number(text: str) -> float | None:
     t = text.strip().replace(" ", "").replace("_", "")
     if "," in t and "." not in t:
@@ -106,7 +137,10 @@ def _number(text: str) -> float | None:
         )
     else:
         t = t.replace(",", "")
-    return float(t) if _NUM.match(t) else None
+    if not _NUM.match(t):
+        return None
+    value = float(t)
+    return value if math.isfinite(value) else None
 
 
 def parse_line(row: list[str], cols: Columns, line: int) -> OrderLine:
@@ -134,7 +168,7 @@ def parse_line(row: list[str], cols: Columns, line: int) -> OrderLine:
     raw_country = get("ship_to_country")
     ol.ship_to_country_raw = raw_country
     if raw_country:
-        ol.ship_to_country = to_iso2(raw_country)
+        ol.ship_to_country = destination(raw_country)
         if not ol.ship_to_country:
             ol.problems.append(("INPUT_BAD_COUNTRY", f"unknown ship-to country {raw_country!r}"))
     ol.ship_to_address = get("ship_to_address")
@@ -144,7 +178,7 @@ def parse_line(row: list[str], cols: Columns, line: int) -> OrderLine:
             part = part.strip()
             if not part:
                 continue
-            code = to_iso2(part)
+            code = destination(part)
             if code:
                 if code not in ol.via_countries:
                     ol.via_countries.append(code)
@@ -165,6 +199,11 @@ def parse_line(row: list[str], cols: Columns, line: int) -> OrderLine:
         if ol.quantity is None or ol.quantity <= 0:
             ol.problems.append(("INPUT_BAD_QUANTITY", f"quantity {q!r} is not a positive number"))
             ol.quantity = None
+        elif ol.quantity > MAX_AMOUNT:
+            ol.problems.append(
+                ("INPUT_BAD_QUANTITY", f"quantity {q[:30]!r} is beyond {MAX_AMOUNT:.0e}")
+            )
+            ol.quantity = None
     p = get("unit_price")
     if p:
         ol.unit_price = _number(p)
@@ -172,6 +211,11 @@ def parse_line(row: list[str], cols: Columns, line: int) -> OrderLine:
             ol.problems.append(("INPUT_BAD_PRICE", f"unit price {p!r} is not a number"))
         elif ol.unit_price < 0:
             ol.problems.append(("INPUT_BAD_PRICE", f"unit price {p!r} is negative"))
+            ol.unit_price = None
+        elif ol.unit_price > MAX_AMOUNT:
+            ol.problems.append(
+                ("INPUT_BAD_PRICE", f"unit price {p[:30]!r} is beyond {MAX_AMOUNT:.0e}")
+            )
             ol.unit_price = None
     ol.currency = get("currency")
     ol.end_use_given = "end_use" in idx

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
+from counterflow.csvin import check_header
 from counterflow.errors import BadInputError
 from counterflow.ownership.graph import normalise_key
 
@@ -83,6 +84,7 @@ def load_history(path: Path | str) -> History:
         raise BadInputError(f"cannot read: {exc}", file=str(path)) from exc
     with fh:
         reader = csv.DictReader(fh)
+        check_header(list(reader.fieldnames or []), file=str(path))
         cols = {(c or "").strip().lower(): c for c in reader.fieldnames or []}
         if "customer" not in cols or "quantity" not in cols:
             raise BadInputError(

@@ -158,8 +158,9 @@ _RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "INPUT_BAD_COUNTRY",
-        "A country on the line is not a known country name or ISO code: the route could "
-        "not be assessed.",
+        "A country on the line is not a known country name or ISO code, or not a place "
+        "goods can go (ZZ, EU, UN, a state that no longer exists): the route could not be "
+        "assessed.",
         "Data quality: a line that cannot be fully read goes to a person.",
         0.5,
     ),
@@ -172,13 +173,13 @@ _RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "INPUT_BAD_QUANTITY",
-        "The quantity is not a positive number.",
+        "The quantity is not a positive, finite number of at most 1e12.",
         "Data quality.",
         0.5,
     ),
     Rule(
         "INPUT_BAD_PRICE",
-        "The unit price is not a number or is negative.",
+        "The unit price is not a number, is negative or is beyond 1e12.",
         "Data quality.",
         0.5,
     ),

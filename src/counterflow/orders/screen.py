@@ -25,18 +25,25 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import TextIO
 
+from counterflow.csvout import guarded_writer
 from counterflow.errors import BadInputError
 from counterflow.goods.chpl import ChplEntry, ChplTable
 from counterflow.goods.describe import hint_headings
 from counterflow.goods.parts import ComponentTable
 from counterflow.match.types import Hit, Query, Screener
-from counterflow.orders.columns import PARTY_ROLES, Columns, OrderLine, parse_line, resolve_columns
+from counterflow.orders.columns import (
+    PARTY_ROLES,
+    Columns,
+    OrderLine,
+    destination,
+    parse_line,
+    resolve_columns,
+)
 from counterflow.orders.history import History
 from counterflow.orders.rules import RED_FLAGS, RULES, combine, weight_of
 from counterflow.orders.settings import OrdersConfig
 from counterflow.ownership.graph import OwnershipGraph, normalise_key
 from counterflow.ownership.stake import Stake, aggregate, explain
-from counterflow.records.countries import to_iso2
 
 csv.field_size_limit(10_000_000)
 
@@ -568,7 +575,7 @@ def collect(path: Path, cols: Columns) -> tuple[set[tuple[str, str]], dict[str, 
         n += 1
         country = ""
         if cidx is not None and cidx < len(row) and row[cidx].strip():
-            country = to_iso2(row[cidx]) or ""
+            country = destination(row[cidx]) or ""
         for i, is_fwd in party_idx:
             if i < len(row):
                 v = row[i].strip()
@@ -692,7 +699,7 @@ def _forked_chunk(chunk: list[tuple[int, list[str]]]) -> _ChunkResult:
     cols, engine, dups = _FORKED
     res = _screen_chunk(chunk, cols, engine, dups)
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(res.rows)
+    guarded_writer(buf).writerows(res.rows)
     res.text, res.written, res.rows = buf.getvalue(), len(res.rows), []
     return res
 
@@ -721,7 +728,7 @@ def _write(
     """Pass 2: evaluate and write every line, in input order; on ``engine.workers``
     forked processes for large files (the engine, with its screened parties, is shared
     by fork; at most 4 chunks per worker are in flight)."""
-    writer = csv.writer(out_fh, lineterminator="\n")
+    writer = guarded_writer(out_fh)
     writer.writerow(cols.output_header())
     results: Iterator[_ChunkResult]
     if engine.workers > 1 and total > 20_000 and hasattr(os, "fork"):

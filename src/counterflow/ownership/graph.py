@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from counterflow.csvin import check_header
 from counterflow.errors import BadInputError
 
 _SPACES = re.compile(r"\s+")
@@ -548,6 +549,7 @@ def _load_edges_rows(path: Path | str, graph: OwnershipGraph | None = None) -> O
     with fh:
         reader = csv.reader(fh)
         header = [h.strip().lower() for h in next(reader, [])]
+        check_header(header, file=str(path))  # a column twice would silently win
         for need in ("owner", "owned"):
             if need not in header:
                 raise BadInputError(

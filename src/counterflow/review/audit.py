@@ -3,7 +3,11 @@
 Each entry's ``hash`` is sha256 over the canonical JSON of (seq, at, actor, event,
 subject, data, prev_hash); ``prev_hash`` is the previous entry's hash (64 zeros for the
 first). Entries are appended inside the same transaction as the change they record, so
-a crash leaves either both or neither. ``verify`` recomputes the whole chain.
+a crash leaves either both or neither. Each entry also binds the rows its subject owns
+(``review.binding``: alerts, decisions, allow-list rows, API keys, runs), and ``verify``
+recomputes the whole chain, then re-derives those tables from it; ``verify(anchor=...)``
+also checks the chain against a head exported earlier (``head``), which catches a
+truncated or wholly recomputed chain.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from counterflow.review import binding
 from counterflow.review.backend import Backend, Tx
 from counterflow.review.digests import canonical_json, sha256_text
 
@@ -32,6 +37,7 @@ EVENTS = (
     "key.create",
     "key.revoke",
     "login",
+    "logout",
     "export",
 )
 
@@ -68,7 +74,11 @@ def append(tx: Tx, actor: str, event: str, subject: str, data: dict[str, Any] | 
     seq, prev = lock_head(tx)
     seq += 1
     at = now_iso()
-    text = canonical_json(data or {})
+    body = dict(data or {})
+    bound = binding.bind(tx, subject)
+    if bound:
+        body["bound"] = bound
+    text = canonical_json(body)
     h = entry_hash(seq, at, actor, event, subject, text, prev)
     tx.execute(
         "INSERT INTO audit (seq, at, actor, event, subject, data, prev_hash, hash)"
@@ -145,11 +155,52 @@ class VerifyResult:
     bad_seq: int | None = None
 
 
-def verify(backend: Backend) -> VerifyResult:
-    """Recompute every hash and link; report the first broken entry."""
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A head exported for safekeeping: entry ``seq`` had hash ``hash``."""
+
+    seq: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        """``SEQ:HASH`` or the JSON that ``audit head`` prints."""
+        text = text.strip()
+        try:
+            if text.startswith("{"):
+                d = json.loads(text)
+                seq, h = int(d["seq"]), str(d["hash"])
+            else:
+                s, _, h = text.partition(":")
+                seq = int(s)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"not an anchor (SEQ:HASH or audit head JSON): {exc}") from None
+        if seq < 0 or len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
+            raise ValueError("an anchor is SEQ:HASH with a 64-hex-digit sha256")
+        return cls(seq, h)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.hash}
+
+
+def head(backend: Backend) -> Anchor:
+    """The chain head now: export it (print, mail, store elsewhere) as an anchor."""
+    with backend.read() as tx:
+        row = tx.one("SELECT seq, hash FROM audit_head WHERE id = 1")
+    return Anchor(int(row["seq"]), str(row["hash"])) if row else Anchor(0, GENESIS)
+
+
+def verify(backend: Backend, anchor: Anchor | None = None, *, state: bool = True) -> VerifyResult:
+    """Recompute every hash and link, then (``state``) re-derive the bound tables from the
+    chain, then (``anchor``) check that the chain still holds the anchored entry with
+    the anchored hash; report the first problem."""
     prev = GENESIS
     expected = 1
     n = 0
+    bound: dict[str, tuple[str, int]] = {}
+    anchored = anchor is None or anchor.seq == 0
+    if anchor is not None and anchor.seq == 0 and anchor.hash != GENESIS:
+        return VerifyResult(False, 0, prev, "the anchor names entry 0 with a wrong hash", 0)
     for row in _iter_raw(backend):
         seq = int(row["seq"])
         if seq != expected:
@@ -169,13 +220,44 @@ def verify(backend: Backend) -> VerifyResult:
         )
         if h != row["hash"]:
             return VerifyResult(False, n, prev, f"entry {seq} was altered (hash mismatch)", seq)
+        if anchor is not None and seq == anchor.seq:
+            if h != anchor.hash:
+                return VerifyResult(
+                    False,
+                    n,
+                    prev,
+                    f"entry {seq} does not have the anchored hash: the chain was rewritten "
+                    "since the anchor was taken",
+                    seq,
+                )
+            anchored = True
+        if state:
+            try:
+                for key, digest in (json.loads(row["data"]).get("bound") or {}).items():
+                    bound[str(key)] = (str(digest), seq)
+            except (ValueError, AttributeError):
+                return VerifyResult(False, n, prev, f"entry {seq} has unreadable data", seq)
         prev = h
         expected += 1
         n += 1
     with backend.read() as tx:
-        head = tx.one("SELECT seq, hash FROM audit_head WHERE id = 1")
-    if head is not None and (int(head["seq"]) != n or head["hash"] != prev):
+        top = tx.one("SELECT seq, hash FROM audit_head WHERE id = 1")
+    if top is not None and (int(top["seq"]) != n or top["hash"] != prev):
         return VerifyResult(
-            False, n, prev, f"chain head says {head['seq']} entries, found {n} (entries removed?)"
+            False, n, prev, f"chain head says {top['seq']} entries, found {n} (entries removed?)"
         )
+    if not anchored:
+        assert anchor is not None
+        return VerifyResult(
+            False,
+            n,
+            prev,
+            f"the chain has {n} entries but the anchor names entry {anchor.seq}: "
+            "entries were removed since the anchor was taken",
+            anchor.seq,
+        )
+    if state:
+        problem = binding.check_state(backend, bound)
+        if problem is not None:
+            return VerifyResult(False, n, prev, problem[0], problem[1])
     return VerifyResult(True, n, prev)

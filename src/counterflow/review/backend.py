@@ -17,10 +17,22 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 
-from counterflow.errors import CounterflowError
+from counterflow.errors import BadInputError, CounterflowError
 
 Row = dict[str, Any]
 Params = Sequence[Any]
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def checked(params: Params) -> tuple[Any, ...]:
+    """The parameters as a tuple; an integer no 64-bit column can hold (an id or offset
+    typed by hand, e.g. ``99999999999999999999999``) is bad input, not a crash."""
+    out = tuple(params)
+    for v in out:
+        if isinstance(v, int) and not INT64[0] <= v <= INT64[1]:
+            raise BadInputError(f"number {str(v)[:30]} is out of range (64-bit integers only)")
+    return out
 
 
 class Tx(Protocol):
@@ -51,17 +63,17 @@ class _SqliteTx:
         self.conn = conn
 
     def execute(self, sql: str, params: Params = ()) -> None:
-        self.conn.execute(sql, tuple(params))
+        self.conn.execute(sql, checked(params))
 
     def one(self, sql: str, params: Params = ()) -> Row | None:
-        cur = self.conn.execute(sql, tuple(params))
+        cur = self.conn.execute(sql, checked(params))
         row = cur.fetchone()
         if row is None:
             return None
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def all(self, sql: str, params: Params = ()) -> list[Row]:
-        cur = self.conn.execute(sql, tuple(params))
+        cur = self.conn.execute(sql, checked(params))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -132,17 +144,17 @@ class _PgTx:
         return sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, params: Params = ()) -> None:
-        self.conn.execute(self._sql(sql), tuple(params))
+        self.conn.execute(self._sql(sql), checked(params))
 
     def one(self, sql: str, params: Params = ()) -> Row | None:
-        cur = self.conn.execute(self._sql(sql), tuple(params))
+        cur = self.conn.execute(self._sql(sql), checked(params))
         row = cur.fetchone()
         if row is None:
             return None
         return dict(zip([d.name for d in cur.description], row, strict=True))
 
     def all(self, sql: str, params: Params = ()) -> list[Row]:
-        cur = self.conn.execute(self._sql(sql), tuple(params))
+        cur = self.conn.execute(self._sql(sql), checked(params))
         names = [d.name for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import io
 import json
-from typing import Any
 
+from counterflow.csvout import guarded_writer, safe_cell
+from counterflow.errors import BadInputError
 from counterflow.review.store import ReviewStore
 
 EXPORT_COLUMNS: tuple[str, ...] = (
@@ -31,30 +32,42 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "record_digest",
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+guard_cell = safe_cell  # the one guard (counterflow.csvout); kept for callers
 
 
-def guard_cell(value: Any) -> str:
-    """A cell a spreadsheet will not run: text starting like a formula gets a ``'``."""
-    text = "" if value is None else str(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return text
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+def period_bound(value: str | None, field: str) -> str | None:
+    """An ISO date or date-time (``since``/``until``) as the text stored times compare
+    with (UTC); BadInputError for anything else, so a typo never exports an empty
+    period that looks like "no decisions"."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text).isoformat()
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise BadInputError(
+            f"{text[:40]!r} is not an ISO date (YYYY-MM-DD) or date-time", field=field
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def decisions_csv(review: ReviewStore, since: str | None = None, until: str | None = None) -> str:
+    since, until = period_bound(since, "since"), period_bound(until, "until")
     rows = review.decisions_between(since, until)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = guarded_writer(buf)
     w.writerow(EXPORT_COLUMNS)
     for r in rows:
-        w.writerow([guard_cell(r.get(c)) for c in EXPORT_COLUMNS])
+        w.writerow([r.get(c) for c in EXPORT_COLUMNS])
     return buf.getvalue()
 
 
 def decisions_json(review: ReviewStore, since: str | None = None, until: str | None = None) -> str:
+    since, until = period_bound(since, "since"), period_bound(until, "until")
     rows = review.decisions_between(since, until)
     out = [{c: r.get(c) for c in EXPORT_COLUMNS} for r in rows]
     return json.dumps(

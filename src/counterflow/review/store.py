@@ -253,8 +253,8 @@ class ReviewStore:
             )
             return True
 
-    def verify_audit(self) -> audit.VerifyResult:
-        return audit.verify(self.backend)
+    def verify_audit(self, anchor: audit.Anchor | None = None) -> audit.VerifyResult:
+        return audit.verify(self.backend, anchor)
 
     # ----- alerts -----------------------------------------------------------------------
 

@@ -6,10 +6,17 @@ nobody recognises are listed, and a publication that yields no record at all is 
 (it would otherwise replace a whole list by nothing). When one call holds several
 publications of the same dataset, they are stored oldest version first, so the newest
 ends in force.
+
+A publication that is older than the one in force, or that has sharply fewer records
+(more than ``Guard.max_shrink``, default 20 %, configurable with
+``COUNTERFLOW_MAX_SHRINK``), is refused: a truncated download or a stale file must not
+silently replace the list that screening relies on. ``Guard(force=True)`` loads it
+anyway and records why in the snapshot's issues (``lists issues``).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +29,45 @@ from counterflow.store import ListStore, SnapshotInfo
 
 Stage = Callable[[str], None]  # a line describing what happens now
 RecordsProgress = Callable[[int, int], None]  # (records stored, records in all)
+
+
+def _default_max_shrink() -> float:
+    raw = os.environ.get("COUNTERFLOW_MAX_SHRINK", "").strip()
+    try:
+        value = float(raw) if raw else 0.2
+    except ValueError:
+        raise UsageError(f"COUNTERFLOW_MAX_SHRINK={raw!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise UsageError("COUNTERFLOW_MAX_SHRINK must be within 0..1")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """When a new publication may replace the one in force. ``max_shrink``: the largest
+    fraction of records it may lose (0.2 = 20 % fewer); ``force``: load even an older or
+    much smaller publication (recorded with the snapshot)."""
+
+    force: bool = False
+    max_shrink: float = field(default_factory=_default_max_shrink)
+
+
+def guard_problems(result: ParseResult, active: SnapshotInfo | None, guard: Guard) -> list[str]:
+    """Why ``result`` should not replace ``active`` (empty: it may)."""
+    if active is None:
+        return []
+    out: list[str] = []
+    if result.version and active.version and result.version < active.version:
+        out.append(
+            f"its version {result.version} is older than the version in force ({active.version})"
+        )
+    n_new, n_old = len(result.records), active.records
+    if n_old > 0 and n_new < n_old * (1.0 - guard.max_shrink):
+        out.append(
+            f"it has {n_new:,} records, {100.0 * (n_old - n_new) / n_old:.0f} % fewer than "
+            f"the {n_old:,} in force (the limit is {guard.max_shrink:.0%} fewer)"
+        )
+    return out
 
 
 @dataclass(slots=True)
@@ -78,8 +124,10 @@ def load_paths(
     on_stage: Stage | None = None,
     on_records: RecordsProgress | None = None,
     one_per_dataset: bool = False,
+    guard: Guard | None = None,
 ) -> LoadReport:
     """Load files and folders (one level deep) into ``store``; see the module doc."""
+    guard = guard or Guard()
     sniffed = sniff(paths)
     report = LoadReport(unrecognised=sniffed.unrecognised, skipped_folders=sniffed.skipped_folders)
     if dataset is not None and len(sniffed.groups) > 1:
@@ -131,7 +179,7 @@ def load_paths(
             )
         keep.sort(key=lambda gr: gr[1].version or "")
         for g, result in keep:
-            report.outcomes.append(store_result(store, result, g, on_stage, on_records))
+            report.outcomes.append(store_result(store, result, g, on_stage, on_records, guard))
     if report.loaded:
         if on_stage is not None:
             on_stage("grouping the records of different lists into listed entities")
@@ -170,8 +218,11 @@ def store_result(
     group: FileGroup | None = None,
     on_stage: Stage | None = None,
     on_records: RecordsProgress | None = None,
+    guard: Guard | None = None,
 ) -> GroupOutcome:
-    """Store one parse result; failures become the outcome's error (store untouched)."""
+    """Store one parse result; failures and refusals (see ``Guard``) become the outcome's
+    error (store untouched)."""
+    guard = guard or Guard()
     fmt = result.format or (group.format if group else "")
     if not result.format:
         result.format = fmt
@@ -188,8 +239,25 @@ def store_result(
         )
         return out
     active = store.active(result.dataset)
-    if active is not None and result.version and active.version > result.version:
-        out.note = f"older than the version that was in force ({active.version})"
+    problems = guard_problems(result, active, guard)
+    if problems and not guard.force:
+        assert active is not None
+        out.error = (
+            f"{result.dataset} {result.version} from {_files_label(files)} refused: "
+            + "; ".join(problems)
+            + f". The version in force ({active.version}, {active.records:,} records) stays; "
+            "load it anyway with --force (recorded with the snapshot)"
+        )
+        return out
+    if problems:
+        why = "; ".join(problems)
+        issue = LoadIssue(
+            file=_files_label(files), line=None, field=None,
+            reason=f"loaded with --force although {why}", severity="warning",
+        )  # fmt: skip
+        result.issues.append(issue)
+        out.issues.append(issue)
+        out.note = f"loaded with --force although {why}"
     if on_stage is not None:
         on_stage(f"storing {result.dataset} {result.version} ({len(result.records):,} records)")
     try:

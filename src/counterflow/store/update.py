@@ -28,7 +28,14 @@ from counterflow import __version__, config
 from counterflow.errors import BadInputError, CounterflowError
 from counterflow.lists.registry import downloads, parser_modules
 from counterflow.store import ListStore
-from counterflow.store.loader import GroupOutcome, LoadReport, RecordsProgress, Stage, load_paths
+from counterflow.store.loader import (
+    GroupOutcome,
+    Guard,
+    LoadReport,
+    RecordsProgress,
+    Stage,
+    load_paths,
+)
 
 USER_AGENT = f"counterflow/{__version__} (+sanctions list update)"
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -172,6 +179,7 @@ def update(
     on_stage: Stage | None = None,
     on_records: RecordsProgress | None = None,
     transport: httpx.BaseTransport | None = None,
+    guard: Guard | None = None,
 ) -> list[DatasetUpdate]:
     """Download and load each dataset's publication; see the module doc."""
     todo = plan(datasets)
@@ -212,6 +220,7 @@ def update(
                         on_stage=on_stage,
                         on_records=on_records,
                         one_per_dataset=True,
+                        guard=guard,
                     )
                 except CounterflowError as exc:
                     upd.error = f"{ds}: {exc}; {ds} is unchanged in the store"

@@ -22,10 +22,21 @@ from counterflow.errors import BadInputError
 from counterflow.review import audit
 from counterflow.review.compare import compare
 from counterflow.review.evidence import evidence_html
-from counterflow.review.exports import decisions_csv
+from counterflow.review.exports import decisions_csv, period_bound
 from counterflow.review.keys import KeyInfo, role_at_least
 from counterflow.review.store import ConflictError
-from counterflow.web.session import COOKIE, check_csrf, csrf_token, make_session, read_session
+from counterflow.web.session import (
+    COOKIE,
+    LOGIN_COOKIE,
+    check_csrf,
+    check_login_token,
+    csrf_token,
+    login_token,
+    make_session,
+    new_login_nonce,
+    read_session,
+    session_id,
+)
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 _env = Environment(
@@ -66,7 +77,10 @@ def _page(
 
 def _user(request: Request, role: str) -> KeyInfo:
     services = services_of(request)
-    key_id = read_session(services.session_secret(), request.cookies.get(COOKIE))
+    cookie = request.cookies.get(COOKIE)
+    key_id = read_session(services.session_secret(), cookie)
+    if key_id is not None and _session_ended(services, cookie):
+        key_id = None
     info = services.key_by_id(key_id) if key_id is not None else None
     if info is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -76,6 +90,16 @@ def _user(request: Request, role: str) -> KeyInfo:
     if services.buckets.take(info.id) > 0:
         raise Forbidden("rate limit exceeded; wait a moment")
     return info
+
+
+def _ended_key(sid: str) -> str:
+    return f"session.ended.{sid}"
+
+
+def _session_ended(services: Services, cookie: str | None) -> bool:
+    """True when the cookie's session was ended by logging out (recorded server-side)."""
+    sid = session_id(services.session_secret(), cookie)
+    return sid is None or services.review.get_meta(_ended_key(sid[0])) is not None
 
 
 def _csrf(request: Request, token: str | None) -> None:
@@ -90,19 +114,59 @@ def _safe_next(value: str | None) -> str:
     return "/ui/"
 
 
+def _login_page(
+    request: Request, next_url: str, code: int = 200, error: str | None = None
+) -> HTMLResponse:
+    """The login form with a CSRF token bound to a fresh login cookie."""
+    services = services_of(request)
+    nonce = new_login_nonce()
+    resp = _page(
+        request,
+        "login.html",
+        code=code,
+        next=_safe_next(next_url),
+        login_csrf=login_token(services.session_secret(), nonce),
+        error=error,
+    )
+    resp.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=services.settings.secure_cookies,
+        path="/ui",
+    )
+    return resp
+
+
 @router.get("/login")
 async def login_form(request: Request, next: str = "/ui/") -> HTMLResponse:
-    return _page(request, "login.html", next=_safe_next(next))
+    return _login_page(request, next)
 
 
 @router.post("/login")
-async def login(request: Request, api_key: str = Form(""), next: str = Form("/ui/")) -> Response:
+async def login(
+    request: Request,
+    api_key: str = Form(""),
+    next: str = Form("/ui/"),
+    login_csrf: str = Form(""),
+) -> Response:
     services = services_of(request)
+    if not check_login_token(
+        services.session_secret(), request.cookies.get(LOGIN_COOKIE), login_csrf
+    ):
+        return _login_page(
+            request,
+            next,
+            code=403,
+            error="The login form expired or did not come from this site; try again.",
+        )
     info = services.key(api_key.strip()) if api_key.strip() else None
     if info is None:
-        return _page(request, "login.html", code=401, error="Unknown API key.", next=next)
+        return _login_page(request, next, code=401, error="Unknown API key.")
     if services.buckets.take(info.id) > 0:
-        return _page(request, "login.html", code=429, error="Too many attempts.", next=next)
+        return _login_page(request, next, code=429, error="Too many attempts.")
     services.review.log(info.actor, "login", f"key:{info.id}", {"via": "web"})
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.set_cookie(
@@ -114,13 +178,21 @@ async def login(request: Request, api_key: str = Form(""), next: str = Form("/ui
         secure=services.settings.secure_cookies,
         path="/ui",
     )
+    resp.delete_cookie(LOGIN_COOKIE, path="/ui")
     return resp
 
 
 @router.post("/logout")
 async def logout(request: Request, csrf: str = Form("")) -> Response:
-    _user(request, "screener")
+    """End the session on the server (its id is recorded as ended, so a copy of the
+    cookie no longer works), then drop the cookie."""
+    user = _user(request, "screener")
     _csrf(request, csrf)
+    services = services_of(request)
+    sid = session_id(services.session_secret(), request.cookies.get(COOKIE))
+    if sid is not None:
+        services.review.set_meta(_ended_key(sid[0]), str(sid[1]))
+        services.review.log(user.actor, "logout", f"key:{user.id}", {"via": "web"})
     resp = RedirectResponse("/ui/login", status_code=303)
     resp.delete_cookie(COOKIE, path="/ui")
     return resp
@@ -214,7 +286,9 @@ async def alert_reopen(
 @router.get("/alerts/{alert_id}/evidence")
 async def alert_evidence(request: Request, alert_id: int) -> HTMLResponse:
     user = _user(request, "analyst")
-    html = evidence_html(services_of(request).review, alert_id, actor=user.actor)
+    html = await run_in_threadpool(
+        evidence_html, services_of(request).review, alert_id, actor=user.actor
+    )
     return HTMLResponse(
         html,
         headers=SECURITY_HEADERS
@@ -255,8 +329,9 @@ async def audit_page(request: Request, before: int | None = None) -> HTMLRespons
 async def export_decisions_csv(request: Request, since: str = "", until: str = "") -> Response:
     user = _user(request, "analyst")
     review = services_of(request).review
+    period_bound(since, "since"), period_bound(until, "until")  # bad dates: 400, not logged
     review.log(user.actor, "export", "decisions", {"since": since, "until": until, "via": "web"})
-    text = decisions_csv(review, since or None, until or None)
+    text = await run_in_threadpool(decisions_csv, review, since or None, until or None)
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
@@ -288,7 +363,8 @@ async def screen_upload(request: Request) -> HTMLResponse:
         threshold = float(thr_raw) if isinstance(thr_raw, str) and thr_raw else 0.5
         if not 0.0 <= threshold <= 1.0:
             raise BadInputError("threshold must be within [0, 1]", field="threshold")
-        queries = parse_csv(
+        queries = await run_in_threadpool(
+            parse_csv,
             raw,
             file=Path(upload.filename or "upload.csv").name,
             max_rows=services.settings.max_rows,
