@@ -39,24 +39,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
 CASES = Path(__file__).resolve().parent / "orders_eval"
-ORDER_COLUMNS = [
-    "order_id",
-    "customer",
-    "consignee",
-    "end_user",
-    "freight_forwarder",
-    "ship_to_country",
-    "ship_to_address",
-    "via_countries",
-    "hs_code",
-    "part_number",
-    "manufacturer",
-    "description",
-    "quantity",
-    "unit_price",
-    "currency",
-    "end_use",
-]
 # Real freight forwarders an ordinary shipper names in the forwarder column.
 FORWARDERS = [
     "",
@@ -129,6 +111,9 @@ def main() -> None:
     args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"needs the shared data folder at {SHARED}")
+    sys.path.insert(0, str(ROOT / "src"))
+    from counterflow.orders.columns import ORDER_COLUMNS
+
     work = args.workdir or Path(tempfile.mkdtemp(prefix="cf-bench-orders-eval-"))
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, COUNTERFLOW_HOME=str(work / "home"))

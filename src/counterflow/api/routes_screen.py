@@ -17,7 +17,7 @@ from counterflow.api.parties_input import parse_csv, parse_json
 from counterflow.api.services import Services, ServiceUnavailable
 from counterflow.csvout import csv_text
 from counterflow.errors import BadInputError
-from counterflow.match.csvio import HIT_COLUMNS
+from counterflow.match.csvio import HIT_COLUMNS, hit_row
 from counterflow.match.types import Hit, Query
 from counterflow.review.keys import KeyInfo
 from counterflow.review.recording import entity_groups as _entity_groups
@@ -139,20 +139,7 @@ def hits_csv(hits: list[list[Hit]], groups: Any = None) -> str:
     return csv_text(
         HIT_COLUMNS,
         (
-            [
-                h.query_id,
-                rank,
-                f"{h.score:.4f}",
-                h.decision,
-                h.dataset,
-                h.source_id,
-                h.entity_id,
-                h.entity_name,
-                h.matched_name,
-                h.kind,
-                h.explanation,
-                _group_of(groups, h.entity_id),
-            ]
+            hit_row(h, rank, _group_of(groups, h.entity_id))
             for q_hits in hits
             for rank, h in enumerate(q_hits, start=1)
         ),

@@ -130,7 +130,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         db: str,
     ) -> None:
         from counterflow.csvout import guarded_writer
-        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, read_queries
+        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, hit_row, read_queries
 
         stats = ReadStats()
         extra_cols, queries = read_queries(input, stats)
@@ -160,23 +160,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             ):
                 passthru = [query.extra.get(c, "") for c in extra_cols]
                 for rank, h in enumerate(hits, 1):
-                    writer.writerow(
-                        [
-                            h.query_id,
-                            rank,
-                            f"{h.score:.4f}",
-                            h.decision,
-                            h.dataset,
-                            h.source_id,
-                            h.entity_id,
-                            h.entity_name,
-                            h.matched_name,
-                            h.kind,
-                            h.explanation,
-                            groups.group_of(h.entity_id),
-                            *passthru,
-                        ]
-                    )
+                    writer.writerow([*hit_row(h, rank, groups.group_of(h.entity_id)), *passthru])
                     hits_total += 1
                     alerts += h.decision != "clear"
                 if rec is not None:

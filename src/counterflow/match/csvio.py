@@ -20,7 +20,7 @@ from typing import IO, Any
 from counterflow.csvin import MAX_COLUMNS, check_header
 from counterflow.csvout import safe_cell
 from counterflow.errors import BadInputError
-from counterflow.match.types import Query, QueryKind
+from counterflow.match.types import Hit, Query, QueryKind
 from counterflow.records.countries import to_iso2
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -113,6 +113,25 @@ HIT_COLUMNS: tuple[str, ...] = (
     "explanation",
     "entity_group",
 )
+
+
+def hit_row(h: Hit, rank: int, entity_group: str) -> list[object]:
+    """One ``screen parties`` output row (HIT_COLUMNS), for the CLI and the API alike."""
+    return [
+        h.query_id,
+        rank,
+        f"{h.score:.4f}",
+        h.decision,
+        h.dataset,
+        h.source_id,
+        h.entity_id,
+        h.entity_name,
+        h.matched_name,
+        h.kind,
+        h.explanation,
+        entity_group,
+    ]
+
 
 QUERY_COLUMNS = ("id", "name", "kind", "country", "birth_date", "identifiers", "address")
 # Also read by the API (JSON objects and uploads): plural forms of two columns.
