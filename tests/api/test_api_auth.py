@@ -53,6 +53,8 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("POST", "/alerts/1/reopen"): 404,
     ("GET", "/alerts/1/evidence"): 404,
     ("GET", "/runs/1"): 404,
+    ("GET", "/runs/1/certificate"): 404,
+    ("GET", "/alerts/1/certificate"): 404,
     ("POST", "/keys"): 201,
     ("GET", "/entities/us-ofac-sdn-1"): 404,
 }

@@ -155,7 +155,9 @@ def test_composed_service_screens_reports_and_refreshes(
             r = c.get("/alerts", headers=h)
             assert {a["customer_id"] for a in r.json()["alerts"]} == {"k1", "k2"}
             # The workers see the new version (reopened within 10 s of the change).
-            new = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Kozlov"]}}}}
+            new = {
+                "queries": {"q": {"schema": "Person", "properties": {"name": ["Dmitri Kozlov"]}}}
+            }
             deadline = time.monotonic() + 30
             while True:
                 r = c.post("/match/default", json=new, headers=h)

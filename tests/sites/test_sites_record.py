@@ -4,6 +4,7 @@ the three images and the scene digests, GET /sites, the review web page."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,14 @@ def test_api_sites_and_review_page_show_the_site_alert(geo_site, tmp_path, home,
         r = client.get(f"/alerts/{alert_id}/evidence", headers=h)
         assert r.status_code == 200 and "Site-watch evidence" in r.text
         # the review web page
-        r = client.post("/ui/login", data={"api_key": key, "next": "/ui/"}, follow_redirects=True)
+        form = client.get("/ui/login").text
+        token = re.search(r'name="login_csrf" value="([0-9a-f]+)"', form)
+        assert token, form[:300]
+        r = client.post(
+            "/ui/login",
+            data={"api_key": key, "next": "/ui/", "login_csrf": token.group(1)},
+            follow_redirects=True,
+        )
         assert r.status_code == 200 and "plant" in r.text
         r = client.get(f"/ui/alerts/{alert_id}")
         assert r.status_code == 200 and "Site scan" in r.text and "2023-09-15" in r.text

@@ -85,7 +85,7 @@ def test_same_rows_as_local_and_rejects(home: Path, spark: Any) -> None:
     assert sorted(a[1:]) == sorted(b[1:])
     ids = {r[0] for r in b[1:]}
     assert {"line-5", "line-8"} <= ids  # rows without an id, named by their line as locally
-    assert "'=cmd|' /C calc'!A0" in {r[11] for r in b[1:]}
+    assert "'=cmd|' /C calc'!A0" in {r[12] for r in b[1:]}  # after entity_group
 
     rej = {(r[1], r[3], r[4]) for r in rows(home / "spark.rejects.csv")[1:]}
     assert ("4", "name", "empty name") in rej

@@ -92,6 +92,10 @@ def screen_parties_job(
     spark = session(master)
     ref = ship_index(spark, location=index_path)
     df = read_parties(spark, input, input_format)
+    from counterflow.store import ListStore
+
+    with ListStore.open() as store:
+        groups = dict(store.entity_groups().group)
     res = screen_parties(
         df,
         ref,
@@ -100,6 +104,7 @@ def screen_parties_job(
         partitions=partitions,
         passthrough=True,
         source=input,
+        groups=groups,
     )
     summary = ScreenSummary(versions=ref.versions)
     try:

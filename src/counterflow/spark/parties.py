@@ -127,11 +127,13 @@ def screen_parties(
     partitions: int | None = None,
     passthrough: bool = False,
     source: str = "",
+    groups: dict[str, str] | None = None,
 ) -> ScreenResult:
     """Screen every row of ``df`` against the shipped index. ``df`` needs ``id`` and
     ``name`` columns (any case); rows are numbered per source file (``read_parties``
     keeps it) or per partition. ``partitions``: how many screening tasks (default: the
-    cluster's default parallelism x 4)."""
+    cluster's default parallelism x 4). ``groups``: entity id -> listed entity
+    (``ListStore.entity_groups``), broadcast once per executor for ``entity_group``."""
     import pyarrow as pa
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
@@ -218,7 +220,8 @@ def screen_parties(
     ]
     out_schema = StructType(out_fields)
     n = partitions or max(2, prepared.sparkSession.sparkContext.defaultParallelism * 4)
-    screen = _make_screen(ref, query_cols, extra, threshold, limit, out_schema)
+    group_of = prepared.sparkSession.sparkContext.broadcast(groups or {})
+    screen = _make_screen(ref, query_cols, extra, threshold, limit, out_schema, group_of)
     hits = prepared.repartition(n).mapInArrow(screen, out_schema)
     _ = pa  # the workers import it
     return ScreenResult(hits, rejects, prepared, [_out_name(c) for c in extra])
@@ -294,8 +297,10 @@ def _make_screen(
     threshold: float,
     limit: int,
     schema: Any,
+    group_of: Any,
 ) -> Any:
-    """The second stage: screen each row with the executor's copy of the index."""
+    """The second stage: screen each row with the executor's copy of the index;
+    ``group_of`` is the broadcast entity id -> listed entity map."""
 
     def screen(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
@@ -339,6 +344,7 @@ def _make_screen(
                         h.matched_name,
                         h.kind,
                         h.explanation,
+                        group_of.value.get(h.entity_id, h.entity_id),
                         *passthru,
                     )
                     for c, v in zip(names, vals, strict=True):
