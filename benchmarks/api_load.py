@@ -427,6 +427,7 @@ def main(argv: list[str] | None = None) -> None:
         "0 errors, 0 lost decisions."
     )
     out = ROOT / "benchmarks" / "out" / "api_load.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=1))
 
 
