@@ -17,7 +17,7 @@ from counterflow.api.parties_input import parse_csv, parse_json
 from counterflow.api.services import Services, ServiceUnavailable
 from counterflow.csvout import csv_text
 from counterflow.errors import BadInputError
-from counterflow.match.csvio import HIT_COLUMNS, hit_row
+from counterflow.match.csvio import HIT_COLUMNS, hit_fields, hit_row
 from counterflow.match.types import Hit, Query
 from counterflow.review.keys import KeyInfo
 from counterflow.review.recording import entity_groups as _entity_groups
@@ -147,19 +147,7 @@ def hits_csv(hits: list[list[Hit]], groups: Any = None) -> str:
 
 
 def _hit_dict(h: Hit, rank: int, groups: Any = None) -> dict[str, Any]:
-    return {
-        "rank": rank,
-        "score": round(h.score, 4),
-        "decision": h.decision,
-        "dataset": h.dataset,
-        "source_id": h.source_id,
-        "entity_id": h.entity_id,
-        "entity_name": h.entity_name,
-        "matched_name": h.matched_name,
-        "kind": h.kind,
-        "explanation": h.explanation,
-        "entity_group": _group_of(groups, h.entity_id),
-    }
+    return hit_fields(h, rank) | {"entity_group": _group_of(groups, h.entity_id)}
 
 
 @router.post(

@@ -133,6 +133,23 @@ def hit_row(h: Hit, rank: int, entity_group: str) -> list[object]:
     ]
 
 
+def hit_fields(h: Hit, rank: int) -> dict[str, Any]:
+    """One hit as JSON fields (rank, score, decision, record, explanation), for the API
+    and the MCP tools alike."""
+    return {
+        "rank": rank,
+        "score": round(h.score, 4),
+        "decision": h.decision,
+        "dataset": h.dataset,
+        "source_id": h.source_id,
+        "entity_id": h.entity_id,
+        "entity_name": h.entity_name,
+        "matched_name": h.matched_name,
+        "kind": h.kind,
+        "explanation": h.explanation,
+    }
+
+
 QUERY_COLUMNS = ("id", "name", "kind", "country", "birth_date", "identifiers", "address")
 # Also read by the API (JSON objects and uploads): plural forms of two columns.
 QUERY_COLUMN_ALIASES = ("countries", "birth_dates")

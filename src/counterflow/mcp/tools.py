@@ -14,7 +14,8 @@ from counterflow.api.metrics import count_screenings
 from counterflow.api.parties_input import parse_json
 from counterflow.api.services import Services
 from counterflow.errors import BadInputError, CounterflowError
-from counterflow.match.types import Hit, Query
+from counterflow.match.csvio import hit_fields
+from counterflow.match.types import Query
 from counterflow.records.model import Party
 from counterflow.review.compare import compare
 from counterflow.review.digests import query_to_dict
@@ -67,7 +68,7 @@ class Tools:
         return {
             "query": query_to_dict(query),
             "threshold": threshold,
-            "hits": [_hit(h, rank) for rank, h in enumerate(hits, start=1)],
+            "hits": [hit_fields(h, rank) for rank, h in enumerate(hits, start=1)],
             "lists": self._versions(),
         }
 
@@ -112,7 +113,7 @@ class Tools:
                 "the names are too far apart to score"
             )
         else:
-            out["hit"] = _hit(hit, hits.index(hit) + 1) | {"features": hit.features}
+            out["hit"] = hit_fields(hit, hits.index(hit) + 1) | {"features": hit.features}
             out["explanation"] = hit.explanation
         return out
 
@@ -151,7 +152,7 @@ class Tools:
             with self.services.lock:
                 found = self.services.screener().screen(q, threshold=0.5, limit=5)
             count_screenings("mcp")
-            hits = [_hit(h, rank) for rank, h in enumerate(found, start=1)]
+            hits = [hit_fields(h, rank) for rank, h in enumerate(found, start=1)]
         return {
             "vessel": {"mmsi": mmsi or None, "imo": imo or None, "name": vessel_name or None},
             "events": events,
@@ -206,21 +207,6 @@ class Tools:
         except (pl.exceptions.ComputeError, pl.exceptions.ColumnNotFoundError, OSError) as exc:
             raise BadInputError(f"cannot read the events files {files}: {exc}") from None
         return [{k: (v or "") for k, v in r.items()} for r in df.iter_rows(named=True)], files
-
-
-def _hit(h: Hit, rank: int) -> dict[str, Any]:
-    return {
-        "rank": rank,
-        "score": round(h.score, 4),
-        "decision": h.decision,
-        "dataset": h.dataset,
-        "source_id": h.source_id,
-        "entity_id": h.entity_id,
-        "entity_name": h.entity_name,
-        "matched_name": h.matched_name,
-        "kind": h.kind,
-        "explanation": h.explanation,
-    }
 
 
 def _check_range(threshold: float, limit: int) -> None:
