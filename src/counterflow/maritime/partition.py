@@ -187,7 +187,10 @@ def bucket_of(mmsi: pl.Expr, buckets: int) -> pl.Expr:
 # ------------------------------------------------------------------ one group
 def encounter_candidates(pos: pl.DataFrame, p: EventParams) -> pl.DataFrame:
     """The rows ``detect_encounters`` can use, with their slow flag: every slow run at
-    least ``encounter_min_h`` long and the row after it (so runs stay apart)."""
+    least ``encounter_min_h`` long and the row after it, flagged not slow unless it starts
+    the next run, so runs stay apart. (A run can end at a silence of ``gap_min_h`` with a
+    slow row after it; kept slow, that row joined the next kept run across the vessel's
+    positions left out between them, which are not all slow, and made up encounters.)"""
     if pos.height == 0:
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     legs = leg_metrics(pos)
@@ -198,14 +201,15 @@ def encounter_candidates(pos: pl.DataFrame, p: EventParams) -> pl.DataFrame:
     keep = np.zeros(pos.height + 1, dtype=np.int32)
     np.add.at(keep, runs.start, 1)
     np.add.at(keep, runs.end + 1, -1)
-    mask = np.cumsum(keep)[: pos.height] > 0
+    in_run = np.cumsum(keep)[: pos.height] > 0
+    mask = in_run.copy()
     m = pos["mmsi"].to_numpy()
     after = runs.end + 1
     after = after[after < pos.height]
     mask[after[m[after] == m[after - 1]]] = True  # the row that ends each run
     return (
         pos.select("mmsi", "t", "lat", "lon")
-        .with_columns(pl.Series("slow", slow))
+        .with_columns(pl.Series("slow", in_run))  # every row of a kept run is slow
         .filter(pl.Series(mask))
     )
 
