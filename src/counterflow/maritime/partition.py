@@ -5,8 +5,9 @@ time, so memory follows the largest group, not the input.
 Every detector but one looks at one vessel at a time, so running it per MMSI group gives
 the same events. Encounters pair two vessels: each group hands on its *encounter
 candidates* (the positions of slow runs long enough to matter, plus the position that
-ends each run) and ``detect_encounters`` runs once over all of them. Any new detector
-that pairs vessels must be listed in ``CROSS_VESSEL`` and fed the same way.
+ends each run), spilled to Parquet, and ``encounter_stream`` pairs them over time
+windows, so that stage's memory is bounded too. Any new detector that pairs vessels must
+be listed in ``CROSS_VESSEL`` and fed the same way.
 
 Large CSV files are read in line-aligned chunks of ``CHUNK_BYTES`` through the same
 reader as a whole file (``ingest.read_file``); a quoted field spanning lines across a
@@ -31,7 +32,7 @@ import polars as pl
 from counterflow.errors import BadInputError
 from counterflow.maritime.clean import DEFAULT_MAX_SPEED_KN, clean, fix_swapped
 from counterflow.maritime.detect import Detection, detect_all
-from counterflow.maritime.encounters import detect_encounters
+from counterflow.maritime.encounter_stream import WINDOW_ROWS, streamed_encounters
 from counterflow.maritime.events import INTERNAL_SCHEMA, empty_events
 from counterflow.maritime.ingest import read_file, sniff_kind
 from counterflow.maritime.jumps import leg_metrics
@@ -247,15 +248,22 @@ def finish(
     ports: pl.DataFrame,
     params: EventParams,
     drops: Drops,
+    *,
+    candidates: Sequence[pl.LazyFrame] = (),
+    workdir: Path | None = None,
+    window_rows: int = WINDOW_ROWS,
 ) -> Partitioned:
-    """All groups' events plus the encounters over every group's candidates."""
+    """All groups' events plus the encounters over every group's candidates (those held
+    in ``results`` and those spilled, given as ``candidates``), streamed over time
+    windows (``encounter_stream``) with the binned positions spilled under ``workdir``."""
     for r in results:
         drops.merge(r.drops)
-    cands = [r.candidates for r in results if r.candidates.height]
-    enc = empty_events()
-    if cands:
-        c = pl.concat(cands).sort("mmsi", "t", maintain_order=True)
-        enc = detect_encounters(c.drop("slow"), c["slow"].to_numpy(), ports, params)
+    sources = list(candidates) + [
+        r.candidates.sort("mmsi", "t", maintain_order=True).lazy()
+        for r in results
+        if r.candidates.height
+    ]
+    enc = streamed_encounters(sources, ports, params, workdir=workdir, window_rows=window_rows)
     parts = [r.events for r in results if r.events.height]
     if enc.height:
         parts.append(enc.cast(INTERNAL_SCHEMA))  # type: ignore[arg-type]
@@ -316,10 +324,13 @@ def events_by_mmsi_groups(
     buckets: int = BUCKETS,
     chunk_bytes: int = CHUNK_BYTES,
     workdir: Path | None = None,
+    window_rows: int = WINDOW_ROWS,
     on_group: Callable[[int, int], None] | None = None,
 ) -> Partitioned:
-    """Events of ``paths`` with memory bounded by ``group_positions``: spill to Parquet by
-    MMSI bucket (in a temporary folder under ``workdir``), then one group at a time."""
+    """Events of ``paths`` with memory bounded by ``group_positions`` (and the encounter
+    stage by ``window_rows`` binned positions): spill to Parquet by MMSI bucket (in a
+    temporary folder under ``workdir``), then one group at a time; each group's
+    encounter candidates are spilled too and streamed by ``encounter_stream``."""
     import time
 
     p = params or EventParams()
@@ -358,6 +369,7 @@ def events_by_mmsi_groups(
         static = pl.concat(statics) if statics else empty_static()
         shore = default_shore()
         results: list[GroupResult] = []
+        spilled: list[Path] = []
         t0 = time.perf_counter()
         groups = plan_groups(counts, group_positions)
         for gi, g in enumerate(groups):
@@ -372,17 +384,30 @@ def events_by_mmsi_groups(
             )
             for f in files:
                 f.unlink()
-            results.append(
-                process_group(
-                    positions, ports, p, max_speed_kn=max_speed_kn, shore=shore, static=static
-                )
+            r = process_group(
+                positions, ports, p, max_speed_kn=max_speed_kn, shore=shore, static=static
             )
             del positions
+            if r.candidates.height:
+                f = root / f"candidates-{gi:05d}.parquet"
+                r.candidates.write_parquet(f, statistics=False)
+                spilled.append(f)
+                r.candidates = r.candidates.clear()
+            results.append(r)
             if on_group:
                 on_group(gi + 1, len(groups))
         tm["groups"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        out = finish(results, static, ports, p, merge_notes(drops))
+        out = finish(
+            results,
+            static,
+            ports,
+            p,
+            merge_notes(drops),
+            candidates=[pl.scan_parquet(f) for f in spilled],
+            workdir=root,
+            window_rows=window_rows,
+        )
         tm["encounters"] = time.perf_counter() - t0
         out.timings = tm
         return out
