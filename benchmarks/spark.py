@@ -204,7 +204,16 @@ def bench_parties(n: int, home: Path) -> dict[str, object]:
     return out
 
 
-_LOCAL_CODE = """
+# A child's ru_maxrss starts at its parent's RSS when forked (Linux carries the high-water
+# mark across exec), so each process reports its own VmHWM instead.
+_HWM = """
+def hwm():
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) * 1024 for l in fh if l.startswith("VmHWM:"))
+"""
+_LOCAL_CODE = (
+    _HWM
+    + """
 import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
@@ -213,15 +222,18 @@ try:
     main(["screen", "parties", sys.argv[1], "-o", sys.argv[2], "--threshold", "0.7", "--limit", "10", "-q"])
 except SystemExit as exc:
     assert exc.code in (0, None), exc.code
-me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+me = hwm()
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 print(json.dumps({"local_inner_s": time.perf_counter() - t0, "local_peak": me, "local_worker_peak": kids}))
 """
+)
 
 
 # ------------------------------------------------------------------ AIS
-_AIS_CODE = """
-import json, os, resource, sys, time
+_AIS_CODE = (
+    _HWM
+    + """
+import json, os, sys, time
 from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "2")
 from counterflow.maritime.ports import load_ports
@@ -241,9 +253,9 @@ else:
     n, ev = r.positions, r.detection.events
 dt = time.perf_counter() - t0
 ev.sort(ev.columns, nulls_last=True).write_parquet(sys.argv[4])
-print(json.dumps({"s": dt, "positions": n, "events": ev.height,
-                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+print(json.dumps({"s": dt, "positions": n, "events": ev.height, "peak": hwm()}))
 """
+)
 
 
 def same_events(a: Path, b: Path) -> bool:
@@ -277,7 +289,12 @@ def write_ais_csv(path: Path, copies: int) -> int:
 
 def bench_ais(copies: int, tmp: Path, spark_ais: bool) -> dict[str, object]:
     path = tmp / "replicated_gfw.csv"
-    n = write_ais_csv(path, copies)
+    # in a process of its own, so that this one (the Spark driver below) stays small
+    code = f"import sys; sys.path.insert(0, {str(HERE)!r}); from spark import write_ais_csv; print(write_ais_csv(__import__('pathlib').Path(sys.argv[1]), {copies}))"
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True
+    )
+    n = int(r.stdout.strip().splitlines()[-1])
     out: dict[str, object] = {"positions_in": n, "csv_bytes": path.stat().st_size}
     ports = str(SHARED / "ais" / "ports")
     for mode in ("today", "bounded"):

@@ -223,7 +223,8 @@ def detect_events_spark(
         ]
     )
     tdf = spark.createDataFrame(tasks, task_schema).repartition(max(1, len(tasks)))
-    read = tdf.mapInArrow(_read_tasks, _spark_schema(_A)).persist(StorageLevel.MEMORY_AND_DISK)
+    # on disk: a 64 MB chunk's rows unrolled in the JVM heap ran a 1 GB driver out of memory
+    read = tdf.mapInArrow(_read_tasks, _spark_schema(_A)).persist(StorageLevel.DISK_ONLY)
     with spark_errors():
         try:
             side = pl.from_arrow(read.filter(F.col("kind") != "p").toArrow())
