@@ -12,7 +12,7 @@ executors (the JVM and its Python workers, sampled from /proc every 0.2 s).
 
 AIS: the real GFW tracks replicated ``--copies`` times (benchmarks/ais.py's method: new
 MMSIs, shifted times), written as one GFW-style CSV (28 copies: 10.4 M positions, about
-1 GB; every time moved back by ``PAST_S`` so that no copy lies in the future, which
+1 GB; every time moved back 8 years (``PAST_S``) so that no copy lies in the future, which
 cleaning drops by the wall clock); ``ais events`` today (everything in memory) vs the
 bounded engine (MMSI groups, streamed encounters), each in its own process: wall time,
 positions/s, peak RSS, and whether the events are the same rows. ``--spark-ais`` adds
@@ -264,7 +264,7 @@ def same_events(a: Path, b: Path) -> bool:
     return pl.read_parquet(a).equals(pl.read_parquet(b))
 
 
-PAST_S = 3 * 365 * 86400  # 28 copies of 2017-2020 tracks reach into 2027; moved back 3 years
+PAST_S = 8 * 365 * 86400  # 28 copies (97 days apart) would reach past today: 8 years back
 
 
 def write_ais_csv(path: Path, copies: int) -> int:
