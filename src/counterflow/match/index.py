@@ -42,7 +42,7 @@ from counterflow.match.scorer import PartyEvidence, WeightedName, address_words,
 from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 DF_CAP = 40_000  # keys in more entries than this only count when little else matched
 
 IntArray = npt.NDArray[np.int32]
@@ -99,6 +99,7 @@ class NameIndex:
         evidence: list[EvidenceTuple],
         fingerprint: str = "",
         first_entry: list[int] | None = None,
+        entry_spellings: dict[int, tuple[str, ...]] | None = None,
     ) -> None:
         self.keys = keys
         self.offsets = offsets
@@ -114,6 +115,9 @@ class NameIndex:
         self.entry_mults = entry_mults
         self.entry_legal = entry_legal
         self.entry_weak = entry_weak
+        # an entry's other spellings: names of its party with the same tokens
+        # ("LLC SMT-ILOGIC" beside LIMITED LIABILITY COMPANY SMT-ILOGIC)
+        self.entry_spellings = entry_spellings or {}
         self.parties = parties
         self.evidence_raw = evidence
         # party -> its first (primary) name entry; identifier value -> parties
@@ -157,6 +161,7 @@ class NameIndex:
         entry_mults: list[tuple[float, ...]] = []
         entry_legal: list[tuple[str, ...]] = []
         entry_weak: list[bool] = []
+        spellings: dict[int, tuple[str, ...]] = {}
         metas: list[PartyMeta] = []
         evidence: list[EvidenceTuple] = []
         for party in parties:
@@ -164,14 +169,19 @@ class NameIndex:
             metas.append(PartyMeta(party.dataset, party.source_id, party.kind, party.name))
             evidence.append(party_evidence(party))
             weak = {a.name for a in party.aliases if a.strength == "weak"}
-            seen: set[tuple[str, ...]] = set()
+            seen: dict[tuple[str, ...], int] = {}
             for name in party.all_names():
                 form = prepare(name, party.kind)
                 tt = tuple(form.tokens)
-                if not tt or tt in seen:
+                if not tt:
                     continue
-                seen.add(tt)
+                if tt in seen:
+                    same = seen[tt]
+                    if name != entry_names[same] and name not in spellings.get(same, ()):
+                        spellings[same] = (*spellings.get(same, ()), name)
+                    continue
                 eid = len(entry_names)
+                seen[tt] = eid
                 entry_party.append(pidx)
                 entry_names.append(name)
                 entry_tokens.append(tt)
@@ -217,6 +227,7 @@ class NameIndex:
             parties=metas,
             evidence=evidence,
             fingerprint=fingerprint,
+            entry_spellings=spellings,
         )
 
     # ------------------------------------------------------------ persistence
@@ -241,6 +252,7 @@ class NameIndex:
                 "parties": [(p.dataset, p.source_id, p.kind, p.name) for p in self.parties],
                 "evidence": self.evidence_raw,
                 "first_entry": self.first_entry,
+                "entry_spellings": self.entry_spellings,
             }
             with open(tmp / "meta.pkl", "wb") as fh:
                 pickle.dump(meta, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -279,6 +291,7 @@ class NameIndex:
             evidence=meta["evidence"],
             fingerprint=meta["fingerprint"],
             first_entry=meta["first_entry"],
+            entry_spellings=meta["entry_spellings"],
         )
 
     def size_bytes(self, folder: Path) -> int:

@@ -97,7 +97,7 @@ class PartyScreener:
         k = max(MIN_CANDIDATES, (4 if everything else 2) * limit)
         cut = 0.0 if everything else RETRIEVAL_CUT
         best: dict[int, tuple[float, int, Any, WeightedName]] = {}
-        shape = _Surface(query.name or "", index.entry_names)
+        shape = _Surface(query.name or "", index)
         for n, form in enumerate(forms):
             qname = WeightedName.build(form, index.weights)
             for eid in index.retrieve(form, k, cut):
@@ -254,15 +254,16 @@ class _Surface:
     """Closeness of a query's name as written to listed names as written, computed only
     for the candidates that need it (a tie), each once."""
 
-    def __init__(self, name: str, entry_names: Sequence[str]) -> None:
+    def __init__(self, name: str, index: NameIndex) -> None:
         self.query = surface(name) if name else ""
-        self.entry_names = entry_names
+        self.index = index
         self.memo: dict[int, float] = {}
 
     def of(self, eid: int) -> float:
         v = self.memo.get(eid)
         if v is None:
-            v = fuzz.ratio(self.query, surface(self.entry_names[eid])) / 100.0
+            names = (self.index.entry_names[eid], *self.index.entry_spellings.get(eid, ()))
+            v = max(fuzz.ratio(self.query, surface(n)) for n in names) / 100.0
             self.memo[eid] = v
         return v
 
