@@ -303,7 +303,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         if area is not None:
             from counterflow.maritime.watch import sequences, watch_events
 
-            w = watch_events(base, area, params.gap_min_h)
+            w = watch_events(base, area)
             parts.append(w)
             if not quiet:
                 for mmsi, seq in sequences(w).items():

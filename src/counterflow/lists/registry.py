@@ -97,13 +97,6 @@ def parser_modules() -> list[ParserModule]:
     return mods
 
 
-def module_for_format(fmt: str) -> ParserModule:
-    for mod in parser_modules():
-        if fmt == mod.FORMAT:
-            return mod
-    raise BadInputError(f"no parser for format {fmt!r}")
-
-
 def downloads(module: ParserModule) -> dict[str, list[str]]:
     """A module's ``DOWNLOADS`` as ``{dataset: [url, ...]}`` (a missing one is empty)."""
     raw: Any = getattr(module, "DOWNLOADS", None) or {}

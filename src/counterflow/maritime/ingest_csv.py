@@ -102,15 +102,6 @@ def sniff(header: list[str]) -> tuple[str, dict[str, str]]:
     return (dialect.name if dialect else "generic"), mapping
 
 
-def looks_like_csv(path: Path) -> bool:
-    try:
-        header, _ = read_header(path)
-    except BadInputError:
-        return False
-    _, mapping = sniff(header)
-    return {"lat", "lon"} <= mapping.keys()
-
-
 def read_csv(path: Path) -> AisData:
     """Positions and static data of one AIS CSV; raises BadInputError naming the file, line
     1 and the missing field when a required column is absent."""
