@@ -104,7 +104,7 @@ def test_postgres_url_and_api(pg_review: ReviewStore, parties) -> None:
     from counterflow.api.app import create_app
     from counterflow.api.settings import ApiSettings
     from counterflow.review.keys import create_key
-    from counterflow.review.testing import FakeScreener
+    from fake_screener import FakeScreener
 
     dsn = _dsn()
     assert dsn is not None

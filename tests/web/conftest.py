@@ -18,8 +18,8 @@ from counterflow.records.model import Alias, Party
 from counterflow.review.keys import create_key
 from counterflow.review.recording import screen_and_record
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener, sample_parties
 from counterflow.store import ListStore
+from fake_screener import FakeScreener, sample_parties
 
 EVIL_NAME = '<script>alert("x")</script> Petrov'
 

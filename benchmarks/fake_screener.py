@@ -1,6 +1,7 @@
-"""A tiny deterministic ``Screener`` over a list of ``Party`` records, for tests and demos
-of the review layer, the API and the web page. Not a matcher: it scores by name-token
-overlap only. Real screening is ``counterflow.match.open_screener``."""
+"""A tiny deterministic ``Screener`` over a list of ``Party`` records, for the tests of the
+review layer, the API and the web pages and for ``api_load.py``'s stub mode (tests import
+it as ``fake_screener``: pytest puts ``benchmarks/`` on the path). Not a matcher: it
+scores by name-token overlap only. Real screening is ``counterflow.match.open_screener``."""
 
 from __future__ import annotations
 
