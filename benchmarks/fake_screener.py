@@ -71,7 +71,12 @@ class FakeScreener:
         return hits[:limit]
 
     def screen_many(
-        self, queries: Iterable[Query], *, threshold: float = 0.5, limit: int = 10
+        self,
+        queries: Iterable[Query],
+        *,
+        threshold: float = 0.5,
+        limit: int = 10,
+        workers: int = 1,
     ) -> Iterator[list[Hit]]:
         for q in queries:
             yield self.screen(q, threshold=threshold, limit=limit)
