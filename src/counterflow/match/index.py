@@ -38,7 +38,7 @@ import numpy.typing as npt
 from counterflow.match.frequency import TokenWeights
 from counterflow.match.normalize import NameForm, prepare
 from counterflow.match.phonetic import skeleton
-from counterflow.match.scorer import PartyEvidence, WeightedName, address_words, parse_date
+from counterflow.match.prepared import PartyEvidence, WeightedName, address_words, parse_date
 from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
