@@ -108,8 +108,8 @@ def prepare(home: Path, lists: Path, db: str | None) -> dict[str, Any]:
 
 def stub_app() -> Any:
     """uvicorn factory of the ``stub`` mode (imported by the worker processes)."""
-    from counterflow.api.app import create_app
     from counterflow.api.server import settings_from_env
+    from counterflow.service import create_app
     from counterflow.store import ListStore
     from fake_screener import FakeScreener
 

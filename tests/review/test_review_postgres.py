@@ -101,9 +101,9 @@ def test_postgres_url_and_api(pg_review: ReviewStore, parties) -> None:
 
     from fastapi.testclient import TestClient
 
-    from counterflow.api.app import create_app
     from counterflow.api.settings import ApiSettings
     from counterflow.review.keys import create_key
+    from counterflow.service import create_app
     from fake_screener import FakeScreener
 
     dsn = _dsn()

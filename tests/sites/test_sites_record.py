@@ -19,10 +19,10 @@ from sites_helpers import (
     with_building,
 )
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.review.keys import create_key
 from counterflow.review.store import ReviewStore
+from counterflow.service import create_app
 from fake_screener import FakeScreener, sample_parties
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.lists.base import ParseResult
 from counterflow.match.types import Query
@@ -18,6 +17,7 @@ from counterflow.records.model import Alias, Party
 from counterflow.review.keys import create_key
 from counterflow.review.recording import screen_and_record
 from counterflow.review.store import ReviewStore
+from counterflow.service import create_app
 from counterflow.store import ListStore
 from fake_screener import FakeScreener, sample_parties
 
