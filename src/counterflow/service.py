@@ -13,8 +13,6 @@ imports the other's app.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,34 +20,14 @@ from fastapi.responses import RedirectResponse
 
 from counterflow.api.app import create_api
 from counterflow.api.server import settings_from_env
-from counterflow.api.settings import ApiSettings
-from counterflow.match.types import Screener
-from counterflow.records.model import Party
-from counterflow.review.store import ReviewStore
 
 
-def create_app(
-    *,
-    store: Any = None,
-    screener: Screener | None = None,
-    review_db: ReviewStore | str | Path | None = None,
-    settings: ApiSettings | None = None,
-    screener_factory: Callable[[Any], Screener] | None = None,
-    records_screener: Callable[[Sequence[Party]], Screener] | None = None,
-    web: bool = True,
-    warm: bool = True,
-) -> FastAPI:
-    """The API (``api.app.create_api``, same arguments) and, unless ``web=False``, the
-    review pages under ``/ui`` with their HTML error pages and ``/`` redirecting there."""
-    app = create_api(
-        store=store,
-        screener=screener,
-        review_db=review_db,
-        settings=settings,
-        screener_factory=screener_factory,
-        records_screener=records_screener,
-        warm=warm,
-    )
+def create_app(*, web: bool = True, **options: Any) -> FastAPI:
+    """The API (``api.app.create_api(**options)``: ``store``, ``screener``, ``review_db``,
+    ``settings``, ``screener_factory``, ``records_screener``, ``warm``) and, unless
+    ``web=False``, the review pages under ``/ui`` with their HTML error pages and ``/``
+    redirecting there."""
+    app = create_api(**options)
     if web:
         _mount_web(app)
     return app

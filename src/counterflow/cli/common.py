@@ -58,3 +58,13 @@ def open_output(path: Path) -> IO[str]:
         return open(path, "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise BadInputError(f"cannot write the output ({exc.strerror})", file=str(path)) from None
+
+
+def cli_actor() -> str:
+    """``cli:<login name>`` for runs and decisions made from the command line."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from counterflow.cli.common import err_console, make_progress, stdin_copy
+from counterflow.cli.common import cli_actor, err_console, make_progress, stdin_copy
 from counterflow.errors import CounterflowError
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def _record(input: Path, db: str, engine: Any, summary: Any, threshold: float) -
     """Record the run in the review store (the same code as the API's /screen/orders):
     every review/block line becomes an alert with its order context."""
     from counterflow.review.orders_recording import order_alerts, record_orders_run, summary_dict
-    from counterflow.review.recording import cli_actor, list_versions
+    from counterflow.review.recording import list_versions
     from counterflow.review.store import ReviewStore
     from counterflow.store import ListStore
 

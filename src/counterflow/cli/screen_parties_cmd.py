@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from counterflow.cli.common import (
+    cli_actor,
     err_console,
     make_progress,
     open_output,
@@ -243,7 +244,7 @@ def _screen_parties_file(
 
 def _recorder(input: Path, db: str, threshold: float, limit: int) -> Any:
     """A ``review.recording.Recorder`` on the review store ``db`` (default: the local one)."""
-    from counterflow.review.recording import Recorder, cli_actor
+    from counterflow.review.recording import Recorder
     from counterflow.review.store import ReviewStore
 
     return Recorder(

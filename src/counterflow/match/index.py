@@ -298,14 +298,7 @@ class NameIndex:
         """The scorer's view of party ``pidx`` (built on first use)."""
         ev = self._evidence.get(pidx)
         if ev is None:
-            kind, countries, dates, ids, address = self.evidence_raw[pidx]
-            ev = PartyEvidence(
-                kind=kind,
-                countries=frozenset(countries),
-                dates=list(dates),
-                ids={k: frozenset(v) for k, v in ids},
-                address=frozenset(address),
-            )
+            ev = evidence_of(self.evidence_raw[pidx])
             self._evidence[pidx] = ev
         return ev
 
@@ -408,6 +401,18 @@ EvidenceTuple = tuple[
     tuple[tuple[str, tuple[str, ...]], ...],
     tuple[str, ...],
 ]
+
+
+def evidence_of(raw: EvidenceTuple) -> PartyEvidence:
+    """The scorer's view of a party from its stored tuple."""
+    kind, countries, dates, ids, address = raw
+    return PartyEvidence(
+        kind=kind,
+        countries=frozenset(countries),
+        dates=list(dates),
+        ids={k: frozenset(v) for k, v in ids},
+        address=frozenset(address),
+    )
 
 
 def party_evidence(party: Party) -> EvidenceTuple:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from counterflow.errors import CounterflowError
 from counterflow.match.screener import PartyScreener, open_screener
@@ -44,12 +43,7 @@ class LoadedScreener:
     def __enter__(self) -> LoadedScreener:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

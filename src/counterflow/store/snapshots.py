@@ -17,7 +17,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +30,7 @@ from counterflow.records.model import RECORD_KINDS, Party
 from counterflow.store.codec import json_digest, party_json
 from counterflow.store.diff import ListDiff, compare
 from counterflow.store.grouping import GROUPING_VERSION, EntityGroups, compute_groups
+from counterflow.store.info import SnapshotInfo
 from counterflow.store.schema import StoreError, connect, ensure_schema
 
 BATCH = 2000  # records per executemany (progress is reported per batch)
@@ -40,44 +41,6 @@ _SNAPSHOT_COLS = (
     "snapshot_id, dataset, version, format, sha256, content_sha256, records, person, "
     "organization, vessel, aircraft, skipped, orphaned, warnings, files, loaded_at"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotInfo:
-    """One stored snapshot of a dataset (what ``lists status`` shows)."""
-
-    dataset: str
-    version: str
-    records: int
-    by_kind: dict[str, int]
-    skipped: int
-    orphaned: int
-    loaded_at: str  # ISO 8601 UTC
-    sha256: str  # of the published files (one file: that file's sha256)
-    snapshot_id: int
-    format: str
-    warnings: int = 0
-    files: tuple[str, ...] = ()
-    content_sha256: str = ""  # of the parsed records and issues
-    active: bool = False
-    unchanged: bool = False  # set by ``load`` when the same content was already active
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``lists status --json`` object (INTERFACES.md keys first)."""
-        return {
-            "dataset": self.dataset,
-            "version": self.version,
-            "records": self.records,
-            "by_kind": dict(self.by_kind),
-            "skipped": self.skipped,
-            "orphaned": self.orphaned,
-            "loaded_at": self.loaded_at,
-            "warnings": self.warnings,
-            "format": self.format,
-            "sha256": self.sha256,
-            "snapshot_id": self.snapshot_id,
-            "files": list(self.files),
-        }
 
 
 def file_sha256(path: Path) -> str:
