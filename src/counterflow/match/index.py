@@ -43,6 +43,15 @@ from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
 FORMAT_VERSION = 3
+# What ``NameIndex.load`` raises on a saved index that cannot be used as it is (a file
+# missing or damaged, another format version): rebuild it. Anything else is a bug.
+LOAD_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    ValueError,
+    KeyError,
+)
 DF_CAP = 40_000  # keys in more entries than this only count when little else matched
 
 IntArray = npt.NDArray[np.int32]
@@ -253,10 +262,13 @@ class NameIndex:
 
     @classmethod
     def load(cls, folder: Path) -> NameIndex:
+        """The index saved in ``folder``. Raises one of ``LOAD_ERRORS`` when a file is
+        missing or damaged or the index was written by another format version."""
         with open(folder / "meta.pkl", "rb") as fh:
             meta: dict[str, Any] = pickle.load(fh)
-        if meta.get("version") != FORMAT_VERSION:
-            raise ValueError("index format changed")
+        version = meta.get("version") if isinstance(meta, dict) else None
+        if version != FORMAT_VERSION:
+            raise ValueError(f"index format {version!r}, not {FORMAT_VERSION}")
         # postings are memory-mapped (the big array, shared by worker processes); the
         # small per-key and per-entry arrays are read into memory for fast scalar access
         arrays = {
