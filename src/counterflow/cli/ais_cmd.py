@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from counterflow.maritime.detect import Detection
     from counterflow.maritime.params import EventParams
     from counterflow.maritime.table import AisData
+    from counterflow.match.types import Screener
 
 FilesArg = Annotated[
     list[Path], typer.Argument(help="AIS CSV (GFW, NOAA, DMA, AISdb) or NMEA logs")
@@ -39,6 +41,21 @@ PortsOpt = Annotated[
         help="ports/anchorages CSV files or folders (WPI, caspian_ports.csv, GFW); repeatable",
     ),
 ]
+
+
+def _vessel_screener(cleanup: ExitStack, quiet: bool) -> Screener | None:
+    """The screener over the loaded lists, open until ``cleanup`` closes; None (with a note
+    unless quiet) when no list is loaded."""
+    from counterflow.maritime.vessels import NO_LISTS_NOTE
+    from counterflow.match.loaded import NoListsLoaded, open_loaded
+
+    try:
+        loaded = open_loaded()
+    except NoListsLoaded:
+        if not quiet:
+            err_console.print(NO_LISTS_NOTE, highlight=False)
+        return None
+    return cleanup.enter_context(loaded).screener
 
 
 def _load_everything(
@@ -303,7 +320,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         if area is not None:
             from counterflow.maritime.watch import sequences, watch_events
 
-            w = watch_events(base, area, params.gap_min_h)
+            w = watch_events(base, area)
             parts.append(w)
             if not quiet:
                 for mmsi, seq in sequences(w).items():
@@ -311,10 +328,11 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         if screen:
             from counterflow.maritime.vessels import screen_vessels
 
-            hits, note = screen_vessels(data, threshold=screen_threshold)
-            parts.append(hits)
-            if note and not quiet:
-                err_console.print(note, highlight=False)
+            with ExitStack() as cleanup:
+                screener = _vessel_screener(cleanup, quiet)
+                if screener is not None:
+                    hits, _ = screen_vessels(data, threshold=screen_threshold, screener=screener)
+                    parts.append(hits)
         events = pl.concat([p for p in parts if p.height]) if any(p.height for p in parts) else base
         n = write_events_csv(events, data.static, output)
         if not quiet:
@@ -364,20 +382,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
         w = Weights.load(weights)
         ev = read_events(events_file)
-        screener = None
-        if screen:
-            from counterflow.match import open_screener
-            from counterflow.store import ListStore
-
-            store = ListStore.open()
-            if store.status():
-                screener = open_screener(store)
-            elif not quiet:
-                err_console.print(
-                    "vessel screening skipped: no lists loaded (counterflow lists load ...)",
-                    highlight=False,
-                )
-        risks = score_vessels(ev, w, screener, screen_threshold)
+        with ExitStack() as cleanup:
+            screener = _vessel_screener(cleanup, quiet) if screen else None
+            risks = score_vessels(ev, w, screener, screen_threshold)
         n = write_v(risks, output)
         if not quiet:
             bands: dict[str, int] = {}

@@ -38,11 +38,20 @@ import numpy.typing as npt
 from counterflow.match.frequency import TokenWeights
 from counterflow.match.normalize import NameForm, prepare
 from counterflow.match.phonetic import skeleton
-from counterflow.match.scorer import PartyEvidence, WeightedName, address_words, parse_date
+from counterflow.match.prepared import PartyEvidence, WeightedName, address_words, parse_date
 from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
 FORMAT_VERSION = 4
+# What ``NameIndex.load`` raises on a saved index that cannot be used as it is (a file
+# missing or damaged, another format version): rebuild it. Anything else is a bug.
+LOAD_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    ValueError,
+    KeyError,
+)
 DF_CAP = 40_000  # keys in more entries than this only count when little else matched
 
 IntArray = npt.NDArray[np.int32]
@@ -265,10 +274,13 @@ class NameIndex:
 
     @classmethod
     def load(cls, folder: Path) -> NameIndex:
+        """The index saved in ``folder``. Raises one of ``LOAD_ERRORS`` when a file is
+        missing or damaged or the index was written by another format version."""
         with open(folder / "meta.pkl", "rb") as fh:
             meta: dict[str, Any] = pickle.load(fh)
-        if meta.get("version") != FORMAT_VERSION:
-            raise ValueError("index format changed")
+        version = meta.get("version") if isinstance(meta, dict) else None
+        if version != FORMAT_VERSION:
+            raise ValueError(f"index format {version!r}, not {FORMAT_VERSION}")
         # postings are memory-mapped (the big array, shared by worker processes); the
         # small per-key and per-entry arrays are read into memory for fast scalar access
         arrays = {
@@ -311,14 +323,7 @@ class NameIndex:
         """The scorer's view of party ``pidx`` (built on first use)."""
         ev = self._evidence.get(pidx)
         if ev is None:
-            kind, countries, dates, ids, address = self.evidence_raw[pidx]
-            ev = PartyEvidence(
-                kind=kind,
-                countries=frozenset(countries),
-                dates=list(dates),
-                ids={k: frozenset(v) for k, v in ids},
-                address=frozenset(address),
-            )
+            ev = evidence_of(self.evidence_raw[pidx])
             self._evidence[pidx] = ev
         return ev
 
@@ -421,6 +426,18 @@ EvidenceTuple = tuple[
     tuple[tuple[str, tuple[str, ...]], ...],
     tuple[str, ...],
 ]
+
+
+def evidence_of(raw: EvidenceTuple) -> PartyEvidence:
+    """The scorer's view of a party from its stored tuple."""
+    kind, countries, dates, ids, address = raw
+    return PartyEvidence(
+        kind=kind,
+        countries=frozenset(countries),
+        dates=list(dates),
+        ids={k: frozenset(v) for k, v in ids},
+        address=frozenset(address),
+    )
 
 
 def party_evidence(party: Party) -> EvidenceTuple:

@@ -8,6 +8,7 @@ queries on several processes (fork, the memory-mapped index shared) in input ord
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import shutil
 from collections import deque
@@ -32,6 +33,8 @@ from counterflow.match.scorer import (
 )
 from counterflow.match.types import Hit, Query
 from counterflow.records.model import Party
+
+_log = logging.getLogger(__name__)
 
 MIN_CANDIDATES = 16
 RETRIEVAL_CUT = 0.4  # candidates under 40 % of the best retrieval score are not scored
@@ -307,6 +310,7 @@ def open_screener(store: _StoreLike, *, rebuild: bool = False) -> PartyScreener:
     """The screener over every list loaded in ``store``; its index is persisted under
     ``config.index_dir()`` and rebuilt when the store's fingerprint changes."""
     from counterflow.config import index_dir
+    from counterflow.match.index import LOAD_ERRORS
 
     fp = store.fingerprint()
     root = index_dir()
@@ -315,8 +319,13 @@ def open_screener(store: _StoreLike, *, rebuild: bool = False) -> PartyScreener:
     if folder.exists() and not rebuild:
         try:
             index = NameIndex.load(folder)
-        except Exception:
-            index = None
+        except LOAD_ERRORS as exc:
+            _log.warning(
+                "the saved name index in %s cannot be used (%s: %s); rebuilding it",
+                folder,
+                type(exc).__name__,
+                exc,
+            )
     if index is None:
         index = NameIndex.build(store.iter_records(), fingerprint=fp)
         index.save(folder)
