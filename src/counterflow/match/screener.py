@@ -8,6 +8,7 @@ queries on several processes (fork, the memory-mapped index shared) in input ord
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing as mp
 import shutil
@@ -333,6 +334,11 @@ def open_screener(store: _StoreLike, *, rebuild: bool = False) -> PartyScreener:
             if old != folder:
                 shutil.rmtree(old, ignore_errors=True)
     metas = index.parties
+    # the index is hundreds of thousands of long-lived objects: keep them out of the
+    # cyclic garbage collector's scans (each full scan walked all of them, and in forked
+    # workers it also copied the shared pages)
+    gc.collect()
+    gc.freeze()
 
     def load_party(pidx: int) -> Party | None:
         m = metas[pidx]
