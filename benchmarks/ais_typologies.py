@@ -68,7 +68,7 @@ from counterflow.maritime.shore import default_shore
 from counterflow.maritime.table import STATIC_SCHEMA, Drops
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ais import replicate
+from ais import replicate, run_movingpandas
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "ais"
 KM_LAT = 110.574
@@ -585,6 +585,12 @@ def score(
     return rows
 
 
+def mp_version() -> str:
+    from importlib.metadata import version
+
+    return version("movingpandas")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--per", type=int, default=12, help="planted cases per typology")
@@ -592,6 +598,12 @@ def main() -> None:
         "--copies", type=int, default=28, help="replicas for the speed run (28 = ~10 M positions)"
     )
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument(
+        "--mpd-positions",
+        type=int,
+        default=100_000,
+        help="positions (whole vessels) for the movingpandas peer run",
+    )
     ap.add_argument("--chunk", type=int, default=1000, help="positions per piece of a GFW track")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -657,6 +669,9 @@ def main() -> None:
     run_all(big.head(50_000), bstatic, ports, bdet.head(10), shore)  # warm-up
     bev, tm = run_all(big, bstatic, ports, bdet, shore)
     load1 = os.getloadavg()
+    mp = run_movingpandas(big, args.mpd_positions)
+    mpd_rate = mp["mpd_positions"] / (mp["mpd_build"] + mp["mpd_gaps"] + mp["mpd_stops"])
+    ours = big.height / tm["total"]
     print()
     print(
         "| event type | typology (planted physically) | planted | found | false alarms | precision |"
@@ -667,6 +682,23 @@ def main() -> None:
         print(f"| {et} | {typ} | {n} | {rec} | {'' if fa < 0 else fa} | {prec} |")
     print(
         f"| **all events together** | {big.height:,} positions ({args.copies} replicas), {bdet.height:,} detections | | | {bev.height:,} events | **{big.height / tm['total'] / 1e6:.2f} M positions/s** ({tm['total']:.2f} s) |"
+    )
+    print()
+    print(
+        "| peer (same replicated table) | what it does | positions/s | Counterflow (all of the above) |"
+    )
+    print("|---|---|---|---|")
+    print(
+        f"| movingpandas {mp_version()} | gap splitter (6 h) + stop detector (2 h, 1 km) only, "
+        f"on {int(mp['mpd_positions']):,} positions | {mpd_rate:,.0f} | {ours / mpd_rate:,.0f}x |"
+    )
+    print(
+        "| RadianceFleet (shadow-fleet triage, Python) | five spoofing typologies, MMSI reuse, "
+        "STS, 0-100 score | not run: not on PyPI, not vendored here | - |"
+    )
+    print(
+        "| Global Fishing Watch | gaps, encounters, SAR dark detections | hosted pipeline, "
+        "not runnable offline | - |"
     )
     print()
     print(

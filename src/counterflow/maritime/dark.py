@@ -234,55 +234,70 @@ def assess(pos: pl.DataFrame, det: pl.DataFrame, p: EventParams) -> Assessment:
     la0, lo0, la1, lo1 = la[i0], lo[i0], la[i1], lo[i1]
     span = (t1 - t0).astype(float)
     f = np.clip(np.where(span > 0, (dt_ - t0) / np.maximum(span, 1.0), 0.0), 0.0, 1.0)
-    ila, ilo = la0 + (la1 - la0) * f, lo0 + (lo1 - lo0) * f
     gap_s = p.gap_min_h * 3600.0
     in_gap = span >= gap_s
     at0 = np.abs(dt_ - t0) <= NEAR_FIX_S
     at1 = np.abs(t1 - dt_) <= NEAR_FIX_S
 
+    def interp(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        fr = f[rows]
+        return la0[rows] + (la1[rows] - la0[rows]) * fr, lo0[rows] + (lo1[rows] - lo0[rows]) * fr
+
     def explaining(rows: np.ndarray, dist_km: DistFn) -> np.ndarray:
-        d = np.where(in_gap[rows], np.inf, dist_km(ila[rows], ilo[rows], dla[rows], dlo[rows]))
-        d = np.minimum(
-            d, np.where(at0[rows], dist_km(la0[rows], lo0[rows], dla[rows], dlo[rows]), np.inf)
-        )
-        out: np.ndarray = np.minimum(
-            d, np.where(at1[rows], dist_km(la1[rows], lo1[rows], dla[rows], dlo[rows]), np.inf)
-        )
+        """Nearest explaining distance of each pair: the track between two fixes less than
+        an AIS gap apart, or a fix within NEAR_FIX_S (inf when neither applies)."""
+        out = np.full(rows.size, np.inf)
+        for use, xy in (
+            (~in_gap[rows], None),
+            (at0[rows], (la0, lo0)),
+            (at1[rows], (la1, lo1)),
+        ):
+            w = np.nonzero(use)[0]
+            if w.size == 0:
+                continue
+            r = rows[w]
+            pla, plo = interp(r) if xy is None else (xy[0][r], xy[1][r])
+            out[w] = np.minimum(out[w], dist_km(pla, plo, dla[r], dlo[r]))
         return out
 
     # great-circle distances only for the pairs that can be a detection's nearest: a cheap
     # equirectangular distance (within a few per cent at any range) picks them
-    every = np.arange(q.size)
-    rough = explaining(every, fast_distance_km)
-    rbest = np.lexsort((rough, q))
+    judge = np.nonzero(~in_gap | at0 | at1)[0]
+    rough = np.full(q.size, np.inf)
+    rough[judge] = explaining(judge, fast_distance_km)
     rmin = np.full(k, np.inf)
-    rfirst = rbest[np.r_[True, q[rbest][1:] != q[rbest][:-1]]]
-    rmin[q[rfirst]] = rough[rfirst]
-    need = np.nonzero(np.isfinite(rough) & (rough <= rmin[q] * 1.25 + 1.0))[0]
-    dist = np.full(q.size, np.inf)
-    dist[need] = explaining(need, haversine_km)
-    best = np.lexsort((dist, q))  # per detection, the nearest pair first
-    firsts = best[np.r_[True, q[best][1:] != q[best][:-1]]]
-    near[q[firsts]] = dist[firsts]
-    near_m[q[firsts]] = np.where(np.isfinite(dist[firsts]), m[s0[firsts]], -1)
+    np.minimum.at(rmin, q[judge], rough[judge])
+    need = judge[np.isfinite(rough[judge]) & (rough[judge] <= rmin[q[judge]] * 1.25 + 1.0)]
+    if need.size:
+        dist = explaining(need, haversine_km)
+        best = np.lexsort((dist, q[need]))  # per detection, the nearest pair first
+        qn = q[need][best]
+        firsts = best[np.r_[True, qn[1:] != qn[:-1]]]
+        near[q[need][firsts]] = dist[firsts]
+        near_m[q[need][firsts]] = m[s0[need][firsts]]
     # candidates: in a gap, both ends reachable at the assumed top speed
     g = np.nonzero(in_gap & (dt_ > t0) & (dt_ < t1))[0]
     if g.size:
         h0 = (dt_[g] - t0[g]) / 3600.0
         h1 = (t1[g] - dt_[g]) / 3600.0
+        # likelihood: how far the detection is from where the vessel would be had it kept
+        # its gap's average course and speed, against the room it had to wander; the
+        # cheap distance first keeps only pairs that can reach a likelihood of 0.01
         slack = 1.25
-        maybe = (fast_distance_km(la0[g], lo0[g], dla[g], dlo[g]) <= slack * vmax_kmh * h0 + 1) & (
-            fast_distance_km(la1[g], lo1[g], dla[g], dlo[g]) <= slack * vmax_kmh * h1 + 1
+        ila, ilo = interp(g)
+        direct = fast_distance_km(la0[g], lo0[g], la1[g], lo1[g])
+        room = np.maximum(5.0, 0.25 * direct / np.maximum(h0 + h1, 1e-9) * np.minimum(h0, h1))
+        maybe = (
+            fast_distance_km(ila, ilo, dla[g], dlo[g])
+            <= slack * (-np.log(0.01) * room * slack) + 1.0
         )
-        g, h0, h1 = g[maybe], h0[maybe], h1[maybe]
+        g, h0, h1, ila, ilo = g[maybe], h0[maybe], h1[maybe], ila[maybe], ilo[maybe]
         d0g = haversine_km(la0[g], lo0[g], dla[g], dlo[g])
         d1g = haversine_km(la1[g], lo1[g], dla[g], dlo[g])
         reach = (d0g <= vmax_kmh * h0) & (d1g <= vmax_kmh * h1)
-        # likelihood: how far the detection is from where the vessel would be had it kept
-        # its gap's average course and speed, against the room it had to wander
         direct = haversine_km(la0[g], lo0[g], la1[g], lo1[g])
         room = np.maximum(5.0, 0.25 * direct / np.maximum(h0 + h1, 1e-9) * np.minimum(h0, h1))
-        lik = np.exp(-haversine_km(ila[g], ilo[g], dla[g], dlo[g]) / room)
+        lik = np.exp(-haversine_km(ila, ilo, dla[g], dlo[g]) / room)
         ok = reach & (lik >= 0.01)
         g, lik, h0, h1, d0g, d1g = g[ok], lik[ok], h0[ok], h1[ok], d0g[ok], d1g[ok]
         # only the TOP_CANDIDATES most likely per detection are ever shown: keep those
