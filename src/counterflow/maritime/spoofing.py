@@ -208,6 +208,10 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
             mult = np.abs(hi - np.round(hi / lo_) * lo_) < tol
         # two moves in a row of whole multiples of one another (1x, 2x ...) of a step
         eq[2:] |= (lo_ >= big) & mult
+    # or one coordinate held exactly while the other moves at least a step (a GPS fix of a
+    # moving ship does not repeat a coordinate to the last digit)
+    dla_, dlo_ = np.abs(np.diff(la)), np.abs(np.diff(lo))
+    eq[1:] |= ((dla_ == 0) & (dlo_ >= big)) | ((dlo_ == 0) & (dla_ >= big))
     cs = np.cumsum(eq, dtype=np.int64)
     n_eq = np.zeros(n, dtype=np.int64)
     n_eq[w:] = cs[w:] - cs[:-w]
@@ -230,16 +234,27 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
         aw = a[idx]
         nz = aw > tol
         moving |= nz
-        g = np.where(nz, aw, np.inf).min(axis=1)
-        gg = np.where(np.isfinite(g), g, 1.0)[:, None]
-        k = np.round(aw / gg)
-        resid = np.where(nz, np.abs(aw - k * gg), 0.0)
-        qual &= (resid <= tol).all(axis=1) & ~(g < p.grid_min_step_deg)
+        g_min = np.where(nz, aw, np.inf).min(axis=1)
+        # the lattice step: the smallest move, or a half / third / quarter of it when the
+        # smallest move in the window is itself 2, 3 or 4 steps (never under the minimum)
+        on = np.zeros(ends.size, dtype=bool)
+        g = np.full(ends.size, np.inf)
+        k = np.zeros_like(aw)
+        for div in (1, 2, 3, 4):
+            gd = g_min / div
+            gg = np.where(np.isfinite(gd), gd, 1.0)[:, None]
+            kd = np.round(aw / gg)
+            resid = np.where(nz, np.abs(aw - kd * gg), 0.0)
+            ok = (resid <= tol).all(axis=1) & ~(gd < p.grid_min_step_deg) & ~on
+            g = np.where(ok, gd, g)
+            k = np.where(ok[:, None], kd, k)
+            on |= ok
+        qual &= on
         k = np.where(nz, k, 0.0)
         # a steady straight line at constant speed moves one "step" every leg; a snapped
         # track moves 0, 1, 2 ... lattice steps as the ship drifts across the cells
         varied |= (k != k[:, :1]).sum(axis=1) >= 2
-        steps.append(np.where(np.isfinite(g), g, np.nan))
+        steps.append(np.where(np.isfinite(g_min), g, np.nan))
     qual &= varied & (moving.sum(axis=1) >= w * p.grid_min_moving)
     # both coordinates move on the lattice (a GPS fix never holds latitude exactly)
     qual &= np.isfinite(steps[0]) & np.isfinite(steps[1])
