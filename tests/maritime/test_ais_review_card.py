@@ -107,6 +107,10 @@ def test_vessel_card_on_the_review_page(tmp_path: Path, monkeypatch: pytest.Monk
             assert s["sha256"] in page
         # decide like any alert
         assert f'action="/ui/alerts/{alert_id}/decide"' in page
+        r = client.get(f"/ui/runs/{alerts[0].run_id}")
+        assert r.status_code == 200 and "vessel" in r.text
+        r = client.get("/ui/")
+        assert r.status_code == 200 and "VOLGA STAR" in r.text
         r = client.get(f"/ui/alerts/{alert_id}/evidence")
         assert r.status_code == 200 and "Vessel evidence" in r.text
         first = card["track"]["points"][0]
