@@ -174,6 +174,31 @@ def _all_events(
     return pl.concat([ev, cross]) if cross.height else ev
 
 
+def _record_cards(cards: list[dict[str, object]], db: str, min_score: float) -> None:
+    """Record the evidence cards as vessel alerts (review store ``db``)."""
+    from counterflow.review.recording import cli_actor
+    from counterflow.review.store import ReviewStore
+    from counterflow.review.vessel_recording import record_vessel_cards
+
+    review = ReviewStore.open(db or None)
+    try:
+        out = record_vessel_cards(
+            review,
+            cards,
+            actor=cli_actor(),
+            source="cli",
+            settings={"cards_min_score": min_score},
+        )
+    finally:
+        review.close()
+    err_console.print(
+        f"recorded run #{out['run_id']}: {len(out['raised'])} vessel alerts raised, "
+        f"{len(out['existing'])} already open",
+        highlight=False,
+        markup=False,
+    )
+
+
 def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
     ais = group("ais")
 
@@ -236,6 +261,13 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         cards_min_score: Annotated[
             float, typer.Option(help="cards for vessels scoring at least this (or listed)")
         ] = 30.0,
+        record: Annotated[
+            bool,
+            typer.Option(
+                "--record", help="record the --cards as vessel alerts in the review store"
+            ),
+        ] = False,
+        db: Annotated[str, typer.Option("--db", help="Review store (with --record)")] = "",
         weights: Annotated[
             Path | None, typer.Option("--weights", help="risk weights TOML (default: shipped)")
         ] = None,
@@ -289,6 +321,10 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             from counterflow.maritime.watch import load_area
 
             area = load_area(watch)
+        if record and cards is None:
+            from counterflow.errors import UsageError
+
+            raise UsageError("--record records the evidence cards: give --cards DIR too")
         risk_weights = None
         if vessels is not None or cards is not None:
             from counterflow.maritime.risk import Weights
@@ -354,11 +390,21 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                 from counterflow.maritime.evidence import write_cards
 
                 inputs = [*files, *([detections] if detections else [])]
+                built: list[dict[str, object]] = []
                 nc = write_cards(
-                    cards, risks, data, out_rows, inputs, risk_weights, min_score=cards_min_score
+                    cards,
+                    risks,
+                    data,
+                    out_rows,
+                    inputs,
+                    risk_weights,
+                    min_score=cards_min_score,
+                    collect=built,
                 )
                 if not quiet:
                     err_console.print(f"{nc} evidence cards -> {cards}", highlight=False)
+                if record:
+                    _record_cards(built, db, cards_min_score)
 
     @ais.command("vessels")
     def vessels_cmd(
