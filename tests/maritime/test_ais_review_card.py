@@ -12,13 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.cli.main import app, main
 from counterflow.maritime.synthetic import write_csv
 from counterflow.review.keys import create_key
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener, sample_parties
+from counterflow.service import create_app
+from fake_screener import FakeScreener, sample_parties
 
 
 def _events(tmp_path: Path, db: Path, *extra: str) -> str:

@@ -176,7 +176,7 @@ def _all_events(
 
 def _record_cards(cards: list[dict[str, object]], db: str, min_score: float) -> None:
     """Record the evidence cards as vessel alerts (review store ``db``)."""
-    from counterflow.review.recording import cli_actor
+    from counterflow.cli.common import cli_actor
     from counterflow.review.store import ReviewStore
     from counterflow.review.vessel_recording import record_vessel_cards
 
