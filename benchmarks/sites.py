@@ -4,7 +4,7 @@ and the time to scan a 1024 x 1024 pair.
 
     python benchmarks/sites.py [--imagery DIR] [--repeat 3] [--refit]
 
-Split by scene (``counterflow.sites.fit.test_groups``: a fixed seeded third of each data
+Split by scene (``counterflow.sites.fit.held_out_groups``: a fixed seeded third of each data
 set's scenes; LEVIR crops go with the tile they were cut from). The shipped model
 (``src/counterflow/sites/data/change_model.*``) was fitted on the other scenes only, its
 threshold, opening and minimum blob area chosen on their grouped out-of-fold (dev)
@@ -44,7 +44,7 @@ from counterflow.sites.fit import (  # noqa: E402
     fitted_model,
     levir_group,
     load_pairs,
-    test_groups,
+    held_out_groups,
 )
 from counterflow.sites.model import ChangeModel, shipped_model  # noqa: E402
 from counterflow.sites.scan import _detect_tile, _Prepared, scan_pair  # noqa: E402
@@ -126,7 +126,7 @@ def main() -> int:
     for label, folder, short in DATASETS:
         pairs += load_pairs(args.imagery / folder, short, levir_group if short == "levir" else None)
         names[short] = label
-    held = test_groups([p.group for p in pairs if p.dataset in FIT_ON])
+    held = held_out_groups([p.group for p in pairs if p.dataset in FIT_ON])
     fitting = [p for p in pairs if p.dataset in FIT_ON and p.group not in held]
     test = [p for p in pairs if p.dataset not in FIT_ON or p.group in held]
     if args.refit:

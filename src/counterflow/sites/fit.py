@@ -4,7 +4,7 @@
     python -m counterflow.sites.fit IMAGERY/levir_cd IMAGERY/levir_cd_1024 IMAGERY/whu_cd \
         -o src/counterflow/sites/data
 
-Split by scene (LEVIR crops go with the tile they were cut from): ``test_groups`` holds a
+Split by scene (LEVIR crops go with the tile they were cut from): ``held_out_groups`` holds a
 third of each data set's scenes out (a fixed seeded draw) for the benchmark to report on;
 the fit never reads them. On the rest, pixels are sampled from each image, and three
 grouped folds give *dev* predictions (each image scored by a model fitted without its
@@ -93,7 +93,7 @@ def prepare(pairs: Sequence[LabelledPair], scale: int = SCALE) -> None:
             p.label_small = y > 0.5
 
 
-def test_groups(groups: Sequence[str]) -> set[str]:
+def held_out_groups(groups: Sequence[str]) -> set[str]:
     """The held-out test scenes: per data set (``dataset:scene``), the first third
     (rounded up) of its sorted scenes after a shuffle seeded with ``TEST_SEED``."""
     out: set[str] = set()
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     for folder in args.folders:
         name = folder.name.split("_")[0]
         pairs += load_pairs(folder, name, levir_group if name == "levir" else None)
-    held = test_groups([p.group for p in pairs])
+    held = held_out_groups([p.group for p in pairs])
     fitting = [p for p in pairs if p.group not in held]
     f = fit(fitting)
     path = save_model(

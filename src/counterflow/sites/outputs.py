@@ -30,15 +30,21 @@ def write_mask(mask: NDArray[np.bool_], path: Path) -> None:
     from rasterio.shutil import copy as rio_copy
     from rasterio.windows import Window
 
+    import warnings
+
+    from rasterio.errors import NotGeoreferencedWarning
+
     tmp = path.with_suffix(".tmp.tif")
     profile = {"driver": "GTiff", "height": h, "width": w, "count": 1, "dtype": "uint8"}
     try:
-        with rasterio.open(tmp, "w", tiled=True, compress="deflate", **profile) as dst:
-            for r0 in range(0, h, WINDOW):
-                rows = min(WINDOW, h - r0)
-                block = np.where(mask[r0 : r0 + rows], 255, 0).astype(np.uint8)
-                dst.write(block, 1, window=Window(0, r0, w, rows))
-        rio_copy(tmp, path, driver="PNG", ZLEVEL=PNG_LEVEL)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(tmp, "w", tiled=True, compress="deflate", **profile) as dst:
+                for r0 in range(0, h, WINDOW):
+                    rows = min(WINDOW, h - r0)
+                    block = np.where(mask[r0 : r0 + rows], 255, 0).astype(np.uint8)
+                    dst.write(block, 1, window=Window(0, r0, w, rows))
+            rio_copy(tmp, path, driver="PNG", ZLEVEL=PNG_LEVEL)
     finally:
         tmp.unlink(missing_ok=True)
         path.with_name(path.name + ".aux.xml").unlink(missing_ok=True)
@@ -98,7 +104,7 @@ def _window_polygons(mask: NDArray[np.bool_], tr: Any) -> list[Any]:
             win = np.ascontiguousarray(mask[r0:r1, c0:c1])
             if not win.any():
                 continue
-            wt = tr * Affine.translation(c0, r0)
+            wt = tr @ Affine.translation(c0, r0)
             for geom, _val in shapes(win.astype(np.uint8), mask=win, connectivity=8, transform=wt):
                 poly = shape(geom)
                 minx, miny, maxx, maxy = _pixel_bounds(poly, tr)
@@ -117,7 +123,7 @@ def _pixel_bounds(poly: Any, tr: Any) -> tuple[float, float, float, float]:
     xs, ys = [], []
     x0, y0, x1, y1 = poly.bounds
     for x, y in ((x0, y0), (x1, y1)):
-        c, r = inv * (x, y)
+        c, r = inv @ (x, y)
         xs.append(c)
         ys.append(r)
     return min(xs), min(ys), max(xs), max(ys)
