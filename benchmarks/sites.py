@@ -42,9 +42,9 @@ from counterflow.sites.baselines import cva_otsu, pca_kmeans  # noqa: E402
 from counterflow.sites.fit import (  # noqa: E402
     LabelledPair,
     fitted_model,
+    held_out_groups,
     levir_group,
     load_pairs,
-    held_out_groups,
 )
 from counterflow.sites.model import ChangeModel, shipped_model  # noqa: E402
 from counterflow.sites.scan import _detect_tile, _Prepared, scan_pair  # noqa: E402

@@ -26,13 +26,12 @@ def write_mask(mask: NDArray[np.bool_], path: Path) -> None:
         img = Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L")
         img.save(path, compress_level=PNG_LEVEL)
         return
-    import rasterio
-    from rasterio.shutil import copy as rio_copy
-    from rasterio.windows import Window
-
     import warnings
 
+    import rasterio
     from rasterio.errors import NotGeoreferencedWarning
+    from rasterio.shutil import copy as rio_copy
+    from rasterio.windows import Window
 
     tmp = path.with_suffix(".tmp.tif")
     profile = {"driver": "GTiff", "height": h, "width": w, "count": 1, "dtype": "uint8"}
