@@ -179,6 +179,12 @@ def tokenize(text: str) -> list[str]:
     return [t for t, _ in tokenize_with_display(text)]
 
 
+def surface(text: str) -> str:
+    """The whole name as written, legal forms and word order kept, in lower-case ASCII
+    words: what an exact-spelling comparison reads (ranking ties, not scoring)."""
+    return " ".join(t for _, t in tokenize_with_display(text))
+
+
 def tokenize_with_display(text: str) -> list[tuple[str, str]]:
     """(folded token, the word as written in ASCII) pairs of a name."""
     text = clean_text(text)

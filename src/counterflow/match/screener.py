@@ -16,10 +16,12 @@ from itertools import islice
 from multiprocessing.pool import AsyncResult
 from typing import Any, Protocol
 
+from rapidfuzz import fuzz
+
 from counterflow.match import calibration
 from counterflow.match.bands import MATCH, REVIEW, decide
 from counterflow.match.index import NameIndex
-from counterflow.match.normalize import prepare, prepare_variants
+from counterflow.match.normalize import prepare, prepare_variants, surface
 from counterflow.match.scorer import (
     WeightedName,
     evidence_features,
@@ -95,6 +97,7 @@ class PartyScreener:
         k = max(MIN_CANDIDATES, (4 if everything else 2) * limit)
         cut = 0.0 if everything else RETRIEVAL_CUT
         best: dict[int, tuple[float, int, Any, WeightedName]] = {}
+        shape = _Surface(query.name or "", index.entry_names)
         for n, form in enumerate(forms):
             qname = WeightedName.build(form, index.weights)
             for eid in index.retrieve(form, k, cut):
@@ -106,7 +109,11 @@ class PartyScreener:
                 if nm.legal is False:
                     score -= 0.03
                 prev = best.get(pidx)
-                if prev is None or score > prev[0]:
+                if (
+                    prev is None
+                    or score > prev[0]
+                    or (score == prev[0] and shape.closer(eid, prev[1]))
+                ):
                     best[pidx] = (score, eid, nm, qname)
         qev = query_evidence(
             query.kind, query.countries, query.birth_dates, query.identifiers, query.address
@@ -127,7 +134,7 @@ class PartyScreener:
         if not best:
             return []
         hits: list[Hit] = []
-        order: list[float] = []
+        order: list[tuple[float, float, float]] = []
         pidx_of: dict[str, int] = {}
         cal = self.calibration
         for pidx, (nscore, eid, nm, qname) in best.items():
@@ -161,7 +168,7 @@ class PartyScreener:
                 expl += "; " + "; ".join(notes)
             expl += "; model: " + cal.contributions(feats)
             feats["evidence"] = round(delta, 4)
-            order.append(-exact)
+            order.append((-score, -shape.of(eid), -exact))
             hits.append(
                 Hit(
                     query_id=query.id,
@@ -177,7 +184,9 @@ class PartyScreener:
                     features={k: round(v, 4) for k, v in feats.items()},
                 )
             )
-        # ties of the rounded score (near 1.0) go by the unrounded one
+        # equal shown scores go by the spelling as written (legal form and word order
+        # included: "LLC SMT-iLogic" is closer to LLC SMT-ILOGIC than to SMT-ILOGIC),
+        # then by the unrounded score
         ranked = sorted(zip(order, hits, strict=True), key=lambda x: (x[0], x[1].entity_id))
         hits = [h for _, h in ranked[:limit]]
         if attach_party and self.party_loader is not None:
@@ -239,6 +248,26 @@ class PartyScreener:
                     break
                 chunk, res = window.popleft()
                 yield from zip(chunk, res.get(), strict=True)
+
+
+class _Surface:
+    """Closeness of a query's name as written to listed names as written, computed only
+    for the candidates that need it (a tie), each once."""
+
+    def __init__(self, name: str, entry_names: Sequence[str]) -> None:
+        self.query = surface(name) if name else ""
+        self.entry_names = entry_names
+        self.memo: dict[int, float] = {}
+
+    def of(self, eid: int) -> float:
+        v = self.memo.get(eid)
+        if v is None:
+            v = fuzz.ratio(self.query, surface(self.entry_names[eid])) / 100.0
+            self.memo[eid] = v
+        return v
+
+    def closer(self, eid: int, than: int) -> bool:
+        return eid != than and self.of(eid) > self.of(than)
 
 
 def calibrated_score(
