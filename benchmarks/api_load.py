@@ -79,8 +79,8 @@ def prepare(home: Path, lists: Path, db: str | None) -> dict[str, Any]:
     from counterflow.review.keys import create_key
     from counterflow.review.recording import record_run
     from counterflow.review.store import ReviewStore
-    from counterflow.review.testing import FakeScreener
     from counterflow.store import ListStore
+    from fake_screener import FakeScreener
 
     with ListStore.open() as store:
         if not store.status():
@@ -108,10 +108,10 @@ def prepare(home: Path, lists: Path, db: str | None) -> dict[str, Any]:
 
 def stub_app() -> Any:
     """uvicorn factory of the ``stub`` mode (imported by the worker processes)."""
-    from counterflow.api.app import create_app
     from counterflow.api.server import settings_from_env
-    from counterflow.review.testing import FakeScreener
+    from counterflow.service import create_app
     from counterflow.store import ListStore
+    from fake_screener import FakeScreener
 
     store = ListStore.open()
     records = []

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.lists.base import ParseResult
 from counterflow.records.model import Party
 from counterflow.review.keys import create_key
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener, sample_parties
+from counterflow.service import create_app
 from counterflow.store import ListStore
+from fake_screener import FakeScreener, sample_parties
 
 # lists published yesterday: in force and not stale (see test_api_stale for stale ones)
 FRESH = (date.today() - timedelta(days=1)).isoformat()

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.cli.main import main
 from counterflow.review.keys import create_key
 from counterflow.review.store import ReviewStore
+from counterflow.service import create_app
 from counterflow.store import ListStore
 
 SDN_SMALL = Path(__file__).resolve().parents[1] / "fuzz" / "fixtures" / "ofac_sdn_2024-05-03.csv"

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.lists.base import ParseResult
 from counterflow.match import open_screener
@@ -17,6 +16,7 @@ from counterflow.review.keys import create_key
 from counterflow.review.recording import screen_and_record
 from counterflow.review.rescreen import rescreen
 from counterflow.review.store import ReviewStore
+from counterflow.service import create_app
 from counterflow.store import ListStore
 
 

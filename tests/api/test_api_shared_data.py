@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.review.keys import create_key
 from counterflow.review.store import ReviewStore
+from counterflow.service import create_app
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 UK = SHARED / "lists" / "uk_ofsi_conlist_2025-04-10.csv.gz"

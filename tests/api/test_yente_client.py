@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from followthemoney import model, registry
 from pydantic import BaseModel, Field
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.lists.base import ParseResult
 from counterflow.records.ftm import ftm_id
@@ -24,6 +23,7 @@ from counterflow.records.identifiers import make_identifier
 from counterflow.records.model import BirthDate, CountryRef, Identifier, Party
 from counterflow.review.keys import create_key
 from counterflow.review.store import ReviewStore
+from counterflow.service import create_app
 from counterflow.store import ListStore
 
 # ---------------------------------------------------------------- the client's models

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.cli.main import main
 from counterflow.match.types import Query
 from counterflow.review.keys import create_key
 from counterflow.review.recording import screen_and_record
 from counterflow.review.store import ReviewStore
+from counterflow.service import create_app
 from counterflow.store import ListStore
 
 pytestmark = pytest.mark.fuzz

@@ -22,10 +22,10 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.review.keys import create_key
 from counterflow.review.store import ReviewStore
+from counterflow.service import create_app
 from counterflow.store import ListStore
 from counterflow.store.loader import load_paths
 

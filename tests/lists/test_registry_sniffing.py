@@ -140,3 +140,42 @@ def test_downloads_shapes() -> None:
         "a": ["http://x/a.csv"],
         "b": ["http://x/b1", "http://x/b2"],
     }
+
+
+def test_a_detector_that_cannot_read_a_file_is_named_in_the_reason(tmp_path: Path) -> None:
+    class Picky:
+        FORMAT = "picky"
+
+        @staticmethod
+        def detect(path: Path, head: bytes) -> None:
+            raise UnicodeDecodeError("utf-8", head, 0, 1, "bad byte")
+
+    registry.register_module(Picky)  # type: ignore[arg-type]
+    try:
+        f = tmp_path / "notes.txt"
+        f.write_text("nothing a list parser knows\n", encoding="utf-8")
+        s = registry.sniff([f])
+    finally:
+        registry.unregister_module(Picky)  # type: ignore[arg-type]
+    assert not s.groups
+    (u,) = s.unrecognised
+    assert u.reason.startswith("not a list format Counterflow recognises")
+    assert "picky: UnicodeDecodeError" in u.reason
+
+
+def test_a_bug_in_a_detector_is_raised(tmp_path: Path) -> None:
+    class Buggy:
+        FORMAT = "buggy"
+
+        @staticmethod
+        def detect(path: Path, head: bytes) -> None:
+            raise TypeError("a bug")
+
+    registry.register_module(Buggy)  # type: ignore[arg-type]
+    try:
+        f = tmp_path / "notes.txt"
+        f.write_text("nothing a list parser knows\n", encoding="utf-8")
+        with pytest.raises(TypeError, match="a bug"):
+            registry.sniff([f])
+    finally:
+        registry.unregister_module(Buggy)  # type: ignore[arg-type]

@@ -125,6 +125,18 @@ def test_ports_from_files(tmp_path: Path) -> None:
     assert "Amirabad" in ports["name"].to_list()
 
 
+def test_port_countries_become_iso2_where_known(tmp_path: Path) -> None:
+    """ISO3 codes (GFW) and country names (World Port Index) go through
+    records.countries; what it does not know is kept as written."""
+    f = tmp_path / "wpi.csv"
+    f.write_text(
+        "Main Port Name,Country Code,Latitude,Longitude\n"
+        "Bandar Anzali,Iran,37.47,49.46\nAktau,KAZ,43.6,51.2\nNowhere,Atlantis,1.0,1.0\n"
+    )
+    ports = load_ports([f], include_builtin=False)
+    assert ports["country"].to_list() == ["IR", "KZ", "Atlantis"]
+
+
 def _events(pos: pl.DataFrame, ports: pl.DataFrame | None = None, **kw: float) -> pl.DataFrame:
     return detect_all(
         pos,

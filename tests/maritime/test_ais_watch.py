@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +18,7 @@ from counterflow.maritime.table import AisData
 from counterflow.maritime.vessels import screen_vessels
 from counterflow.maritime.watch import load_area, named_area, sequences, watch_events
 from counterflow.match.types import Hit, Query
+from fake_screener import OneByOne
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
@@ -91,7 +91,7 @@ def _hit(qid: str, name: float, evidence: float, decision: str = "review") -> Hi
     )
 
 
-class FakeScreener:
+class FakeScreener(OneByOne):
     """273000001: IMO agrees; 273000002: same name, IMO contradicts; 436000003: a weak
     name-only hit; 273000004: a strong name-only hit."""
 
@@ -105,12 +105,6 @@ class FakeScreener:
         if query.id == "273000004":
             return [_hit(query.id, 0.95, 0.0)]
         return []
-
-    def screen_many(
-        self, queries: Iterable[Query], *, threshold: float = 0.5, limit: int = 10
-    ) -> Iterator[list[Hit]]:
-        for q in queries:
-            yield self.screen(q, threshold=threshold, limit=limit)
 
 
 def test_vessel_screening_hits_become_watch_events(caspian: tuple[AisData, pl.DataFrame]) -> None:

@@ -161,3 +161,37 @@ def test_renamed_vessel_found_by_imo(screener: PartyScreener) -> None:
     assert hits and hits[0].entity_id == "us_ofac_sdn:9999"
     assert hits[0].decision in ("match", "review")
     assert "IMO 9253325 agrees" in hits[0].explanation
+
+
+def test_damaged_index_is_rebuilt_with_a_warning(
+    parties: list[Party],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("COUNTERFLOW_HOME", str(tmp_path))
+    store = FakeStore(parties, "fp-one")
+    open_screener(store)
+    (tmp_path / "index" / "names-fp-one" / "meta.pkl").write_bytes(b"not a pickle")
+    with caplog.at_level("WARNING", logger="counterflow.match.screener"):
+        again = open_screener(store)
+    assert store.iterated == 2  # rebuilt from the store
+    assert "cannot be used (UnpicklingError" in caplog.text
+    assert again.screen(Query("q", "Drake LLC"))
+
+
+def test_a_bug_while_loading_the_index_is_not_hidden(
+    parties: list[Party], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from counterflow.match.index import NameIndex
+
+    monkeypatch.setenv("COUNTERFLOW_HOME", str(tmp_path))
+    store = FakeStore(parties, "fp-one")
+    open_screener(store)
+
+    def broken(folder: Path) -> NameIndex:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(NameIndex, "load", broken)
+    with pytest.raises(TypeError, match="a bug"):
+        open_screener(store)

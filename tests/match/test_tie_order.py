@@ -20,6 +20,14 @@ def screener() -> PartyScreener:
             Party(dataset="zz_list", source_id="2", kind="organization", name="LLC SMT-ILOGIC"),
             Party(dataset="aa_list", source_id="3", kind="person", name="KYAW MIN OO"),
             Party(dataset="zz_list", source_id="4", kind="person", name="OO, Kyaw Min"),
+            Party(dataset="aa_list", source_id="5", kind="organization", name="AEROSCAN"),
+            Party(
+                dataset="zz_list",
+                source_id="6",
+                kind="organization",
+                name="AEROSCAN LIMITED LIABILITY COMPANY",
+                aliases=[Alias("LLC AEROSCAN")],
+            ),
         ]
     )
 
@@ -38,3 +46,13 @@ def test_tie_order_follows_the_query() -> None:
     assert a[0].score == a[1].score
     assert [h.entity_id for h in a[:2]] == ["zz_list:4", "aa_list:3"]
     assert [h.entity_id for h in b[:2]] == ["aa_list:3", "zz_list:4"]
+
+
+def test_an_alias_with_the_same_words_counts_as_written() -> None:
+    # LLC AEROSCAN and AEROSCAN LIMITED LIABILITY COMPANY are one index entry (same
+    # words); the spelling the query used still decides an equal score
+    s = screener()
+    assert s.index.entry_spellings  # the alias is kept beside the entry
+    hits = s.screen(Query(id="q", name="LLC Aeroscan", kind="organization"))
+    assert hits[0].score == hits[1].score
+    assert [h.entity_id for h in hits[:2]] == ["zz_list:6", "aa_list:5"]

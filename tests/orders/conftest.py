@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 import pytest
 
 from counterflow.match.types import Hit, Query
 from counterflow.ownership.graph import normalise_key
+from fake_screener import OneByOne
 
 
-class FakeScreener:
+class FakeScreener(OneByOne):
     """Listed names -> decision; a query hits when its normalised name equals one."""
 
     def __init__(self, listed: dict[str, str]) -> None:
@@ -40,12 +39,6 @@ class FakeScreener:
                 f"name {name!r} agrees",
             )  # type: ignore[arg-type]
         ]
-
-    def screen_many(
-        self, queries: Iterable[Query], *, threshold: float = 0.5, limit: int = 10
-    ) -> Iterator[list[Hit]]:
-        for q in queries:
-            yield self.screen(q, threshold=threshold, limit=limit)
 
 
 @pytest.fixture

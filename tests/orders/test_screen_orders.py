@@ -158,7 +158,7 @@ def test_vessel_hits_are_not_parties(tmp_path: Path) -> None:
                 )
             ]
 
-        def screen_many(self, queries, *, threshold=0.5, limit=10):  # type: ignore[no-untyped-def]
+        def screen_many(self, queries, *, threshold=0.5, limit=10, workers=1):  # type: ignore[no-untyped-def]
             for q in queries:
                 yield self.screen(q)
 

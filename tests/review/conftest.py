@@ -10,7 +10,7 @@ import pytest
 from counterflow.match.types import Query
 from counterflow.records.model import Identifier, Party
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener, sample_parties
+from fake_screener import FakeScreener, sample_parties
 
 
 def make_parties() -> list[Party]:

@@ -9,7 +9,7 @@ from counterflow.match.types import Query
 from counterflow.records.model import Alias
 from counterflow.review.recording import screen_and_record
 from counterflow.review.store import ConflictError, NotFoundError, ReviewStore
-from counterflow.review.testing import FakeScreener
+from fake_screener import FakeScreener
 
 
 def _customers() -> list[Query]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from counterflow.review.recording import screen_and_record
 from counterflow.review.store import ConflictError, ReviewStore
-from counterflow.review.testing import FakeScreener
+from fake_screener import FakeScreener
 
 
 def _seed(review: ReviewStore, screener: FakeScreener, customers) -> list[int]:

@@ -16,7 +16,7 @@ from counterflow.review.digests import canonical_json
 from counterflow.review.keys import create_key, revoke_key
 from counterflow.review.recording import screen_and_record
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener
+from fake_screener import FakeScreener
 
 
 def _record(review: ReviewStore, screener: FakeScreener, customers) -> list[int]:

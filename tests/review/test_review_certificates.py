@@ -15,7 +15,7 @@ from counterflow.match.types import Query
 from counterflow.review.certificates import CertificateError, issue, load_signing_key, verify
 from counterflow.review.recording import screen_and_record
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener, sample_parties
+from fake_screener import FakeScreener, sample_parties
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

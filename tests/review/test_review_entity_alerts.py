@@ -18,8 +18,8 @@ from counterflow.review.backend import PostgresBackend
 from counterflow.review.certificates import issue, verify
 from counterflow.review.recording import record_run
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener
 from counterflow.store.grouping import compute_groups
+from fake_screener import FakeScreener
 
 
 def _putins() -> list[Party]:

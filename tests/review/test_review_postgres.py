@@ -101,10 +101,10 @@ def test_postgres_url_and_api(pg_review: ReviewStore, parties) -> None:
 
     from fastapi.testclient import TestClient
 
-    from counterflow.api.app import create_app
     from counterflow.api.settings import ApiSettings
     from counterflow.review.keys import create_key
-    from counterflow.review.testing import FakeScreener
+    from counterflow.service import create_app
+    from fake_screener import FakeScreener
 
     dsn = _dsn()
     assert dsn is not None

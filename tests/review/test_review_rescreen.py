@@ -10,8 +10,8 @@ from counterflow.match.types import Query
 from counterflow.records.model import Alias, Party
 from counterflow.review.recording import screen_and_record
 from counterflow.review.rescreen import rescreen
-from counterflow.review.testing import FakeScreener
 from counterflow.store import ListStore
+from fake_screener import FakeScreener
 
 
 def _load(store: ListStore, version: str, records: list[Party]) -> None:

@@ -19,11 +19,11 @@ from sites_helpers import (
     with_building,
 )
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.review.keys import create_key
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener, sample_parties
+from counterflow.service import create_app
+from fake_screener import FakeScreener, sample_parties
 
 
 @pytest.fixture()

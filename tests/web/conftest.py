@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.lists.base import ParseResult
 from counterflow.match.types import Query
@@ -18,8 +17,9 @@ from counterflow.records.model import Alias, Party
 from counterflow.review.keys import create_key
 from counterflow.review.recording import screen_and_record
 from counterflow.review.store import ReviewStore
-from counterflow.review.testing import FakeScreener, sample_parties
+from counterflow.service import create_app
 from counterflow.store import ListStore
+from fake_screener import FakeScreener, sample_parties
 
 EVIL_NAME = '<script>alert("x")</script> Petrov'
 

@@ -180,8 +180,8 @@ def test_queue_and_alert_page_show_the_listed_entity_and_order_lines(web) -> Non
     from counterflow.records.model import BirthDate, Party
     from counterflow.review.alerting import Finding
     from counterflow.review.recording import record_run
-    from counterflow.review.testing import FakeScreener
     from counterflow.store.grouping import compute_groups
+    from fake_screener import FakeScreener
 
     recs = [
         Party(dataset=ds, source_id=sid, kind="person", name="Oleg Dronov",

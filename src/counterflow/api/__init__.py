@@ -1,2 +1,3 @@
 """The HTTP API: yente-compatible ``/match``, screening uploads, alerts and decisions,
-audit, lists status and API keys. ``create_app`` in ``counterflow.api.app``."""
+audit, lists status and API keys. ``create_api`` in ``counterflow.api.app``;
+``counterflow.service.create_app`` adds the review web page."""

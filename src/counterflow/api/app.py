@@ -1,9 +1,13 @@
-"""The FastAPI app factory: the HTTP API (yente-compatible ``/match``, screening, alerts,
-audit, keys) and the review web page (``/ui``) over one review store and list store.
+"""The HTTP API's app factory: yente-compatible ``/match``, screening, alerts, audit and
+keys over one review store and list store. ``counterflow.service.create_app`` adds the
+review web page (``/ui``) on top; this module does not know the web layer.
 
-    from counterflow.api.app import create_app
-    app = create_app()                      # COUNTERFLOW_HOME stores, real screener
-    app = create_app(store=..., screener=..., review_db=...)   # injected (tests)
+    from counterflow.api.app import create_api
+    app = create_api()                      # COUNTERFLOW_HOME stores, real screener
+    app = create_api(store=..., screener=..., review_db=...)   # injected (tests)
+
+Error pages: a layer above may register an HTML page for a path prefix in
+``app.state.error_pages`` (``{"/ui/": page}``); other errors are answered as JSON.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from counterflow import __version__
@@ -46,7 +50,10 @@ Every route except `/healthz` needs `Authorization: ApiKey <key>`; roles are
 screener < analyst < admin. `POST /match/{dataset}` takes and returns yente's shapes."""
 
 
-def create_app(
+ErrorPage = Callable[[Request, int, str], Response]
+
+
+def create_api(
     *,
     store: Any = None,
     screener: Screener | None = None,
@@ -54,10 +61,9 @@ def create_app(
     settings: ApiSettings | None = None,
     screener_factory: Callable[[Any], Screener] | None = None,
     records_screener: Callable[[Sequence[Party]], Screener] | None = None,
-    web: bool = True,
     warm: bool = True,
 ) -> FastAPI:
-    """Build the app. ``store``: a ``ListStore`` (default: opened from COUNTERFLOW_HOME);
+    """Build the API app. ``store``: a ``ListStore`` (default: opened from COUNTERFLOW_HOME);
     ``screener``: a fixed Screener (default: ``counterflow.match.open_screener(store)``,
     reopened when the lists change); ``review_db``: a ReviewStore, a SQLite path or a
     ``postgresql://`` DSN (default: ``$COUNTERFLOW_DB`` or ``review.sqlite``)."""
@@ -94,6 +100,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = services
+    app.state.error_pages = {}
     app.include_router(routes_admin.router)
     app.include_router(routes_match.router)
     app.include_router(routes_yente.router)
@@ -103,15 +110,6 @@ def create_app(
     app.include_router(routes_certificates.router)
     app.include_router(metrics.router)
     docs.mount(app)
-    if web:
-        from counterflow.web.routes import mount
-
-        mount(app)
-
-        @app.get("/", include_in_schema=False)
-        async def root() -> RedirectResponse:
-            return RedirectResponse("/ui/", status_code=303)
-
     _handlers(app)
     app.add_middleware(
         BodyLimit,
@@ -126,10 +124,10 @@ def _handlers(app: FastAPI) -> None:
     def error(status: int) -> Callable[[Request, Exception], Any]:
         async def handler(request: Request, exc: Exception) -> Response:
             detail = exc.describe() if isinstance(exc, BadInputError) else str(exc)
-            if request.url.path.startswith("/ui/"):
-                from counterflow.web.routes import error_page
-
-                return error_page(request, status, detail)
+            pages: dict[str, ErrorPage] = request.app.state.error_pages
+            for prefix, page in pages.items():
+                if request.url.path.startswith(prefix):
+                    return page(request, status, detail)
             return JSONResponse({"detail": detail}, status_code=status)
 
         return handler

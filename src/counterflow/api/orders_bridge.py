@@ -34,14 +34,6 @@ class OrdersResult:
     json: dict[str, Any]
 
 
-def available() -> bool:
-    try:
-        from counterflow.orders.screen import OrderScreener, screen_file  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _json_to_csv(raw: bytes) -> bytes:
     try:
         body = json.loads(raw or b"{}")

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from counterflow.api.auth import require, services_of
 from counterflow.api.metrics import count_screenings
 from counterflow.api.parties_input import parse_csv, parse_json
-from counterflow.api.services import Services, ServiceUnavailable
+from counterflow.api.services import Services
 from counterflow.csvout import csv_text
 from counterflow.errors import BadInputError
 from counterflow.match.csvio import HIT_COLUMNS, hit_fields, hit_row
@@ -259,8 +259,6 @@ async def screen_orders(
     kind, raw, _fields = await read_upload(request)
     from counterflow.api import orders_bridge
 
-    if not orders_bridge.available():
-        raise ServiceUnavailable("order screening (counterflow.orders) is not installed")
     result = await run_in_threadpool(
         orders_bridge.screen, services, kind, raw, record=record, actor=key.actor
     )

@@ -1,5 +1,6 @@
-"""The app as uvicorn starts it (``factory=True``), configured from the environment so
-every worker process builds the same app: ``COUNTERFLOW_HOME``, ``COUNTERFLOW_DB``,
+"""The service's settings from the environment, read by ``counterflow.service.app_from_env``
+(the app as uvicorn starts it, ``factory=True``, so every worker process builds the same
+app): ``COUNTERFLOW_HOME``, ``COUNTERFLOW_DB``,
 ``COUNTERFLOW_RATE_LIMIT`` (requests/s per key, 0 = off), ``COUNTERFLOW_RATE_BURST``,
 ``COUNTERFLOW_MAX_BODY``, ``COUNTERFLOW_MAX_UPLOAD`` (bytes), ``COUNTERFLOW_SECURE_COOKIES``,
 ``COUNTERFLOW_METRICS_KEY`` (1: ``/metrics`` asks for a key). docs/deploy.md lists them all."""
@@ -11,10 +12,8 @@ import contextlib
 import os
 import socket
 
-from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from counterflow.api.app import create_app
 from counterflow.api.settings import ApiSettings
 from counterflow.store.staleness import max_age_days
 
@@ -34,12 +33,6 @@ def settings_from_env() -> ApiSettings:
     s.metrics_need_key = env.get("COUNTERFLOW_METRICS_KEY", "") in ("1", "true", "yes")
     s.max_list_age_days = max_age_days()  # $COUNTERFLOW_MAX_LIST_AGE_DAYS, else 30
     return s
-
-
-def app_from_env() -> FastAPI:
-    return create_app(
-        review_db=os.environ.get("COUNTERFLOW_DB") or None, settings=settings_from_env()
-    )
 
 
 class NoDelayH11Protocol(H11Protocol):

@@ -195,10 +195,6 @@ class Services:
     def _open_screener(self) -> Screener:
         if self._factory is not None:
             return self._factory(self.list_store)
-        from counterflow import match
+        from counterflow.match.screener import open_screener
 
-        opener: Any = getattr(match, "open_screener", None)
-        if opener is None:
-            raise ServiceUnavailable("party screening (counterflow.match) is not installed")
-        screener: Screener = opener(self.list_store)
-        return screener
+        return open_screener(self.list_store)

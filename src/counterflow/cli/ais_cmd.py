@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from counterflow.maritime.detect import Detection
     from counterflow.maritime.params import EventParams
     from counterflow.maritime.table import AisData
+    from counterflow.match.types import Screener
 
 FilesArg = Annotated[
     list[Path], typer.Argument(help="AIS CSV (GFW, NOAA, DMA, AISdb) or NMEA logs")
@@ -39,6 +41,21 @@ PortsOpt = Annotated[
         help="ports/anchorages CSV files or folders (WPI, caspian_ports.csv, GFW); repeatable",
     ),
 ]
+
+
+def _vessel_screener(cleanup: ExitStack, quiet: bool) -> Screener | None:
+    """The screener over the loaded lists, open until ``cleanup`` closes; None (with a note
+    unless quiet) when no list is loaded."""
+    from counterflow.maritime.vessels import NO_LISTS_NOTE
+    from counterflow.match.loaded import NoListsLoaded, open_loaded
+
+    try:
+        loaded = open_loaded()
+    except NoListsLoaded:
+        if not quiet:
+            err_console.print(NO_LISTS_NOTE, highlight=False)
+        return None
+    return cleanup.enter_context(loaded).screener
 
 
 def _load_everything(
@@ -157,6 +174,31 @@ def _all_events(
     return pl.concat([ev, cross]) if cross.height else ev
 
 
+def _record_cards(cards: list[dict[str, object]], db: str, min_score: float) -> None:
+    """Record the evidence cards as vessel alerts (review store ``db``)."""
+    from counterflow.cli.common import cli_actor
+    from counterflow.review.store import ReviewStore
+    from counterflow.review.vessel_recording import record_vessel_cards
+
+    review = ReviewStore.open(db or None)
+    try:
+        out = record_vessel_cards(
+            review,
+            cards,
+            actor=cli_actor(),
+            source="cli",
+            settings={"cards_min_score": min_score},
+        )
+    finally:
+        review.close()
+    err_console.print(
+        f"recorded run #{out['run_id']}: {len(out['raised'])} vessel alerts raised, "
+        f"{len(out['existing'])} already open",
+        highlight=False,
+        markup=False,
+    )
+
+
 def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
     ais = group("ais")
 
@@ -219,6 +261,13 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         cards_min_score: Annotated[
             float, typer.Option(help="cards for vessels scoring at least this (or listed)")
         ] = 30.0,
+        record: Annotated[
+            bool,
+            typer.Option(
+                "--record", help="record the --cards as vessel alerts in the review store"
+            ),
+        ] = False,
+        db: Annotated[str, typer.Option("--db", help="Review store (with --record)")] = "",
         weights: Annotated[
             Path | None, typer.Option("--weights", help="risk weights TOML (default: shipped)")
         ] = None,
@@ -272,6 +321,10 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             from counterflow.maritime.watch import load_area
 
             area = load_area(watch)
+        if record and cards is None:
+            from counterflow.errors import UsageError
+
+            raise UsageError("--record records the evidence cards: give --cards DIR too")
         risk_weights = None
         if vessels is not None or cards is not None:
             from counterflow.maritime.risk import Weights
@@ -303,7 +356,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         if area is not None:
             from counterflow.maritime.watch import sequences, watch_events
 
-            w = watch_events(base, area, params.gap_min_h)
+            w = watch_events(base, area)
             parts.append(w)
             if not quiet:
                 for mmsi, seq in sequences(w).items():
@@ -311,10 +364,11 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         if screen:
             from counterflow.maritime.vessels import screen_vessels
 
-            hits, note = screen_vessels(data, threshold=screen_threshold)
-            parts.append(hits)
-            if note and not quiet:
-                err_console.print(note, highlight=False)
+            with ExitStack() as cleanup:
+                screener = _vessel_screener(cleanup, quiet)
+                if screener is not None:
+                    hits, _ = screen_vessels(data, threshold=screen_threshold, screener=screener)
+                    parts.append(hits)
         events = pl.concat([p for p in parts if p.height]) if any(p.height for p in parts) else base
         n = write_events_csv(events, data.static, output)
         if not quiet:
@@ -336,11 +390,21 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                 from counterflow.maritime.evidence import write_cards
 
                 inputs = [*files, *([detections] if detections else [])]
+                built: list[dict[str, object]] = []
                 nc = write_cards(
-                    cards, risks, data, out_rows, inputs, risk_weights, min_score=cards_min_score
+                    cards,
+                    risks,
+                    data,
+                    out_rows,
+                    inputs,
+                    risk_weights,
+                    min_score=cards_min_score,
+                    collect=built,
                 )
                 if not quiet:
                     err_console.print(f"{nc} evidence cards -> {cards}", highlight=False)
+                if record:
+                    _record_cards(built, db, cards_min_score)
 
     @ais.command("vessels")
     def vessels_cmd(
@@ -364,20 +428,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
         w = Weights.load(weights)
         ev = read_events(events_file)
-        screener = None
-        if screen:
-            from counterflow.match import open_screener
-            from counterflow.store import ListStore
-
-            store = ListStore.open()
-            if store.status():
-                screener = open_screener(store)
-            elif not quiet:
-                err_console.print(
-                    "vessel screening skipped: no lists loaded (counterflow lists load ...)",
-                    highlight=False,
-                )
-        risks = score_vessels(ev, w, screener, screen_threshold)
+        with ExitStack() as cleanup:
+            screener = _vessel_screener(cleanup, quiet) if screen else None
+            risks = score_vessels(ev, w, screener, screen_threshold)
         n = write_v(risks, output)
         if not quiet:
             bands: dict[str, int] = {}

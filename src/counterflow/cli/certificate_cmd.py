@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from counterflow.cli.common import err_console
+from counterflow.cli.common import cli_actor, err_console
 from counterflow.cli.review_cmd import DB_HELP
 from counterflow.errors import BadInputError
 
@@ -42,7 +42,6 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
     def _issue(what: str, ident: int, output: Path | None, db: str, key: Path | None) -> None:
         from counterflow.review.certificates import issue, load_signing_key
-        from counterflow.review.recording import cli_actor
         from counterflow.review.store import ReviewStore
 
         signing = load_signing_key(key)

@@ -7,6 +7,7 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
+from typing import IO
 
 from rich.console import Console
 from rich.progress import (
@@ -47,3 +48,23 @@ def stdin_copy(cleanup: ExitStack, name: str = "stdin.csv") -> Path:
     with tmp.open("wb") as fh:
         shutil.copyfileobj(sys.stdin.buffer, fh)
     return tmp
+
+
+def open_output(path: Path) -> IO[str]:
+    """The output file, or BadInputError naming it when it cannot be written."""
+    from counterflow.errors import BadInputError
+
+    try:
+        return open(path, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise BadInputError(f"cannot write the output ({exc.strerror})", file=str(path)) from None
+
+
+def cli_actor() -> str:
+    """``cli:<login name>`` for runs and decisions made from the command line."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"

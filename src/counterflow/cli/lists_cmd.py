@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from counterflow.cli.common import err_console, make_progress, out_console
+from counterflow.cli.common import cli_actor, err_console, make_progress, out_console
 from counterflow.errors import BadInputError
 from counterflow.lists.base import LoadIssue
 from counterflow.records.model import RECORD_KINDS, Party
@@ -171,7 +171,6 @@ def _record_forced(report: LoadReport) -> None:
     forced = [o for o in report.loaded if (o.note or "").startswith("loaded with --force")]
     if not forced:
         return
-    from counterflow.review.recording import cli_actor
     from counterflow.review.store import ReviewStore
 
     review = ReviewStore.open()

@@ -78,12 +78,7 @@ Register = Callable[[typer.Typer, Callable[[str], typer.Typer]], None]
 
 def _register_all() -> None:
     for mod_name in COMMAND_MODULES:
-        try:
-            mod = import_module(mod_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == mod_name:
-                continue  # command group not built yet
-            raise
+        mod = import_module(mod_name)
         register: Register = mod.register
         register(app, group)
 

@@ -7,11 +7,11 @@ import sys
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from counterflow.cli.common import err_console, make_progress
+from counterflow.cli.common import err_console, make_progress, open_output
 
 
 def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
@@ -33,7 +33,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         stats = ReadStats()
         rows = iter_pairs(pairs, stats)
         first = next(rows, None)  # fail on a bad header before creating the output
-        out_ctx: Any = _open_output(output) if output else nullcontext(sys.stdout)
+        out_ctx: Any = open_output(output) if output else nullcontext(sys.stdout)
         with out_ctx as fh, make_progress(quiet) as progress:
             task = progress.add_task("scoring pairs", total=None)
             w = guarded_writer(fh, lineterminator="\r\n")
@@ -52,13 +52,3 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                 highlight=False,
                 markup=False,
             )
-
-
-def _open_output(path: Path) -> IO[str]:
-    """The output file, or BadInputError naming it when it cannot be written."""
-    from counterflow.errors import BadInputError
-
-    try:
-        return open(path, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise BadInputError(f"cannot write the output ({exc.strerror})", file=str(path)) from None

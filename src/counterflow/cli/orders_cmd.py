@@ -3,47 +3,99 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
-import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from counterflow.cli.common import err_console, make_progress
+from counterflow.cli.common import cli_actor, err_console, make_progress, stdin_copy
 from counterflow.errors import CounterflowError
 
+if TYPE_CHECKING:
+    from counterflow.match.types import Screener
 
-def _screener(quiet: bool) -> Any:
+
+def _party_screener(cleanup: ExitStack, quiet: bool) -> Screener | None:
+    """The screener over the loaded lists, open until ``cleanup`` closes; None when no list
+    is loaded (the order rules still run)."""
+    from counterflow.match.loaded import NoListsLoaded, open_loaded
+
     try:
-        from counterflow.match import open_screener
-        from counterflow.store import ListStore
-    except ImportError:  # pragma: no cover - partial installs
+        loaded = open_loaded(
+            None if quiet else err_console.print, opening="opening the name index..."
+        )
+    except NoListsLoaded:
         return None
-    store = ListStore.open()
-    if not store.status():
-        return None
-    if not quiet:
-        err_console.print("opening the name index...")
-    return open_screener(store)
+    return cleanup.enter_context(loaded).screener
 
 
-def _stdin_copy(cleanup: ExitStack) -> Path:
-    """Standard input copied to a temporary file, removed when ``cleanup`` closes."""
-    tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory())) / "orders.csv"
-    with tmp.open("wb") as fh:
-        shutil.copyfileobj(sys.stdin.buffer, fh)
-    return tmp
+def _config(
+    config_file: Path | None,
+    sez: Path | None,
+    reshippers: Path | None,
+    threshold: float | None,
+    hub_countries: str | None,
+) -> Any:
+    """The order rules' settings: defaults, then --config, then the options."""
+    from counterflow.orders.settings import _countries, load_config
+
+    cfg = load_config(config_file, sez_path=sez, reshippers_path=reshippers)
+    if threshold is not None:
+        cfg.party_threshold = threshold
+    if hub_countries is not None:
+        cfg.hub_countries = _countries(hub_countries.split(","), "--hub-countries")
+    return cfg
+
+
+def _engine(
+    cfg: Any,
+    screener: Screener | None,
+    *,
+    chpl: Path | None,
+    hs_nomenclature: Path | None,
+    components: Path | None,
+    ownership: list[Path],
+    history: Path | None,
+    workers: int,
+) -> Any:
+    """The ``OrderScreener`` with its goods tables, ownership graph and order history;
+    problems found in the ownership data are summed up on stderr."""
+    from counterflow.goods.loaded import open_chpl, open_components
+    from counterflow.orders.history import load_history
+    from counterflow.orders.screen import OrderScreener
+    from counterflow.ownership.saved import open_saved
+
+    graph = open_saved(ownership)
+    engine = OrderScreener(
+        cfg,
+        screener=screener,
+        chpl=open_chpl(chpl, hs_nomenclature),
+        components=open_components(components),
+        ownership=graph,
+        history=load_history(history) if history else None,
+        workers=workers or max(1, min(2, os.cpu_count() or 1)),
+    )
+    if graph is not None and graph.issues:
+        kinds: dict[str, int] = {}
+        for issue in graph.issues:
+            kinds[issue.kind] = kinds.get(issue.kind, 0) + 1
+        err_console.print(
+            "ownership data: "
+            + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+            + " (see `counterflow ownership load`)",
+            highlight=False,
+            markup=False,
+        )
+    return engine
 
 
 def _record(input: Path, db: str, engine: Any, summary: Any, threshold: float) -> None:
     """Record the run in the review store (the same code as the API's /screen/orders):
     every review/block line becomes an alert with its order context."""
     from counterflow.review.orders_recording import order_alerts, record_orders_run, summary_dict
-    from counterflow.review.recording import cli_actor, list_versions
+    from counterflow.review.recording import list_versions
     from counterflow.review.store import ReviewStore
     from counterflow.store import ListStore
 
@@ -127,44 +179,25 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         db: Annotated[str, typer.Option("--db", help="Review store for --record")] = "",
     ) -> None:
         """Screen order lines: parties, goods (CHPL, drone components) and route."""
-        from counterflow.goods.loaded import open_chpl, open_components
-        from counterflow.orders.history import load_history
-        from counterflow.orders.screen import OrderScreener, screen_file
-        from counterflow.orders.settings import _countries, load_config
-        from counterflow.ownership.saved import open_saved
+        from counterflow.orders.screen import screen_file
 
-        cfg = load_config(config_file, sez_path=sez, reshippers_path=reshippers)
-        if threshold is not None:
-            cfg.party_threshold = threshold
-        if hub_countries is not None:
-            cfg.hub_countries = _countries(hub_countries.split(","), "--hub-countries")
-        screener = None if no_lists else _screener(quiet)
-        graph = open_saved(list(ownership or []))
-        engine = OrderScreener(
-            cfg,
-            screener=screener,
-            chpl=open_chpl(chpl, hs_nomenclature),
-            components=open_components(components),
-            ownership=graph,
-            history=load_history(history) if history else None,
-            workers=workers or max(1, min(2, os.cpu_count() or 1)),
-        )
-        if graph is not None and graph.issues:
-            kinds: dict[str, int] = {}
-            for issue in graph.issues:
-                kinds[issue.kind] = kinds.get(issue.kind, 0) + 1
-            err_console.print(
-                "ownership data: "
-                + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
-                + " (see `counterflow ownership load`)",
-                highlight=False,
-                markup=False,
-            )
-        if screener is None and not no_lists:
-            err_console.print("warning: no lists loaded; parties are not screened")
+        cfg = _config(config_file, sez, reshippers, threshold, hub_countries)
         with ExitStack() as cleanup:
+            screener = None if no_lists else _party_screener(cleanup, quiet)
+            engine = _engine(
+                cfg,
+                screener,
+                chpl=chpl,
+                hs_nomenclature=hs_nomenclature,
+                components=components,
+                ownership=list(ownership or []),
+                history=history,
+                workers=workers,
+            )
+            if screener is None and not no_lists:
+                err_console.print("warning: no lists loaded; parties are not screened")
             if record and str(input) == "-":  # kept for a second pass and the input digest
-                input = _stdin_copy(cleanup)
+                input = stdin_copy(cleanup, "orders.csv")
             with make_progress(quiet) as progress:
                 task = progress.add_task("screening orders", total=None)
 

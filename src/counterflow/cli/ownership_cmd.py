@@ -27,32 +27,30 @@ def _listed_for(
         for n in nodes:
             if n in raw or normalise_key(graph.name(n)) in names:
                 listed[n] = f"in {listed_file.name}"
-    try:
-        from counterflow.match import open_screener
-        from counterflow.match.types import Query
-        from counterflow.store import ListStore
+    from counterflow.match.loaded import NoListsLoaded, open_loaded
+    from counterflow.match.types import Query
 
-        store = ListStore.open()
-        if store.status():
-            screener = open_screener(store)
-            for n in nodes:
-                if n in listed:
-                    continue
-                if store.get(n):
-                    listed[n] = f"list entry {n}"
-                    continue
-                hits = [  # vessels and aircraft do not own companies
-                    h
-                    for h in screener.screen(
-                        Query(id=n, name=graph.name(n)), threshold=threshold, limit=5
-                    )
-                    if h.kind not in ("vessel", "aircraft")
-                ]
-                if hits and hits[0].decision == "match":
-                    h = hits[0]
-                    listed[n] = f"{h.entity_name} ({h.dataset}, score {h.score:.2f})"
-    except ImportError:  # pragma: no cover
-        pass
+    try:
+        loaded = open_loaded()
+    except NoListsLoaded:
+        return listed  # only --listed FILE then
+    with loaded:
+        for n in nodes:
+            if n in listed:
+                continue
+            if loaded.store.get(n):
+                listed[n] = f"list entry {n}"
+                continue
+            hits = [  # vessels and aircraft do not own companies
+                h
+                for h in loaded.screener.screen(
+                    Query(id=n, name=graph.name(n)), threshold=threshold, limit=5
+                )
+                if h.kind not in ("vessel", "aircraft")
+            ]
+            if hits and hits[0].decision == "match":
+                h = hits[0]
+                listed[n] = f"{h.entity_name} ({h.dataset}, score {h.score:.2f})"
     return listed
 
 

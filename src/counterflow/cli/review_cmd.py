@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,19 +9,12 @@ from typing import Annotated
 
 import typer
 
-from counterflow.cli.common import err_console
+from counterflow.cli.common import cli_actor, err_console
 from counterflow.errors import BadInputError, CounterflowError
 
 DB_HELP = (
     "Review store: SQLite path or postgresql://... (default: $COUNTERFLOW_DB or review.sqlite)."
 )
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
 
 
 def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
@@ -47,7 +39,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         from counterflow.review.keys import create_key
 
         review = review_store(db)
-        key, info = create_key(review, role, label=label, actor=_actor())
+        key, info = create_key(review, role, label=label, actor=cli_actor())
         err_console.print(f"key #{info.id} ({info.role}) created; it is shown only once:")
         typer.echo(key)
 
@@ -77,7 +69,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         """Revoke an API key (kept in the record, no longer accepted)."""
         from counterflow.review.keys import revoke_key
 
-        revoke_key(review_store(db), key_id, actor=_actor())
+        revoke_key(review_store(db), key_id, actor=cli_actor())
         err_console.print(f"key #{key_id} revoked")
 
     # ----- alerts -------------------------------------------------------------------
@@ -126,7 +118,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
 
         if decision not in DECISIONS:
             raise UsageError(f"--decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
-        a = review_store(db).decide(alert_id, decision, reason, _actor())
+        a = review_store(db).decide(alert_id, decision, reason, cli_actor())
         err_console.print(f"alert #{a.id}: {a.status}")
 
     @alerts.command("reopen")
@@ -136,7 +128,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         db: str = typer.Option("", "--db", help=DB_HELP),
     ) -> None:
         """Re-open a decided alert (its history stays)."""
-        a = review_store(db).reopen(alert_id, reason, _actor())
+        a = review_store(db).reopen(alert_id, reason, cli_actor())
         err_console.print(f"alert #{a.id}: {a.status}")
 
     @alerts.command("export")
@@ -158,7 +150,9 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             review, since or None, until or None
         )
         output.write_text(text, encoding="utf-8")
-        review.log(_actor(), "export", "decisions", {"since": since, "until": until, "format": fmt})
+        review.log(
+            cli_actor(), "export", "decisions", {"since": since, "until": until, "format": fmt}
+        )
         err_console.print(f"decisions written to {output}")
 
     @alerts.command("evidence")
@@ -171,7 +165,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         from counterflow.review.evidence import evidence_html
 
         output.write_text(
-            evidence_html(review_store(db), alert_id, actor=_actor()), encoding="utf-8"
+            evidence_html(review_store(db), alert_id, actor=cli_actor()), encoding="utf-8"
         )
         err_console.print(f"evidence written to {output}")
 
@@ -275,7 +269,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             res = rescreen(
                 review,
                 store,
-                actor=_actor(),
+                actor=cli_actor(),
                 threshold=threshold,
                 limit=limit,
                 datasets=dataset or None,

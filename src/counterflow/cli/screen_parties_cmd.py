@@ -5,33 +5,27 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from counterflow.cli.common import err_console, make_progress, out_console, stdin_copy
-from counterflow.errors import BadInputError, CounterflowError, UsageError
+from counterflow.cli.common import (
+    cli_actor,
+    err_console,
+    make_progress,
+    open_output,
+    out_console,
+    stdin_copy,
+)
+from counterflow.errors import BadInputError, UsageError
 
-
-def _open_screener(quiet: bool) -> Any:
-    return _open_screener_and_groups(quiet)[0]
-
-
-def _open_screener_and_groups(quiet: bool) -> tuple[Any, Any]:
-    """The screener and the listed entities (``ListStore.entity_groups``)."""
-    from counterflow.match import open_screener
-    from counterflow.store import ListStore
-
-    store = ListStore.open()
-    if not store.status():
-        raise CounterflowError("no lists loaded: run `counterflow lists load PATH` first")
-    if not quiet:
-        err_console.print("opening the name index (built on first use after a list load)...")
-    return open_screener(store), store.entity_groups()
+if TYPE_CHECKING:
+    from counterflow.match.loaded import LoadedScreener
+    from counterflow.match.types import Query
 
 
 def _count_lines(path: Path) -> int | None:
@@ -119,74 +113,6 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         with cleanup:
             _screen_parties_file(input, output, threshold, limit, workers, quiet, record, db)
 
-    def _screen_parties_file(
-        input: Path,
-        output: Path | None,
-        threshold: float,
-        limit: int,
-        workers: int,
-        quiet: bool,
-        record: bool,
-        db: str,
-    ) -> None:
-        from counterflow.csvout import guarded_writer
-        from counterflow.match.csvio import HIT_COLUMNS, ReadStats, hit_row, read_queries
-
-        stats = ReadStats()
-        extra_cols, queries = read_queries(input, stats)
-        screener, groups = _open_screener_and_groups(quiet)
-        total = _count_lines(input)
-        n_workers = workers or _default_workers()
-        out_ctx: Any = _open_output(output) if output else nullcontext(sys.stdout)
-        hits_total = 0
-        alerts = 0
-        rec = None
-        if record:
-            from counterflow.review.recording import Recorder, cli_actor
-            from counterflow.review.store import ReviewStore
-
-            rec = Recorder(
-                ReviewStore.open(db or None),
-                actor=cli_actor(),
-                settings={"threshold": threshold, "limit": limit},
-                input_path=input,
-            )
-        with out_ctx as fh, make_progress(quiet) as progress:
-            task = progress.add_task("screening", total=total)
-            writer = guarded_writer(fh, lineterminator="\r\n")
-            writer.writerow([*HIT_COLUMNS, *extra_cols])
-            for query, hits in screener.screen_stream(
-                queries, threshold=threshold, limit=limit, workers=n_workers
-            ):
-                passthru = [query.extra.get(c, "") for c in extra_cols]
-                for rank, h in enumerate(hits, 1):
-                    writer.writerow([*hit_row(h, rank, groups.group_of(h.entity_id)), *passthru])
-                    hits_total += 1
-                    alerts += h.decision != "clear"
-                if rec is not None:
-                    rec.add(query, hits)
-                progress.advance(task)
-        if not quiet:
-            err_console.print(
-                f"screened {stats.rows:,} rows: {hits_total:,} hits ({alerts:,} match/review)"
-                + (f" -> {output}" if output else "")
-            )
-        if rec is not None:
-            from counterflow.store import ListStore
-
-            with ListStore.open() as list_store:
-                run = rec.finish(list_store)
-            err_console.print(
-                f"recorded run #{run.run_id}: {len(run.alerts)} new alerts, "
-                f"{run.suppressed} suppressed by the allow-list, {run.existing} already open"
-            )
-        for code, n in stats.warnings.items():
-            err_console.print(
-                f"warning: {input}: {n:,} rows with {code} (first: {stats.examples[code]})",
-                highlight=False,
-                markup=False,
-            )
-
     @screen.command("name")
     def screen_name(
         name: Annotated[str, typer.Argument(help="The name to screen, any script")],
@@ -233,8 +159,12 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             identifiers=list(ident or []),
             address=address,
         )
-        screener = _open_screener(quiet=True)
-        hits = screener.screen(query, threshold=threshold, limit=limit, attach_party=False)
+        from counterflow.match.loaded import open_loaded
+
+        with open_loaded() as loaded:
+            hits = loaded.screener.screen(
+                query, threshold=threshold, limit=limit, attach_party=False
+            )
         if not hits:
             out_console.print(f"no hits at or above {threshold:.2f} for {name!r}", markup=False)
             return
@@ -265,6 +195,112 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                 _plain(h.explanation),
             )
         out_console.print(table)
+
+
+def _screen_parties_file(
+    input: Path,
+    output: Path | None,
+    threshold: float,
+    limit: int,
+    workers: int,
+    quiet: bool,
+    record: bool,
+    db: str,
+) -> None:
+    """The local engine: read the queries, open the screener, write the hits, record the
+    run when asked, then report the rows that carried warnings."""
+    from counterflow.match.csvio import ReadStats, read_queries
+    from counterflow.match.loaded import open_loaded
+
+    stats = ReadStats()
+    extra_cols, queries = read_queries(input, stats)
+    with open_loaded(None if quiet else err_console.print) as loaded:
+        rec = _recorder(input, db, threshold, limit) if record else None
+        hits_total, alerts = _write_hits(
+            loaded,
+            queries,
+            extra_cols,
+            output,
+            threshold=threshold,
+            limit=limit,
+            workers=workers or _default_workers(),
+            total=_count_lines(input),
+            quiet=quiet,
+            rec=rec,
+        )
+        if not quiet:
+            err_console.print(
+                f"screened {stats.rows:,} rows: {hits_total:,} hits ({alerts:,} match/review)"
+                + (f" -> {output}" if output else "")
+            )
+        if rec is not None:
+            run = rec.finish(loaded.store)
+            err_console.print(
+                f"recorded run #{run.run_id}: {len(run.alerts)} new alerts, "
+                f"{run.suppressed} suppressed by the allow-list, {run.existing} already open"
+            )
+    _report_warnings(input, stats)
+
+
+def _recorder(input: Path, db: str, threshold: float, limit: int) -> Any:
+    """A ``review.recording.Recorder`` on the review store ``db`` (default: the local one)."""
+    from counterflow.review.recording import Recorder
+    from counterflow.review.store import ReviewStore
+
+    return Recorder(
+        ReviewStore.open(db or None),
+        actor=cli_actor(),
+        settings={"threshold": threshold, "limit": limit},
+        input_path=input,
+    )
+
+
+def _write_hits(
+    loaded: LoadedScreener,
+    queries: Iterable[Query],
+    extra_cols: list[str],
+    output: Path | None,
+    *,
+    threshold: float,
+    limit: int,
+    workers: int,
+    total: int | None,
+    quiet: bool,
+    rec: Any,
+) -> tuple[int, int]:
+    """Screen the queries and write one row per hit (INTERFACES.md); (hits, match/review)."""
+    from counterflow.csvout import guarded_writer
+    from counterflow.match.csvio import HIT_COLUMNS, hit_row
+
+    groups = loaded.store.entity_groups()
+    out_ctx: Any = open_output(output) if output else nullcontext(sys.stdout)
+    hits_total = 0
+    alerts = 0
+    with out_ctx as fh, make_progress(quiet) as progress:
+        task = progress.add_task("screening", total=total)
+        writer = guarded_writer(fh, lineterminator="\r\n")
+        writer.writerow([*HIT_COLUMNS, *extra_cols])
+        for query, hits in loaded.screener.screen_stream(
+            queries, threshold=threshold, limit=limit, workers=workers
+        ):
+            passthru = [query.extra.get(c, "") for c in extra_cols]
+            for rank, h in enumerate(hits, 1):
+                writer.writerow([*hit_row(h, rank, groups.group_of(h.entity_id)), *passthru])
+                hits_total += 1
+                alerts += h.decision != "clear"
+            if rec is not None:
+                rec.add(query, hits)
+            progress.advance(task)
+    return hits_total, alerts
+
+
+def _report_warnings(input: Path, stats: Any) -> None:
+    for code, n in stats.warnings.items():
+        err_console.print(
+            f"warning: {input}: {n:,} rows with {code} (first: {stats.examples[code]})",
+            highlight=False,
+            markup=False,
+        )
 
 
 def _screen_spark(
@@ -313,13 +349,3 @@ def _plain(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
-
-
-def _open_output(path: Path) -> IO[str]:
-    """The output file, or BadInputError naming it when it cannot be written."""
-    from counterflow.errors import BadInputError
-
-    try:
-        return open(path, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise BadInputError(f"cannot write the output ({exc.strerror})", file=str(path)) from None

@@ -108,7 +108,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         else:
             err_console.print(message)
         uvicorn.run(
-            "counterflow.api.server:app_from_env",
+            "counterflow.service:app_from_env",
             factory=True,
             host=host,
             port=port,

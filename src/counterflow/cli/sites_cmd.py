@@ -15,12 +15,11 @@ from typing import Annotated, Any
 
 import typer
 
-from counterflow.cli.common import err_console
+from counterflow.cli.common import cli_actor, err_console
 from counterflow.errors import UsageError
 
 
 def _record(summary: dict[str, Any], site: Any, outdir: Path, db: str) -> None:
-    from counterflow.review.recording import cli_actor
     from counterflow.review.sites_recording import record_site_scan
     from counterflow.review.store import ReviewStore
 

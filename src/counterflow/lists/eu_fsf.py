@@ -17,7 +17,7 @@ from counterflow.lists.tabular import dedupe, fallback_version, read_xml
 from counterflow.records.countries import to_iso2
 from counterflow.records.identifiers import make_identifier, scheme_for_label
 from counterflow.records.kinds import settle_kind
-from counterflow.records.model import Alias, BirthDate, CountryRef, Kind, Party
+from counterflow.records.model import Alias, BirthDate, CountryRole, Kind, Party
 from counterflow.records.scripts import script_of
 
 FORMAT = "eu_fsf"
@@ -257,7 +257,7 @@ def _regulations(el: ET.Element, party: Party) -> None:
 def _country(
     party: Party,
     el: ET.Element,
-    role: str,
+    role: CountryRole,
     path: Path,
     line: int | None,
     issues: list[LoadIssue],
@@ -279,8 +279,7 @@ def _country(
             )
         )
         return
-    if not any(c.code == code and c.role == role for c in party.countries):
-        party.countries.append(CountryRef(code, role))  # type: ignore[arg-type]
+    party.add_country(code, role)
 
 
 def _birthdates(

@@ -409,6 +409,29 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
         f = _load_file(Path(path), issues)
         if f is not None:
             files.append(f)
+    main = _main_file(files, paths)
+    if dataset is None:
+        progs = [split_programs(r.cells[3]) for r in main.rows if len(r.cells) == 12]
+        dataset = dataset_from_programs(progs, main.path.name)
+    entries = _main_entries(main, dataset, issues)
+    _join_comments(files, entries, main, issues)
+    _apply_remarks(entries, main, issues)
+    _add_flags(entries, main, issues)  # after the remarks, so a flag keeps its role
+    _join_aliases_and_addresses(files, entries, main, issues)
+    parties = [e.party for e in entries.values()]
+    resolve_links(parties)
+    return ParseResult(
+        dataset=dataset,
+        version=publication_date(main.path),
+        records=parties,
+        files=[f.path for f in files],
+        issues=issues,
+        format=FORMAT,
+    )
+
+
+def _main_file(files: list[_File], paths: Sequence[Path]) -> _File:
+    """The set's one main file (sdn.csv or cons_prim.csv); BadInputError otherwise."""
     mains = [f for f in files if f.role == "main"]
     if not mains:
         if not files and paths:
@@ -420,11 +443,11 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
     if len(mains) > 1:
         names = ", ".join(str(f.path) for f in mains)
         raise BadInputError(f"several OFAC main files in one set: {names}", file=str(mains[0].path))
-    main = mains[0]
-    if dataset is None:
-        progs = [split_programs(r.cells[3]) for r in main.rows if len(r.cells) == 12]
-        dataset = dataset_from_programs(progs, main.path.name)
+    return mains[0]
 
+
+def _main_entries(main: _File, dataset: str, issues: list[LoadIssue]) -> dict[str, _Entry]:
+    """One entry per ent_num of the main file (a repeated ent_num keeps the first)."""
     entries: dict[str, _Entry] = {}
     for row in main.rows:
         if not _check(row, main, issues):
@@ -443,18 +466,26 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
         entry = _main_party(row, main, dataset, issues)
         if entry is not None:
             entries[ent] = entry
+    return entries
 
-    def orphan(f: _File, row: _Row) -> None:
-        issues.append(
-            LoadIssue(
-                str(f.path),
-                row.line,
-                "ent_num",
-                f"{f.role} row for ent_num {row.cells[0].strip()} not in {main.path.name}",
-                "orphaned",
-            )
+
+def _orphan(f: _File, row: _Row, main: _File, issues: list[LoadIssue]) -> None:
+    issues.append(
+        LoadIssue(
+            str(f.path),
+            row.line,
+            "ent_num",
+            f"{f.role} row for ent_num {row.cells[0].strip()} not in {main.path.name}",
+            "orphaned",
         )
+    )
 
+
+def _join_comments(
+    files: list[_File], entries: dict[str, _Entry], main: _File, issues: list[LoadIssue]
+) -> None:
+    """Comments rows continue their entry's remarks (cut at 1000 characters in the main
+    file); a row for an entry whose remarks are already complete is not joined."""
     for f in files:
         if f.role != "comments":
             continue
@@ -463,7 +494,7 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
                 continue
             entry = entries.get(row.cells[0].strip())
             if entry is None:
-                orphan(f, row)
+                _orphan(f, row, main, issues)
                 continue
             more = clean(row.cells[1])
             if len(entry.remarks) >= 1000 or not entry.remarks.rstrip().endswith("."):
@@ -480,6 +511,9 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
                     )
                 )
 
+
+def _apply_remarks(entries: dict[str, _Entry], main: _File, issues: list[LoadIssue]) -> None:
+    """What the (joined) remarks say: dates, places, identifiers, countries, links."""
     for entry in entries.values():
         party = entry.party
         party.remarks = entry.remarks or None
@@ -488,30 +522,37 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
         for w in fields.warnings:
             issues.append(LoadIssue(str(main.path), entry.line, "Remarks", w, "warning"))
 
-    # Vessel flag after the remarks so a flag country keeps its role.
-    for row in main.rows:
-        if len(row.cells) == 12:
-            entry = entries.get(row.cells[0].strip())
-            flag = clean(row.cells[9])
-            if flag.lower() in _NO_FLAG:
-                continue
-            if entry is not None and flag and entry.line == row.line:
-                code = country_code(flag)
-                if code:
-                    party = entry.party
-                    if not any(c.code == code and c.role == "flag" for c in party.countries):
-                        party.countries.insert(0, CountryRef(code=code, role="flag"))
-                else:
-                    issues.append(
-                        LoadIssue(
-                            str(main.path),
-                            row.line,
-                            "Vess_flag",
-                            f"unknown flag {flag!r}",
-                            "warning",
-                        )
-                    )
 
+def _add_flags(entries: dict[str, _Entry], main: _File, issues: list[LoadIssue]) -> None:
+    """A vessel's flag (``Vess_flag``) as its first country, role ``flag``."""
+    for row in main.rows:
+        if len(row.cells) != 12:
+            continue
+        entry = entries.get(row.cells[0].strip())
+        flag = clean(row.cells[9])
+        if flag.lower() in _NO_FLAG:
+            continue
+        if entry is not None and flag and entry.line == row.line:
+            code = country_code(flag)
+            if code:
+                party = entry.party
+                if not any(c.code == code and c.role == "flag" for c in party.countries):
+                    party.countries.insert(0, CountryRef(code=code, role="flag"))
+            else:
+                issues.append(
+                    LoadIssue(
+                        str(main.path),
+                        row.line,
+                        "Vess_flag",
+                        f"unknown flag {flag!r}",
+                        "warning",
+                    )
+                )
+
+
+def _join_aliases_and_addresses(
+    files: list[_File], entries: dict[str, _Entry], main: _File, issues: list[LoadIssue]
+) -> None:
     for f in files:
         if f.role not in ("alt", "add"):
             continue
@@ -520,22 +561,11 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
                 continue
             entry = entries.get(row.cells[0].strip())
             if entry is None:
-                orphan(f, row)
+                _orphan(f, row, main, issues)
             elif f.role == "alt":
                 _add_alias(entry.party, row, f, issues)
             else:
                 _add_address(entry.party, row)
-
-    parties = [e.party for e in entries.values()]
-    resolve_links(parties)
-    return ParseResult(
-        dataset=dataset,
-        version=publication_date(main.path),
-        records=parties,
-        files=[f.path for f in files],
-        issues=issues,
-        format=FORMAT,
-    )
 
 
 def _add_alias(party: Party, row: _Row, f: _File, issues: list[LoadIssue]) -> None:

@@ -141,6 +141,38 @@ def _full_name(el: ET.Element) -> str:
 
 
 def _entry(el: ET.Element, dataset: str, file: str, issues: list[LoadIssue]) -> Party | None:
+    """One ``sdnEntry`` as a Party, or None (with an issue) when it has no uid, kind or name."""
+    party = _new_party(el, dataset, file, issues)
+    if party is None:
+        return None
+    uid = party.source_id
+    fields = RemarkFields()
+    for item in _items(el, "idList", "id"):
+        id_type, number = _text(item, "idType"), _text(item, "idNumber")
+        if id_type and number:
+            add_xml_feature(fields, id_type, number, _text(item, "idCountry") or None)
+    remarks = _text(el, "remarks")
+    if remarks:
+        party.remarks = remarks
+        parse_remarks(remarks, into=fields)
+    _add_akas(el, party.name, fields)
+    _add_birth(el, uid, fields, file, issues)
+    for item in _items(el, "nationalityList", "nationality"):
+        fields.add_country(_text(item, "country"), "nationality")
+    for item in _items(el, "citizenshipList", "citizenship"):
+        fields.add_country(_text(item, "country"), "citizenship")
+    _add_addresses(el, party, fields)
+    vessel = next(iter(_children(el, "vesselInfo")), None)
+    if vessel is not None:
+        _add_vessel(vessel, fields)
+    _apply(party, fields)
+    for w in fields.warnings:
+        issues.append(LoadIssue(file, None, "remarks", f"uid {uid}: {w}", "warning"))
+    return party
+
+
+def _new_party(el: ET.Element, dataset: str, file: str, issues: list[LoadIssue]) -> Party | None:
+    """uid, kind, name, programmes and title; None (with an issue) when one is missing."""
     uid = _text(el, "uid")
     if not uid:
         issues.append(LoadIssue(file, None, "uid", "sdnEntry without uid"))
@@ -162,16 +194,10 @@ def _entry(el: ET.Element, dataset: str, file: str, issues: list[LoadIssue]) -> 
     title = _text(el, "title")
     if title:
         party.titles.append(title)
+    return party
 
-    fields = RemarkFields()
-    for item in _items(el, "idList", "id"):
-        id_type, number = _text(item, "idType"), _text(item, "idNumber")
-        if id_type and number:
-            add_xml_feature(fields, id_type, number, _text(item, "idCountry") or None)
-    remarks = _text(el, "remarks")
-    if remarks:
-        party.remarks = remarks
-        parse_remarks(remarks, into=fields)
+
+def _add_akas(el: ET.Element, name: str, fields: RemarkFields) -> None:
     for aka in _items(el, "akaList", "aka"):
         aka_name = _full_name(aka)
         if not aka_name or aka_name == name:
@@ -182,6 +208,12 @@ def _entry(el: ET.Element, dataset: str, file: str, issues: list[LoadIssue]) -> 
             fields.aliases.append(
                 Alias(aka_name, strength=strength, kind=_text(aka, "type") or None)
             )
+
+
+def _add_birth(
+    el: ET.Element, uid: str, fields: RemarkFields, file: str, issues: list[LoadIssue]
+) -> None:
+    """Birth dates (an unparseable one is a warning) and places (with their country)."""
     for item in _items(el, "dateOfBirthList", "dateOfBirthItem"):
         raw = _text(item, "dateOfBirth")
         if raw:
@@ -200,60 +232,60 @@ def _entry(el: ET.Element, dataset: str, file: str, issues: list[LoadIssue]) -> 
         if place:
             fields.birth_places.append(place)
             fields.add_country(place, "birth")
-    for item in _items(el, "nationalityList", "nationality"):
-        fields.add_country(_text(item, "country"), "nationality")
-    for item in _items(el, "citizenshipList", "citizenship"):
-        fields.add_country(_text(item, "country"), "citizenship")
+
+
+_ADDRESS_PARTS = (
+    "address1",
+    "address2",
+    "address3",
+    "city",
+    "stateOrProvince",
+    "postalCode",
+    "country",
+)
+
+
+def _add_addresses(el: ET.Element, party: Party, fields: RemarkFields) -> None:
     for item in _items(el, "addressList", "address"):
-        parts = [
-            _text(item, n)
-            for n in (
-                "address1",
-                "address2",
-                "address3",
-                "city",
-                "stateOrProvince",
-                "postalCode",
-                "country",
-            )
-        ]
-        text = ", ".join(p for p in parts if p)
+        text = ", ".join(p for p in (_text(item, n) for n in _ADDRESS_PARTS) if p)
         if text and text not in party.addresses:
             party.addresses.append(text)
         fields.add_country(_text(item, "country"), "address")
-    vessel = next(iter(_children(el, "vesselInfo")), None)
-    if vessel is not None:
-        call_sign = _text(vessel, "callSign")
-        ident = make_identifier("call_sign", call_sign, label="Call Sign") if call_sign else None
-        fields.add_identifier(ident)
-        flag = _text(vessel, "vesselFlag")
-        if flag:
-            code = country_code(flag)
-            if code:
-                fields.countries.insert(0, CountryRef(code=code, role="flag"))
-        for key, tag in (
-            ("type", "vesselType"),
-            ("owner", "vesselOwner"),
-            ("tonnage", "tonnage"),
-            ("grossRegisteredTonnage", "grossRegisteredTonnage"),
-        ):
-            value = _text(vessel, tag)
-            if value:
-                fields.add_property(key, value)
 
+
+def _add_vessel(vessel: ET.Element, fields: RemarkFields) -> None:
+    """Call sign, flag (first country, role ``flag``), type, owner and tonnage."""
+    call_sign = _text(vessel, "callSign")
+    ident = make_identifier("call_sign", call_sign, label="Call Sign") if call_sign else None
+    fields.add_identifier(ident)
+    flag = _text(vessel, "vesselFlag")
+    if flag:
+        code = country_code(flag)
+        if code:
+            fields.countries.insert(0, CountryRef(code=code, role="flag"))
+    for key, tag in (
+        ("type", "vesselType"),
+        ("owner", "vesselOwner"),
+        ("tonnage", "tonnage"),
+        ("grossRegisteredTonnage", "grossRegisteredTonnage"),
+    ):
+        value = _text(vessel, tag)
+        if value:
+            fields.add_property(key, value)
+
+
+def _apply(party: Party, fields: RemarkFields) -> None:
+    """What the entry's lists and remarks gave, onto the party."""
     party.aliases = fields.aliases
     party.birth_dates = fields.birth_dates
     party.birth_places = fields.birth_places
     party.countries = fields.countries
     party.identifiers = fields.identifiers
-    if kind == "person":
+    if party.kind == "person":
         party.gender = fields.gender
     party.properties.update(fields.properties)
     if fields.linked_to:
         party.properties["linkedTo"] = list(fields.linked_to)
-    for w in fields.warnings:
-        issues.append(LoadIssue(file, None, "remarks", f"uid {uid}: {w}", "warning"))
-    return party
 
 
 def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:

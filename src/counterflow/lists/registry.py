@@ -7,15 +7,17 @@ parsed together (an OFAC CSV set). Folders are expanded one level deep (not
 recursively); files nobody recognises are reported with a reason, never dropped
 silently.
 
-Parser modules are the ``counterflow.lists`` modules named in ``PARSER_MODULES`` (those
-not written yet are skipped), any dotted module names in ``$COUNTERFLOW_EXTRA_PARSERS``
-(comma-separated), and modules registered at run time with ``register_module``.
+Parser modules are the ``counterflow.lists`` modules named in ``PARSER_MODULES``, any
+dotted module names in ``$COUNTERFLOW_EXTRA_PARSERS`` (comma-separated), and modules
+registered at run time with ``register_module``.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import os
+import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,11 +25,25 @@ from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol, cast
+from xml.etree.ElementTree import ParseError as XmlParseError
 
 from counterflow.errors import BadInputError
 from counterflow.lists.base import Detected, ParseResult
 
 HEAD_BYTES = 64 * 1024
+
+# What a detector may raise on content it cannot read (bad text, JSON, CSV, XML, zip or
+# gzip): that file is not the detector's format, and the other modules are asked. Any
+# other exception is a bug in the detector and is raised.
+DETECT_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,  # includes UnicodeDecodeError and json.JSONDecodeError
+    csv.Error,
+    XmlParseError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+)
 
 # Order matters where two modules could claim a file: the more specific first.
 PARSER_MODULES: tuple[str, ...] = (
@@ -72,36 +88,19 @@ def unregister_module(module: ParserModule | ModuleType) -> None:
         _registered.remove(mod)
 
 
-def _import(name: str, *, optional: bool) -> ParserModule | None:
-    try:
-        mod = import_module(name)
-    except ModuleNotFoundError as exc:
-        if optional and exc.name == name:
-            return None  # not written yet
-        raise
-    return cast(ParserModule, mod)
+def _import(name: str) -> ParserModule:
+    return cast(ParserModule, import_module(name))
 
 
 def parser_modules() -> list[ParserModule]:
     """Every parser module available, in the order they are asked."""
     mods: list[ParserModule] = list(_registered)
     extra = [n.strip() for n in os.environ.get(EXTRA_ENV, "").split(",") if n.strip()]
-    for name in extra:
-        mod = _import(name, optional=False)
-        if mod is not None and mod not in mods:
-            mods.append(mod)
-    for name in PARSER_MODULES:
-        mod = _import(name, optional=True)
-        if mod is not None and mod not in mods:
+    for name in [*extra, *PARSER_MODULES]:
+        mod = _import(name)
+        if mod not in mods:
             mods.append(mod)
     return mods
-
-
-def module_for_format(fmt: str) -> ParserModule:
-    for mod in parser_modules():
-        if fmt == mod.FORMAT:
-            return mod
-    raise BadInputError(f"no parser for format {fmt!r}")
 
 
 def downloads(module: ParserModule) -> dict[str, list[str]]:
@@ -209,21 +208,25 @@ def detect(path: Path, modules: Sequence[ParserModule] | None = None) -> Detecte
 
 def _detect(
     path: Path, modules: Sequence[ParserModule]
-) -> tuple[Detected | None, ParserModule | None]:
+) -> tuple[Detected | None, ParserModule | None, list[str]]:
+    """(what the first module recognising ``path`` says, that module, the detectors that
+    could not read the file: ``"FORMAT: error"``)."""
     try:
         head = read_head(path)
     except OSError as exc:
         raise BadInputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from exc
     if not head.strip():
         raise BadInputError("empty file", file=str(path))
+    failed: list[str] = []
     for mod in modules:
         try:
             found = mod.detect(path, head)
-        except Exception:  # a detector must not stop the others
-            found = None
+        except DETECT_ERRORS as exc:  # not this module's format; the others are asked
+            failed.append(f"{mod.FORMAT}: {type(exc).__name__}: {exc}")
+            continue
         if found is not None:
-            return found, mod
-    return None, None
+            return found, mod, failed
+    return None, None, failed
 
 
 def sniff(paths: Iterable[Path | str]) -> Sniffed:
@@ -234,14 +237,15 @@ def sniff(paths: Iterable[Path | str]) -> Sniffed:
     unrecognised: list[Unrecognised] = []
     for path, explicit in files:
         try:
-            found, mod = _detect(path, modules)
+            found, mod, failed = _detect(path, modules)
         except BadInputError as exc:
             unrecognised.append(Unrecognised(path, exc.reason, explicit))
             continue
         if found is None or mod is None:
-            unrecognised.append(
-                Unrecognised(path, "not a list format Counterflow recognises", explicit)
-            )
+            reason = "not a list format Counterflow recognises"
+            if failed:
+                reason += " (detectors that could not read it: " + "; ".join(failed) + ")"
+            unrecognised.append(Unrecognised(path, reason, explicit))
             continue
         key = (found.format, found.group or found.dataset)
         grp = groups.get(key)

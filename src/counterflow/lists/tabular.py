@@ -97,10 +97,6 @@ def header_fields(first_line: str, delimiter: str = ",") -> list[str]:
     return [c.strip().strip('"').strip() for c in row]
 
 
-def first_lines(text: str, n: int = 3) -> list[str]:
-    return text.splitlines()[:n]
-
-
 class Rows:
     """CSV rows with the physical line number each starts on (for issue reports)."""
 

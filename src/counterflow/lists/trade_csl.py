@@ -27,7 +27,7 @@ from counterflow.lists.tabular import (
 from counterflow.records.countries import to_iso2
 from counterflow.records.identifiers import make_identifier, scheme_for_label
 from counterflow.records.kinds import settle_kind
-from counterflow.records.model import Alias, BirthDate, CountryRef, Kind, Party
+from counterflow.records.model import Alias, BirthDate, CountryRole, Kind, Party
 from counterflow.records.scripts import script_of
 
 FORMAT = "trade_csl"
@@ -169,7 +169,11 @@ def _party(
         tail = addr.rsplit(",", 1)[-1].strip()
         if len(tail) == 2 and tail.isalpha():
             _add_country(party, tail, "address")
-    for col, role in (("citizenships", "citizenship"), ("nationalities", "nationality")):
+    roles: tuple[tuple[str, CountryRole], ...] = (
+        ("citizenships", "citizenship"),
+        ("nationalities", "nationality"),
+    )
+    for col, role in roles:
         for value in _split(rec.get(col, "")):
             if not _add_country(party, value, role):
                 issues.append(
@@ -249,12 +253,11 @@ def _merge(into: Party, other: Party) -> None:
     into.gender = into.gender or other.gender
 
 
-def _add_country(party: Party, text: str, role: str) -> bool:
+def _add_country(party: Party, text: str, role: CountryRole) -> bool:
     code = to_iso2(text)
     if not code:
         return False
-    if not any(c.code == code and c.role == role for c in party.countries):
-        party.countries.append(CountryRef(code, role))  # type: ignore[arg-type]
+    party.add_country(code, role)
     return True
 
 

@@ -25,7 +25,7 @@ from counterflow.lists.tabular import (
 )
 from counterflow.records.countries import to_iso2
 from counterflow.records.identifiers import make_identifier
-from counterflow.records.model import Alias, BirthDate, CountryRef, Kind, Party
+from counterflow.records.model import Alias, BirthDate, CountryRole, Kind, Party
 from counterflow.records.scripts import script_of
 from counterflow.unpack import check_zip
 
@@ -338,7 +338,7 @@ def _resolve_countries(text: str) -> tuple[tuple[str, ...], bool]:
 
 
 def _country(
-    path: Path, line: int, party: Party, text: str, role: str, issues: list[LoadIssue]
+    path: Path, line: int, party: Party, text: str, role: CountryRole, issues: list[LoadIssue]
 ) -> None:
     if not text:
         return
@@ -348,8 +348,7 @@ def _country(
         if not any(i.reason == reason for i in issues[-20:]):
             issues.append(LoadIssue(str(path), line, role, reason, "warning"))
     for code in codes:
-        if not any(c.code == code and c.role == role for c in party.countries):
-            party.countries.append(CountryRef(code, role))  # type: ignore[arg-type]
+        party.add_country(code, role)
 
 
 def _ident(party: Party, scheme: str, raw: str, label: str) -> None:

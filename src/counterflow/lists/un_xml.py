@@ -13,7 +13,7 @@ from counterflow.lists.base import Detected, LoadIssue, ParseResult
 from counterflow.lists.tabular import clean, dedupe, fallback_version, read_xml
 from counterflow.records.countries import to_iso2
 from counterflow.records.identifiers import make_identifier, scheme_for_label
-from counterflow.records.model import Alias, BirthDate, CountryRef, Kind, Party
+from counterflow.records.model import Alias, BirthDate, CountryRole, Kind, Party
 from counterflow.records.scripts import script_of
 
 FORMAT = "un_xml"
@@ -194,7 +194,7 @@ def tag_prefix(kind: Kind) -> str:
 def _country(
     party: Party,
     text: str,
-    role: str,
+    role: CountryRole,
     path: Path,
     line: int | None,
     issues: list[LoadIssue],
@@ -209,8 +209,7 @@ def _country(
             )
         )
         return
-    if not any(c.code == code and c.role == role for c in party.countries):
-        party.countries.append(CountryRef(code, role))  # type: ignore[arg-type]
+    party.add_country(code, role)
 
 
 def _dates(

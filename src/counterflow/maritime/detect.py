@@ -46,6 +46,7 @@ def detect_all(
     p = params or EventParams()
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
+    pos = pos.rechunk()  # one chunk: every detector's column reads are then zero-copy
     if use_shore and shore is None:
         shore = default_shore()
     tm["shore_load"] = time.perf_counter() - t0
@@ -106,6 +107,7 @@ def cross_vessel_events(
     p = params or EventParams()
     tm = timings if timings is not None else {}
     t0 = time.perf_counter()
+    pos = pos.rechunk()
     parts = [imo_sharing_events(static, pos)]
     tm["identity_imo"] = time.perf_counter() - t0
     if detections is not None:

@@ -22,6 +22,7 @@ from counterflow.maritime.params import EventParams
 from counterflow.maritime.table import EARTH_RADIUS_KM, haversine_km
 
 _OFF = 1 << 20
+_KEY = 4_000_000_000  # > any epoch second
 
 
 _BUCKET_DEG = 0.5
@@ -135,16 +136,27 @@ def _binned(
     rr = rr.filter(_partnered(pos, runs, rr, p, bin_s))
     if rr.height == 0:
         return pl.DataFrame()
-    bins = (
-        rr.with_columns(pl.int_ranges("b0", pl.col("b1") + 1).alias("tb"))
-        .explode("tb")
-        .select("mmsi", "tb", (pl.col("tb") * bin_s).alias("t"))
-        .sort("mmsi", "t")
+    # each bin takes the run's last fix at or before it (an as-of look-up on the sorted
+    # (mmsi, t) key; mmsi < 1e9 and t < 4e9 fit one int64)
+    b0 = rr["b0"].to_numpy()
+    nb = rr["b1"].to_numpy() - b0 + 1
+    tot = int(nb.sum())
+    tb = np.repeat(b0, nb) + (np.arange(tot, dtype=np.int64) - np.repeat(np.cumsum(nb) - nb, nb))
+    bm = np.repeat(rr["mmsi"].to_numpy(), nb)
+    key = m.astype(np.int64) * _KEY + t
+    row = np.searchsorted(key, bm * _KEY + tb * bin_s, side="right") - 1
+    ok = (row >= 0) & (m[np.maximum(row, 0)] == bm)
+    ok[ok] = slow[row[ok]]
+    row, bm, tb = row[ok], bm[ok], tb[ok]
+    binned = pl.DataFrame(
+        {
+            "mmsi": bm,
+            "tb": tb,
+            "t": tb * bin_s,
+            "lat": pos["lat"].to_numpy()[row],
+            "lon": pos["lon"].to_numpy()[row],
+        }
     )
-    src = pos.select("mmsi", "t", "lat", "lon").with_columns(pl.Series("slow", slow))
-    binned = bins.join_asof(
-        src, on="t", by="mmsi", strategy="backward", check_sortedness=False
-    ).filter(pl.col("slow"))
     la = binned["lat"].to_numpy()
     lo = binned["lon"].to_numpy()
     pidx, _ = nearest_port(la, lo, ports, p.encounter_min_port_km)
@@ -167,26 +179,28 @@ def detect_encounters(
     ci = np.floor(xyz).astype(np.int64)
     side = np.where(xyz - ci < 0.5, -1, 1)
     tb = b["tb"].to_numpy()
-
-    def pack(c: np.ndarray) -> np.ndarray:
-        out: np.ndarray = ((c[:, 0] + _OFF) << 42) | ((c[:, 1] + _OFF) << 21) | (c[:, 2] + _OFF)
-        return out
-
-    home = pl.DataFrame({"tb": tb, "key": pack(ci), "row": np.arange(b.height)})
-    probes = []
-    for dx in (0, 1):
-        for dy in (0, 1):
-            for dz in (0, 1):
-                off = ci + side * np.array([dx, dy, dz])
-                probes.append(
-                    pl.DataFrame({"tb": tb, "key": pack(off), "row_a": np.arange(b.height)})
-                )
+    # (cell, time bin) as one int64 hash key; a cell neighbour is the home key plus a fixed
+    # offset per axis (21 bits per axis). Hash collisions only add candidates: the time bin
+    # and the distance are checked on every pair below
+    home_cell = ((ci[:, 0] + _OFF) << 42) | ((ci[:, 1] + _OFF) << 21) | (ci[:, 2] + _OFF)
+    step = side * np.array([1 << 42, 1 << 21, 1], dtype=np.int64)
+    mix = np.int64(0x9E3779B1)
+    with np.errstate(over="ignore"):
+        home = pl.DataFrame({"key": home_cell * mix + tb, "row": np.arange(b.height)})
+        probes = []
+        for dx in (0, 1):
+            for dy in (0, 1):
+                for dz in (0, 1):
+                    off = home_cell + step[:, 0] * dx + step[:, 1] * dy + step[:, 2] * dz
+                    probes.append(
+                        pl.DataFrame({"key": off * mix + tb, "row_a": np.arange(b.height)})
+                    )
     probe = pl.concat(probes)
-    cand = probe.join(home, on=["tb", "key"], how="inner")
+    cand = probe.join(home, on="key", how="inner")
     mm = b["mmsi"].to_numpy()
     ra = cand["row_a"].to_numpy()
     rb = cand["row"].to_numpy()
-    ok = mm[ra] < mm[rb]
+    ok = (mm[ra] < mm[rb]) & (tb[ra] == tb[rb])
     ra, rb = ra[ok], rb[ok]
     la = b["lat"].to_numpy()
     lo = b["lon"].to_numpy()
@@ -231,7 +245,7 @@ def detect_encounters(
         )
         .with_columns(((pl.col("tb1") - pl.col("tb0")) * bin_s / 3600.0).alias("dur_h"))
         .filter(pl.col("dur_h") >= p.encounter_min_h)
-        .sort("a", "tb0")
+        .sort("a", "tb0", "b")
     )
     if runs.height == 0:
         return empty_events()

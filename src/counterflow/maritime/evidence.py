@@ -177,8 +177,10 @@ def write_cards(
     weights: Weights,
     *,
     min_score: float = 30.0,
+    collect: list[dict[str, object]] | None = None,
 ) -> int:
-    """Cards for every vessel scoring >= ``min_score`` or with a list hit; returns count."""
+    """Cards for every vessel scoring >= ``min_score`` or with a list hit; returns count.
+    The cards are also appended to ``collect`` when given (to record them for review)."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -200,5 +202,7 @@ def write_cards(
             json.dumps(card, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
         )
         (out_dir / f"{v.mmsi}.md").write_text(card_markdown(card), encoding="utf-8")
+        if collect is not None:
+            collect.append(card)
         n += 1
     return n

@@ -102,19 +102,39 @@ def sniff(header: list[str]) -> tuple[str, dict[str, str]]:
     return (dialect.name if dialect else "generic"), mapping
 
 
-def looks_like_csv(path: Path) -> bool:
-    try:
-        header, _ = read_header(path)
-    except BadInputError:
-        return False
-    _, mapping = sniff(header)
-    return {"lat", "lon"} <= mapping.keys()
-
-
 def read_csv(path: Path) -> AisData:
     """Positions and static data of one AIS CSV; raises BadInputError naming the file, line
     1 and the missing field when a required column is absent."""
     header, sep = read_header(path)
+    dialect, mapping = _checked_columns(path, header)
+    lf = pl.scan_csv(
+        path,
+        separator=sep,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        encoding="utf8-lossy",
+        quote_char='"',
+    )
+    c = _Columns(mapping, lf.collect_schema().names())
+    has_static = any(k in mapping for k in STATIC_COLS)
+    raw = _read_rows(path, lf, c, _mmsi(c, dialect, header), has_static)
+    drops = Drops()
+    drops.note(f"{path.name}: dialect {dialect}, {raw.height} rows")
+    static = empty_static()
+    if has_static:
+        # an IMO that is not 7 digits is counted (the row's position is still used)
+        drops.add("bad_imo_format", int(raw["_bad_imo"].sum()))
+        static = _static_periods(raw)
+    positions = raw.select(list(POSITIONS_SCHEMA)).cast(POSITIONS_SCHEMA)  # type: ignore[arg-type]
+    return AisData(positions, static, drops)
+
+
+STATIC_COLS = ("name", "imo", "callsign", "ship_type", "flag")
+
+
+def _checked_columns(path: Path, header: list[str]) -> tuple[str, dict[str, str]]:
+    """(dialect, canonical name -> header name); BadInputError on a repeated column or a
+    missing mmsi, time, lat or lon."""
     seen: set[str] = set()
     for h in header:
         key = _norm_header(h)
@@ -136,72 +156,81 @@ def read_csv(path: Path) -> AisData:
                 line=1,
                 field=need,
             )
-    lf = pl.scan_csv(
-        path,
-        separator=sep,
-        infer_schema=False,
-        truncate_ragged_lines=True,
-        encoding="utf8-lossy",
-        quote_char='"',
-    )
-    cols = lf.collect_schema().names()
+    return dialect, mapping
 
-    def col(canon: str) -> pl.Expr:
-        if canon not in mapping:
+
+class _Columns:
+    """Expressions over the file's columns by canonical name (absent ones are nulls)."""
+
+    def __init__(self, mapping: dict[str, str], cols: list[str]) -> None:
+        self.mapping = mapping
+        self.cols = cols
+
+    def col(self, canon: str) -> pl.Expr:
+        if canon not in self.mapping:
             return pl.lit(None, dtype=pl.Utf8)
         # scan_csv may have stripped the BOM or kept the raw name
-        name = mapping[canon]
-        if name not in cols:
-            name = next(c for c in cols if _norm_header(c) == _norm_header(name))
+        name = self.mapping[canon]
+        if name not in self.cols:
+            name = next(c for c in self.cols if _norm_header(c) == _norm_header(name))
         return pl.col(name)
 
-    if dialect == "gfw" and mapping["mmsi"] == next(
-        (h for h in header if _norm_header(h) == "seg_id"), None
-    ):
-        mmsi_txt = col("mmsi").str.extract(r"^\s*(\d+)", 1)
-    else:
-        mmsi_txt = col("mmsi").str.strip_chars()
-    mmsi = mmsi_txt.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+    def num(self, canon: str) -> pl.Expr:
+        return self.col(canon).str.strip_chars().cast(pl.Float64, strict=False)
 
-    def num(canon: str) -> pl.Expr:
-        return col(canon).str.strip_chars().cast(pl.Float64, strict=False)
-
-    def text(canon: str) -> pl.Expr:
-        v = col(canon).str.strip_chars()
+    def text(self, canon: str) -> pl.Expr:
+        v = self.col(canon).str.strip_chars()
         return pl.when(v.is_in(["", "None", "nan", "NaN", "null", "0"])).then(None).otherwise(v)
 
-    imo_txt = text("imo").str.replace(r"(?i)^imo\s*", "")
+
+def _mmsi(c: _Columns, dialect: str, header: list[str]) -> pl.Expr:
+    """The MMSI as an integer (GFW's ``seg_id`` starts with it)."""
+    if dialect == "gfw" and c.mapping["mmsi"] == next(
+        (h for h in header if _norm_header(h) == "seg_id"), None
+    ):
+        mmsi_txt = c.col("mmsi").str.extract(r"^\s*(\d+)", 1)
+    else:
+        mmsi_txt = c.col("mmsi").str.strip_chars()
+    return mmsi_txt.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+
+
+def _static_exprs(c: _Columns) -> list[pl.Expr]:
+    imo_txt = c.text("imo").str.replace(r"(?i)^imo\s*", "")
     # empty and all-zero IMO numbers are AIS "not available", not bad values
     imo_raw = pl.when(imo_txt.str.contains(r"^0*$")).then(None).otherwise(imo_txt)
     imo = pl.when(imo_raw.str.contains(r"^\d{7}$")).then(imo_raw).otherwise(None)
-    stat_exprs = [
+    return [
         (imo_raw.is_not_null() & imo.is_null()).alias("_bad_imo"),
-        text("name").alias("name"),
+        c.text("name").alias("name"),
         imo.alias("imo"),
-        text("callsign").alias("callsign"),
-        text("ship_type").alias("ship_type"),
-        text("flag").alias("flag"),
+        c.text("callsign").alias("callsign"),
+        c.text("ship_type").alias("ship_type"),
+        c.text("flag").alias("flag"),
     ]
-    static_cols = ("name", "imo", "callsign", "ship_type", "flag")
-    has_static = any(k in mapping for k in static_cols)
+
+
+def _read_rows(
+    path: Path, lf: pl.LazyFrame, c: _Columns, mmsi: pl.Expr, has_static: bool
+) -> pl.DataFrame:
+    """Every row with its epoch time: the time formats are sniffed from the first 2000
+    rows; a row in another format is re-tried with every known format."""
     try:
-        sample = lf.select(col("time").alias("s")).head(2000).collect()["s"].drop_nulls().to_list()
-        fmts = formats_in(sample)
-        t_main = epoch_seconds(col("time"), fmts)
+        sample = (
+            lf.select(c.col("time").alias("s")).head(2000).collect()["s"].drop_nulls().to_list()
+        )
+        t_main = epoch_seconds(c.col("time"), formats_in(sample))
         raw = lf.select(
             mmsi.alias("mmsi"),
             t_main.alias("t"),
-            # rows in a format the sample did not show are re-tried with every format below
-            pl.when(t_main.is_null()).then(col("time")).otherwise(None).alias("_traw"),
-            num("lat").alias("lat"),
-            num("lon").alias("lon"),
-            num("sog").alias("sog"),
-            num("cog").alias("cog"),
-            *(stat_exprs if has_static else []),
+            pl.when(t_main.is_null()).then(c.col("time")).otherwise(None).alias("_traw"),
+            c.num("lat").alias("lat"),
+            c.num("lon").alias("lon"),
+            c.num("sog").alias("sog"),
+            c.num("cog").alias("cog"),
+            *(_static_exprs(c) if has_static else []),
         ).collect(engine="streaming")
     except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError) as exc:
         raise BadInputError(f"unreadable CSV: {str(exc).splitlines()[0]}", file=str(path)) from exc
-
     if raw["_traw"].null_count() < raw.height:
         raw = raw.with_columns(
             pl.when(pl.col("t").is_null())
@@ -209,33 +238,28 @@ def read_csv(path: Path) -> AisData:
             .otherwise(pl.col("t"))
             .alias("t")
         )
-    raw = raw.drop("_traw")
-    drops = Drops()
-    drops.note(f"{path.name}: dialect {dialect}, {raw.height} rows")
-    static = empty_static()
-    if has_static:
-        # an IMO that is not 7 digits is counted (the row's position is still used)
-        drops.add("bad_imo_format", int(raw["_bad_imo"].sum()))
-        static = (
-            raw.select("mmsi", "t", *static_cols)
-            .filter(
-                pl.col("mmsi").is_not_null()
-                & pl.any_horizontal(pl.col(c).is_not_null() for c in static_cols)
-            )
-            .sort("mmsi", "t", nulls_last=True)
+    return raw.drop("_traw")
+
+
+def _static_periods(raw: pl.DataFrame) -> pl.DataFrame:
+    """The first and last report of each identity of each vessel, so the periods in which
+    each was broadcast (and any overlap of two) are kept."""
+    static = (
+        raw.select("mmsi", "t", *STATIC_COLS)
+        .filter(
+            pl.col("mmsi").is_not_null()
+            & pl.any_horizontal(pl.col(c).is_not_null() for c in STATIC_COLS)
         )
-        # first and last report of each identity, so the periods in which each was
-        # broadcast (and any overlap of two) are kept
-        static = (
-            pl.concat(
-                [
-                    static.unique(subset=["mmsi", *static_cols], keep="first"),
-                    static.unique(subset=["mmsi", *static_cols], keep="last"),
-                ]
-            )
-            .unique(maintain_order=False)
-            .sort("mmsi", "t", nulls_last=True)
-            .cast(STATIC_SCHEMA)  # type: ignore[arg-type]
+        .sort("mmsi", "t", nulls_last=True)
+    )
+    return (
+        pl.concat(
+            [
+                static.unique(subset=["mmsi", *STATIC_COLS], keep="first"),
+                static.unique(subset=["mmsi", *STATIC_COLS], keep="last"),
+            ]
         )
-    positions = raw.select(list(POSITIONS_SCHEMA)).cast(POSITIONS_SCHEMA)  # type: ignore[arg-type]
-    return AisData(positions, static, drops)
+        .unique(maintain_order=False)
+        .sort("mmsi", "t", nulls_last=True)
+        .cast(STATIC_SCHEMA)  # type: ignore[arg-type]
+    )

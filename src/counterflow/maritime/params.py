@@ -39,12 +39,15 @@ class EventParams:
     circle_max_spread: float = 0.25  # radius standard deviation / radius
     grid_window: int = 10  # legs whose moves must all be whole steps of one lattice
     grid_min_step_deg: float = 0.002
+    grid_min_moving: float = 0.4  # share of the window's legs that move at all
     frozen_min_fixes: int = 5  # identical fixes in a row ...
     frozen_min_kn: float = 3.0  # ... while the vessel reports at least this speed
     frozen_min_h: float = 0.5
     sogcog_min_legs: int = 6  # reported speed/course contradicting the positions, in a row
     sogcog_min_h: float = 0.5
     sogcog_max_leg_min: float = 30.0
+    sogcog_min_moving_kn: float = 3.0  # positions this fast ...
+    sogcog_min_moved_km: float = 0.3  # ... over a leg this long, while reporting <= 1/4 of it
     twin_min_returns: int = 2  # jumps away and back to the first track ...
     twin_max_h: float = 168.0  # ... each back within this time
     # identity and dark detections

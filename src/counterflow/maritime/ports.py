@@ -18,6 +18,7 @@ import polars as pl
 
 from counterflow.csvin import check_header
 from counterflow.errors import BadInputError
+from counterflow.records.countries import to_iso2
 
 PORT_SCHEMA: dict[str, pl.DataType] = {
     "name": pl.Utf8(),
@@ -56,7 +57,12 @@ CASPIAN_PORTS: tuple[CaspianPort, ...] = (
     CaspianPort("Baku", "AZ", 40.381471, 49.887766, "searoute ports.geojson AZBAK"),
 )
 
-_ISO3_TO_2 = {"IRN": "IR", "RUS": "RU", "KAZ": "KZ", "TKM": "TM", "AZE": "AZ"}
+
+def _country(value: str) -> str:
+    """A ports file's country (ISO2, ISO3 or a name) as upper-case ISO2; kept as written
+    when ``records.countries`` does not know it."""
+    code = to_iso2(value) if value else None
+    return code.upper() if code and len(code) == 2 else value
 
 
 def builtin_ports() -> pl.DataFrame:
@@ -113,7 +119,7 @@ def load_port_file(path: Path) -> pl.DataFrame:
                 if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                     continue
                 country = (rec.get(country_c) or "").strip() if country_c else ""
-                country = _ISO3_TO_2.get(country, country)
+                country = _country(country)
                 rows.append(
                     {
                         "name": (rec[name_c] or "").strip() or "?",

@@ -2,16 +2,18 @@
 (mmsi, t)-sorted position table (so it runs per MMSI partition), vectorised over all rows.
 
 * ``circle``: the track turns the same way, leg after leg, for at least 1.5 revolutions at
-  speed (>= 3 kn) around one centre (radius spread <= 25 %, radius <= 20 km) - the
-  "crop circle" tracks of spoofed transponders; a single purse-seine set (one turn) is not.
+  speed (>= 3 kn) on one circle (a least-squares circle fit; the longest stretch of fixes
+  within 25 % of its radius, radius <= 20 km) - the "crop circle" tracks of spoofed
+  transponders; a single purse-seine set (one turn) is not.
 * ``grid``: every move in a window of 10 legs is a whole multiple of one lattice step
-  (>= 0.002 deg) in latitude and in longitude (both move), and the multiples vary (0, 1,
-  2 steps ...):
-  positions snapped to a grid, not GPS fixes (a steady straight line is not a grid).
+  (>= 0.002 deg) in latitude and in longitude (both move, >= 40 % of the legs move), and
+  the multiples vary (0, 1, 2 steps ...): positions snapped to a grid, not GPS fixes (a
+  steady straight line is not a grid).
 * ``frozen``: >= 5 identical fixes in a row over >= 30 min while the vessel reports >= 3 kn.
-* ``sog_cog``: >= 6 legs in a row (legs <= 30 min, >= 30 min in all) where the reported
-  speed is 4x the speed the positions imply or a quarter of it (one of them >= 5 kn), or
-  the reported course is >= 90 deg off the course the positions take.
+* ``sog_cog``: >= 6 legs (legs <= 30 min, >= 30 min in all; a longer leg, up to an AIS gap,
+  is not judged and does not end the run) where the reported speed is 4x the speed the
+  positions imply (reported >= 5 kn) or a quarter of it (positions >= 3 kn over >= 0.3 km),
+  or the reported course is >= 90 deg off the course the positions take.
 * ``two_transmitters``: impossible jumps that go away and come back to the first track,
   at least twice: two transmitters sending one MMSI (fed by the position-jump legs).
 
@@ -81,6 +83,52 @@ def _bearing(la: np.ndarray, lo: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def _turned(la: np.ndarray, lo: np.ndarray, a: int, b: int) -> float:
+    """Total signed turn (deg, absolute) of the track through fixes a..b."""
+    rows = np.arange(a + 1, b + 1)
+    if rows.size < 2:
+        return 0.0
+    hdg = _bearing(la, lo, rows)
+    turn = (np.diff(hdg) + 180.0) % 360.0 - 180.0
+    return float(abs(turn.sum()))
+
+
+def _on_one_circle(
+    la: np.ndarray, lo: np.ndarray, a: int, b: int, p: EventParams
+) -> tuple[int, int, float, float, float, float] | None:
+    """The longest stretch of fixes a..b that lies on one circle: centre by a least-squares
+    (Kasa) circle fit, fixes whose distance from it is within ``circle_max_spread`` of the
+    median radius; (a, b, radius km, spread, centre lat, centre lon) or None. Real track
+    before or after a drawn circle (which turns the same way by chance) is left out."""
+    la0 = float(la[a : b + 1].mean())
+    lo0 = float(lo[a : b + 1].mean())
+    kx = 111.320 * np.cos(np.radians(la0))
+    ys = (la[a : b + 1] - la0) * 110.574
+    xs = (lo[a : b + 1] - lo0) * kx
+    if xs.size < 4:
+        return None
+    m = np.column_stack((2 * xs, 2 * ys, np.ones_like(xs)))
+    sol, *_ = np.linalg.lstsq(m, xs * xs + ys * ys, rcond=None)
+    cx, cy = float(sol[0]), float(sol[1])
+    rad = np.hypot(xs - cx, ys - cy)
+    r_med = float(np.median(rad))
+    if not (0 < r_med <= p.circle_max_radius_km):
+        return None
+    s, e = _runs(np.abs(rad - r_med) <= p.circle_max_spread * r_med)
+    if s.size == 0:
+        return None
+    k = int(np.argmax(e - s))
+    i, j = int(s[k]), int(e[k]) - 1
+    if j - i + 1 < 4:
+        return None
+    r = rad[i : j + 1]
+    r_mean = float(r.mean())
+    spread = float(r.std() / r_mean)
+    if r_mean > p.circle_max_radius_km or spread > p.circle_max_spread:
+        return None
+    return a + i, a + j, r_mean, spread, la0 + cy / 110.574, lo0 + cx / kx
+
+
 def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame:
     same, d, v = legs
     t = pos["t"].to_numpy()
@@ -117,23 +165,22 @@ def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
         a = starts[r] - 1  # the run's first turn is at row starts[r]: legs from starts[r]-1
         b = starts[r] + counts[r]  # last turn row + 1 = end of its outgoing leg
         a, b = max(a, 0), min(b, n - 1)
-        ys = (la[a : b + 1] - la[a : b + 1].mean()) * 110.574
-        xs = (lo[a : b + 1] - lo[a : b + 1].mean()) * 111.320 * np.cos(np.radians(la[a]))
-        rad = np.hypot(xs, ys)
-        r_mean = float(rad.mean())
-        spread = float(rad.std() / r_mean) if r_mean > 0 else 1.0
-        if r_mean > p.circle_max_radius_km or spread > p.circle_max_spread:
+        fit = _on_one_circle(la, lo, a, b, p)
+        if fit is None:
+            continue
+        a, b, r_mean, spread, clat, clon = fit
+        turn = _turned(la, lo, a, b)
+        if turn < 360.0 * p.circle_min_turns:
             continue
         speed = float(np.median(v[a + 1 : b + 1]))
-        turns = total[r] / 360.0
+        turns = turn / 360.0
         rows_a.append(a)
         rows_b.append(b)
         confs.append(min(1.0, 0.6 + 0.1 * turns))
         texts.append(
-            f"circled {turns:.1f} times the same way (turn {total[r]:.0f} deg over "
+            f"circled {turns:.1f} times the same way (turn {turn:.0f} deg over "
             f"{b - a + 1} fixes) at radius {r_mean:.2f} km (spread {spread:.0%}) and "
-            f"{speed:.1f} kn around {la[a : b + 1].mean():.4f}, {lo[a : b + 1].mean():.4f}: "
-            "a drawn track, not a ship"
+            f"{speed:.1f} kn around {clat:.4f}, {clon:.4f}: a drawn track, not a ship"
         )
     if not rows_a:
         return empty_events()
@@ -155,7 +202,16 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
     big = p.grid_min_step_deg * (1 - 1e-6)
     for x in (la, lo):
         a = np.abs(np.diff(x))
-        eq[2:] |= (a[1:] >= big) & (np.abs(a[1:] - a[:-1]) < tol)
+        hi = np.maximum(a[1:], a[:-1])
+        lo_ = np.minimum(a[1:], a[:-1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mult = np.abs(hi - np.round(hi / lo_) * lo_) < tol
+        # two moves in a row of whole multiples of one another (1x, 2x ...) of a step
+        eq[2:] |= (lo_ >= big) & mult
+    # or one coordinate held exactly while the other moves at least a step (a GPS fix of a
+    # moving ship does not repeat a coordinate to the last digit)
+    dla_, dlo_ = np.abs(np.diff(la)), np.abs(np.diff(lo))
+    eq[1:] |= ((dla_ == 0) & (dlo_ >= big)) | ((dlo_ == 0) & (dla_ >= big))
     cs = np.cumsum(eq, dtype=np.int64)
     n_eq = np.zeros(n, dtype=np.int64)
     n_eq[w:] = cs[w:] - cs[:-w]
@@ -178,17 +234,28 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
         aw = a[idx]
         nz = aw > tol
         moving |= nz
-        g = np.where(nz, aw, np.inf).min(axis=1)
-        gg = np.where(np.isfinite(g), g, 1.0)[:, None]
-        k = np.round(aw / gg)
-        resid = np.where(nz, np.abs(aw - k * gg), 0.0)
-        qual &= (resid <= tol).all(axis=1) & ~(g < p.grid_min_step_deg)
+        g_min = np.where(nz, aw, np.inf).min(axis=1)
+        # the lattice step: the smallest move, or a half / third / quarter of it when the
+        # smallest move in the window is itself 2, 3 or 4 steps (never under the minimum)
+        on = np.zeros(ends.size, dtype=bool)
+        g = np.full(ends.size, np.inf)
+        k = np.zeros_like(aw)
+        for div in (1, 2, 3, 4):
+            gd = g_min / div
+            gg = np.where(np.isfinite(gd), gd, 1.0)[:, None]
+            kd = np.round(aw / gg)
+            resid = np.where(nz, np.abs(aw - kd * gg), 0.0)
+            ok = (resid <= tol).all(axis=1) & ~(gd < p.grid_min_step_deg) & ~on
+            g = np.where(ok, gd, g)
+            k = np.where(ok[:, None], kd, k)
+            on |= ok
+        qual &= on
         k = np.where(nz, k, 0.0)
         # a steady straight line at constant speed moves one "step" every leg; a snapped
         # track moves 0, 1, 2 ... lattice steps as the ship drifts across the cells
         varied |= (k != k[:, :1]).sum(axis=1) >= 2
-        steps.append(np.where(np.isfinite(g), g, np.nan))
-    qual &= varied & (moving.sum(axis=1) >= w * 0.6)
+        steps.append(np.where(np.isfinite(g_min), g, np.nan))
+    qual &= varied & (moving.sum(axis=1) >= w * p.grid_min_moving)
     # both coordinates move on the lattice (a GPS fix never holds latitude exactly)
     qual &= np.isfinite(steps[0]) & np.isfinite(steps[1])
     if not qual.any():
@@ -266,6 +333,9 @@ def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
     dt = np.r_[0, np.diff(t)]
     # legs that can be judged; impossible jumps are left to the jump/two-transmitter detectors
     base = same & (dt >= 60) & (dt <= p.sogcog_max_leg_min * 60) & (d > 0) & (v <= p.jump_max_kn)
+    # legs too long to judge (a ship can stop and start again within them) neither support
+    # nor end a run of contradicting legs; a silence of an AIS gap does
+    unjudged = same & (dt > p.sogcog_max_leg_min * 60) & (dt < p.gap_min_h * 3600)
     rows = np.nonzero(base)[0]
     rep = np.full(n, np.nan)
     rep[rows] = (sog[rows] + sog[rows - 1]) * 0.5
@@ -276,7 +346,11 @@ def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
     dc = np.zeros(n)
     with np.errstate(invalid="ignore"):
         fast_rep[rows] = (rr >= 5.0) & (vr < 0.25 * rr)
-        fast_pos[rows] = (vr >= 5.0) & (rr < 0.25 * vr)
+        # moving (well beyond position noise: >= sogcog_min_moved_km) while reporting a
+        # quarter of that speed or less
+        fast_pos[rows] = (
+            (vr >= p.sogcog_min_moving_kn) & (d[rows] >= p.sogcog_min_moved_km) & (rr < 0.25 * vr)
+        )
         # the course check only where both ends report a course at speed
         c1, c0 = cog[rows], cog[rows - 1]
         ok = (vr >= 5.0) & (rr >= 5.0) & ~np.isnan(c1) & ~np.isnan(c0)
@@ -291,11 +365,20 @@ def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
     hole = np.zeros(n, dtype=bool)
     hole[1:-1] = ~bad[1:-1] & bad[:-2] & bad[2:] & same[1:-1]
     bad |= hole
-    s, e = _runs(bad)
+    s, e = _runs(bad | unjudged)
     if s.size == 0:
         return empty_events()
+    # a run starts and ends on a contradicting leg
+    cb = np.r_[0, np.cumsum(bad)]
+    nbad = cb[e] - cb[s]
+    ok = nbad > 0
+    s, e, nbad = s[ok], e[ok], nbad[ok]
+    first_bad = np.searchsorted(cb, cb[s] + 1) - 1
+    last_bad = np.searchsorted(cb, cb[e]) - 1
+    s, e = first_bad, last_bad + 1
     a, b = s - 1, e - 1  # legs s..e-1 span rows s-1 .. e-1
-    keep = ((e - s) >= p.sogcog_min_legs) & ((t[b] - t[a]) >= p.sogcog_min_h * 3600)
+    keep = (nbad >= p.sogcog_min_legs) & ((t[b] - t[a]) >= p.sogcog_min_h * 3600)
+    nbad = nbad[keep]
     a, b, s, e = a[keep], b[keep], s[keep], e[keep]
     if a.size == 0:
         return empty_events()
@@ -303,7 +386,7 @@ def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
     la = pos["lat"].to_numpy()
     lo = pos["lon"].to_numpy()
     texts = []
-    for x, y, s_, e_ in zip(a, b, s, e, strict=True):
+    for x, y, s_, e_, nb_ in zip(a, b, s, e, nbad, strict=True):
         sl = slice(s_, e_)
         parts = []
         if fast_rep[sl].sum() or fast_pos[sl].sum():
@@ -317,7 +400,7 @@ def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
                 f"on {int(course[sl].sum())} legs"
             )
         texts.append(
-            f"{e_ - s_} legs in a row over {(t[y] - t[x]) / 3600:.1f} h where "
+            f"{nb_} legs in a row over {(t[y] - t[x]) / 3600:.1f} h where "
             + "; ".join(parts)
             + ": the broadcast does not describe these positions"
         )

@@ -36,6 +36,7 @@ def vessel_queries(data: AisData) -> list[Query]:
 
 
 MIN_NAME_ONLY = 0.9
+NO_LISTS_NOTE = "vessel screening skipped: no lists loaded (counterflow lists load ...)"
 
 
 def keep_hit(hit: Hit) -> bool:
@@ -87,19 +88,15 @@ def hits_to_events(
 def screen_vessels(
     data: AisData, *, threshold: float = 0.7, screener: Screener | None = None
 ) -> tuple[pl.DataFrame, str | None]:
-    """(watch events for listed vessels, a note when screening could not run)."""
-    if screener is None:
-        try:
-            from counterflow.match import open_screener
-            from counterflow.store import ListStore
-        except ImportError:
-            return empty_events(), "vessel screening skipped: the screening engine is not available"
-        store = ListStore.open()
-        if not store.status():
-            return (
-                empty_events(),
-                "vessel screening skipped: no lists loaded (counterflow lists load ...)",
-            )
-        screener = open_screener(store)
-    queries = vessel_queries(data)
-    return hits_to_events(data, screener, queries, threshold), None
+    """(watch events for listed vessels, a note when screening could not run). Without
+    ``screener``, the screener over the loaded lists (``match.loaded.open_loaded``)."""
+    if screener is not None:
+        return hits_to_events(data, screener, vessel_queries(data), threshold), None
+    from counterflow.match.loaded import NoListsLoaded, open_loaded
+
+    try:
+        loaded = open_loaded()
+    except NoListsLoaded:
+        return empty_events(), NO_LISTS_NOTE
+    with loaded:
+        return hits_to_events(data, loaded.screener, vessel_queries(data), threshold), None

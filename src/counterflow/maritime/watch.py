@@ -8,7 +8,7 @@ followed by a call at a Russian port (or the reverse) with an AIS gap in between
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ import shapely
 
 from counterflow.errors import BadInputError
 from counterflow.maritime.events import conform, empty_events
-from counterflow.maritime.ports import CASPIAN_PORTS
 
 
 @dataclass
@@ -28,7 +27,6 @@ class Area:
     geometry: shapely.Geometry
     # country pairs whose consecutive calls with a gap between are flagged
     route_pairs: tuple[frozenset[str], ...] = (frozenset({"IR", "RU"}),)
-    ports_of_interest: dict[str, str] = field(default_factory=dict)  # port name -> country
 
     def contains(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         out: np.ndarray = shapely.contains_xy(
@@ -53,8 +51,7 @@ _CASPIAN = shapely.Polygon(
 
 def named_area(name: str) -> Area:
     if name.lower() == "caspian":
-        poi = {p.name: p.country for p in CASPIAN_PORTS if p.country in ("IR", "RU")}
-        return Area("caspian", _CASPIAN, ports_of_interest=poi)
+        return Area("caspian", _CASPIAN)
     raise BadInputError(
         f"unknown watched area {name!r} (built-in: caspian; or a GeoJSON file)", field="--watch"
     )
@@ -84,7 +81,7 @@ def load_area(spec: str) -> Area:
     return Area(path.stem, shapely.union_all(geoms))
 
 
-def watch_events(events: pl.DataFrame, area: Area, gap_min_h: float = 6.0) -> pl.DataFrame:
+def watch_events(events: pl.DataFrame, area: Area) -> pl.DataFrame:
     """``watch`` rows: port calls and gaps inside the area, and the flagged routes."""
     inside_calls = events.filter(pl.col("event_type") == "port_call")
     if inside_calls.height:

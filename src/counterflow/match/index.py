@@ -38,11 +38,20 @@ import numpy.typing as npt
 from counterflow.match.frequency import TokenWeights
 from counterflow.match.normalize import NameForm, prepare
 from counterflow.match.phonetic import skeleton
-from counterflow.match.scorer import PartyEvidence, WeightedName, address_words, parse_date
+from counterflow.match.prepared import PartyEvidence, WeightedName, address_words, parse_date
 from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+# What ``NameIndex.load`` raises on a saved index that cannot be used as it is (a file
+# missing or damaged, another format version): rebuild it. Anything else is a bug.
+LOAD_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    ValueError,
+    KeyError,
+)
 DF_CAP = 40_000  # keys in more entries than this only count when little else matched
 
 IntArray = npt.NDArray[np.int32]
@@ -99,6 +108,7 @@ class NameIndex:
         evidence: list[EvidenceTuple],
         fingerprint: str = "",
         first_entry: list[int] | None = None,
+        entry_spellings: dict[int, tuple[str, ...]] | None = None,
     ) -> None:
         self.keys = keys
         self.offsets = offsets
@@ -114,6 +124,9 @@ class NameIndex:
         self.entry_mults = entry_mults
         self.entry_legal = entry_legal
         self.entry_weak = entry_weak
+        # an entry's other spellings: names of its party with the same tokens
+        # ("LLC SMT-ILOGIC" beside LIMITED LIABILITY COMPANY SMT-ILOGIC)
+        self.entry_spellings = entry_spellings or {}
         self.parties = parties
         self.evidence_raw = evidence
         # party -> its first (primary) name entry; identifier value -> parties
@@ -157,6 +170,7 @@ class NameIndex:
         entry_mults: list[tuple[float, ...]] = []
         entry_legal: list[tuple[str, ...]] = []
         entry_weak: list[bool] = []
+        spellings: dict[int, tuple[str, ...]] = {}
         metas: list[PartyMeta] = []
         evidence: list[EvidenceTuple] = []
         for party in parties:
@@ -164,14 +178,19 @@ class NameIndex:
             metas.append(PartyMeta(party.dataset, party.source_id, party.kind, party.name))
             evidence.append(party_evidence(party))
             weak = {a.name for a in party.aliases if a.strength == "weak"}
-            seen: set[tuple[str, ...]] = set()
+            seen: dict[tuple[str, ...], int] = {}
             for name in party.all_names():
                 form = prepare(name, party.kind)
                 tt = tuple(form.tokens)
-                if not tt or tt in seen:
+                if not tt:
                     continue
-                seen.add(tt)
+                if tt in seen:
+                    same = seen[tt]
+                    if name != entry_names[same] and name not in spellings.get(same, ()):
+                        spellings[same] = (*spellings.get(same, ()), name)
+                    continue
                 eid = len(entry_names)
+                seen[tt] = eid
                 entry_party.append(pidx)
                 entry_names.append(name)
                 entry_tokens.append(tt)
@@ -217,6 +236,7 @@ class NameIndex:
             parties=metas,
             evidence=evidence,
             fingerprint=fingerprint,
+            entry_spellings=spellings,
         )
 
     # ------------------------------------------------------------ persistence
@@ -241,6 +261,7 @@ class NameIndex:
                 "parties": [(p.dataset, p.source_id, p.kind, p.name) for p in self.parties],
                 "evidence": self.evidence_raw,
                 "first_entry": self.first_entry,
+                "entry_spellings": self.entry_spellings,
             }
             with open(tmp / "meta.pkl", "wb") as fh:
                 pickle.dump(meta, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -253,10 +274,13 @@ class NameIndex:
 
     @classmethod
     def load(cls, folder: Path) -> NameIndex:
+        """The index saved in ``folder``. Raises one of ``LOAD_ERRORS`` when a file is
+        missing or damaged or the index was written by another format version."""
         with open(folder / "meta.pkl", "rb") as fh:
             meta: dict[str, Any] = pickle.load(fh)
-        if meta.get("version") != FORMAT_VERSION:
-            raise ValueError("index format changed")
+        version = meta.get("version") if isinstance(meta, dict) else None
+        if version != FORMAT_VERSION:
+            raise ValueError(f"index format {version!r}, not {FORMAT_VERSION}")
         # postings are memory-mapped (the big array, shared by worker processes); the
         # small per-key and per-entry arrays are read into memory for fast scalar access
         arrays = {
@@ -279,6 +303,7 @@ class NameIndex:
             evidence=meta["evidence"],
             fingerprint=meta["fingerprint"],
             first_entry=meta["first_entry"],
+            entry_spellings=meta["entry_spellings"],
         )
 
     def size_bytes(self, folder: Path) -> int:
@@ -298,14 +323,7 @@ class NameIndex:
         """The scorer's view of party ``pidx`` (built on first use)."""
         ev = self._evidence.get(pidx)
         if ev is None:
-            kind, countries, dates, ids, address = self.evidence_raw[pidx]
-            ev = PartyEvidence(
-                kind=kind,
-                countries=frozenset(countries),
-                dates=list(dates),
-                ids={k: frozenset(v) for k, v in ids},
-                address=frozenset(address),
-            )
+            ev = evidence_of(self.evidence_raw[pidx])
             self._evidence[pidx] = ev
         return ev
 
@@ -408,6 +426,18 @@ EvidenceTuple = tuple[
     tuple[tuple[str, tuple[str, ...]], ...],
     tuple[str, ...],
 ]
+
+
+def evidence_of(raw: EvidenceTuple) -> PartyEvidence:
+    """The scorer's view of a party from its stored tuple."""
+    kind, countries, dates, ids, address = raw
+    return PartyEvidence(
+        kind=kind,
+        countries=frozenset(countries),
+        dates=list(dates),
+        ids={k: frozenset(v) for k, v in ids},
+        address=frozenset(address),
+    )
 
 
 def party_evidence(party: Party) -> EvidenceTuple:

@@ -43,6 +43,9 @@ from counterflow.match.frequency import TokenWeights
 from counterflow.match.legal_forms import forms_agree
 from counterflow.match.normalize import NameForm, prepare, prepare_variants
 from counterflow.match.phonetic import skeleton
+from counterflow.match.prepared import PartyEvidence, address_words
+from counterflow.match.prepared import WeightedName as WeightedName
+from counterflow.match.prepared import parse_date as parse_date
 from counterflow.records.identifiers import identifier_agrees, parse_query_token
 from counterflow.records.kinds import kinds_conflict
 from counterflow.records.model import Identifier
@@ -124,20 +127,6 @@ def token_similarity(a: str, b: str, strict: bool = False) -> float:
     elif short >= 5 and (a.startswith(b) or b.startswith(a)):
         r = max(r, 0.8)
     return r
-
-
-@dataclass(slots=True)
-class WeightedName:
-    """A ``NameForm`` with its token weights under some frequency table."""
-
-    form: NameForm
-    weights: list[float]
-
-    @classmethod
-    def build(cls, form: NameForm, weights: TokenWeights) -> WeightedName:
-        return cls(
-            form, [weights.weight(t) * m for t, m in zip(form.tokens, form.mults, strict=True)]
-        )
 
 
 @dataclass(slots=True)
@@ -340,23 +329,6 @@ def _legal(q: WeightedName, c: WeightedName) -> bool | None:
 
 # ---------------------------------------------------------------- other evidence
 
-_DATE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?")
-
-
-def parse_date(text: str) -> tuple[int, int, int] | None:
-    """Lenient ``YYYY[-MM[-DD]]`` -> (year, month or 0, day or 0); invalid parts -> 0."""
-    m = _DATE.match(text or "")
-    if not m:
-        return None
-    y = int(m.group(1))
-    mo = int(m.group(2)) if m.group(2) else 0
-    d = int(m.group(3)) if m.group(3) else 0
-    if not 1 <= mo <= 12:
-        mo, d = 0, 0
-    if not 1 <= d <= 31:
-        d = 0
-    return (y, mo, d)
-
 
 def compare_dates(
     qd: list[tuple[int, int, int]], cd: list[tuple[int, int, int]]
@@ -396,16 +368,6 @@ def compare_dates(
     return best
 
 
-_ADDR_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
-_ADDR_STOP = frozenset(
-    {"street", "road", "avenue", "building", "office", "floor", "district", "city"}
-)
-
-
-def address_words(text: str) -> frozenset[str]:
-    return frozenset(w for w in _ADDR_WORD.findall(text.lower()) if w not in _ADDR_STOP)
-
-
 @dataclass(slots=True)
 class QueryEvidence:
     """What a query says besides its name, prepared once per query."""
@@ -415,17 +377,6 @@ class QueryEvidence:
     dates: list[tuple[int, int, int]] = field(default_factory=list)
     identifiers: list[Identifier] = field(default_factory=list)
     address: frozenset[str] = frozenset()
-
-
-@dataclass(slots=True)
-class PartyEvidence:
-    """What a listed party says besides its names, prepared at index time."""
-
-    kind: str
-    countries: frozenset[str]
-    dates: list[tuple[int, int, int]]
-    ids: dict[str, frozenset[str]]  # scheme -> values
-    address: frozenset[str]
 
 
 def query_evidence(

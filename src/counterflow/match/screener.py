@@ -8,6 +8,8 @@ queries on several processes (fork, the memory-mapped index shared) in input ord
 
 from __future__ import annotations
 
+import gc
+import logging
 import multiprocessing as mp
 import shutil
 from collections import deque
@@ -32,6 +34,8 @@ from counterflow.match.scorer import (
 )
 from counterflow.match.types import Hit, Query
 from counterflow.records.model import Party
+
+_log = logging.getLogger(__name__)
 
 MIN_CANDIDATES = 16
 RETRIEVAL_CUT = 0.4  # candidates under 40 % of the best retrieval score are not scored
@@ -97,7 +101,7 @@ class PartyScreener:
         k = max(MIN_CANDIDATES, (4 if everything else 2) * limit)
         cut = 0.0 if everything else RETRIEVAL_CUT
         best: dict[int, tuple[float, int, Any, WeightedName]] = {}
-        shape = _Surface(query.name or "", index.entry_names)
+        shape = _Surface(query.name or "", index)
         for n, form in enumerate(forms):
             qname = WeightedName.build(form, index.weights)
             for eid in index.retrieve(form, k, cut):
@@ -254,15 +258,16 @@ class _Surface:
     """Closeness of a query's name as written to listed names as written, computed only
     for the candidates that need it (a tie), each once."""
 
-    def __init__(self, name: str, entry_names: Sequence[str]) -> None:
+    def __init__(self, name: str, index: NameIndex) -> None:
         self.query = surface(name) if name else ""
-        self.entry_names = entry_names
+        self.index = index
         self.memo: dict[int, float] = {}
 
     def of(self, eid: int) -> float:
         v = self.memo.get(eid)
         if v is None:
-            v = fuzz.ratio(self.query, surface(self.entry_names[eid])) / 100.0
+            names = (self.index.entry_names[eid], *self.index.entry_spellings.get(eid, ()))
+            v = max(fuzz.ratio(self.query, surface(n)) for n in names) / 100.0
             self.memo[eid] = v
         return v
 
@@ -306,6 +311,7 @@ def open_screener(store: _StoreLike, *, rebuild: bool = False) -> PartyScreener:
     """The screener over every list loaded in ``store``; its index is persisted under
     ``config.index_dir()`` and rebuilt when the store's fingerprint changes."""
     from counterflow.config import index_dir
+    from counterflow.match.index import LOAD_ERRORS
 
     fp = store.fingerprint()
     root = index_dir()
@@ -314,8 +320,13 @@ def open_screener(store: _StoreLike, *, rebuild: bool = False) -> PartyScreener:
     if folder.exists() and not rebuild:
         try:
             index = NameIndex.load(folder)
-        except Exception:
-            index = None
+        except LOAD_ERRORS as exc:
+            _log.warning(
+                "the saved name index in %s cannot be used (%s: %s); rebuilding it",
+                folder,
+                type(exc).__name__,
+                exc,
+            )
     if index is None:
         index = NameIndex.build(store.iter_records(), fingerprint=fp)
         index.save(folder)
@@ -323,6 +334,11 @@ def open_screener(store: _StoreLike, *, rebuild: bool = False) -> PartyScreener:
             if old != folder:
                 shutil.rmtree(old, ignore_errors=True)
     metas = index.parties
+    # the index is hundreds of thousands of long-lived objects: keep them out of the
+    # cyclic garbage collector's scans (each full scan walked all of them, and in forked
+    # workers it also copied the shared pages)
+    gc.collect()
+    gc.freeze()
 
     def load_party(pidx: int) -> Party | None:
         m = metas[pidx]

@@ -56,7 +56,13 @@ class Screener(Protocol):
         ...
 
     def screen_many(
-        self, queries: Iterable[Query], *, threshold: float = 0.5, limit: int = 10
+        self,
+        queries: Iterable[Query],
+        *,
+        threshold: float = 0.5,
+        limit: int = 10,
+        workers: int = 1,
     ) -> Iterator[list[Hit]]:
-        """Streams the hits of each query, in input order."""
+        """Streams the hits of each query, in input order; ``workers`` > 1 may screen on
+        several processes (a screener that cannot ignores it)."""
         ...

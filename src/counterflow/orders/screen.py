@@ -189,10 +189,10 @@ class OrderScreener:
             Query(id=str(i), name=todo[k], countries=[k[1]] if k[1] else [])
             for i, k in enumerate(keys)
         )
-        kwargs: dict[str, object] = {"threshold": self.cfg.party_threshold, "limit": 5}
-        if self.workers > 1 and len(keys) > 500 and _supports_workers(self.screener):
-            kwargs["workers"] = self.workers
-        results = self.screener.screen_many(queries, **kwargs)  # type: ignore[arg-type]
+        workers = self.workers if len(keys) > 500 else 1  # processes pay off on many names
+        results = self.screener.screen_many(
+            queries, threshold=self.cfg.party_threshold, limit=5, workers=workers
+        )
         for key, hits in zip(keys, results, strict=True):
             self.parties[key] = _party_result(hits)
 
@@ -471,14 +471,6 @@ Found = dict[str, list[str]]
 
 def _flag(found: Found, code: str, text: str) -> None:
     found.setdefault(code, []).append(text)
-
-
-def _supports_workers(screener: Screener) -> bool:
-    try:
-        from counterflow.match.screener import PartyScreener
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(screener, PartyScreener)
 
 
 PARTY_KINDS = frozenset({"person", "organization", "company", "legalentity", "unknown", "any", ""})

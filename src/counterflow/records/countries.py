@@ -25,16 +25,3 @@ def to_iso2(text: str | None) -> str | None:
         return None
     territory = lookup_territory(text)
     return territory.ftm_country if territory is not None else None
-
-
-def split_countries(text: str | None, sep: str = ";") -> list[str]:
-    """Several countries joined by ``sep`` -> known codes (unknown ones are dropped here;
-    callers that must report them check ``to_iso2`` per part)."""
-    if not text:
-        return []
-    out: list[str] = []
-    for part in text.split(sep):
-        code = to_iso2(part)
-        if code and code not in out:
-            out.append(code)
-    return out

@@ -139,6 +139,11 @@ class Party:
         """Globally unique id: ``dataset:source_id``."""
         return f"{self.dataset}:{self.source_id}"
 
+    def add_country(self, code: str, role: CountryRole) -> None:
+        """Add a country with its role unless the party already has that pair."""
+        if not any(c.code == code and c.role == role for c in self.countries):
+            self.countries.append(CountryRef(code, role))
+
     def all_names(self) -> list[str]:
         """Primary name first, then every alias (deduplicated, order kept)."""
         seen: set[str] = set()

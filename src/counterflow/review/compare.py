@@ -1,13 +1,18 @@
 """Side-by-side comparison of a query (the customer) and a listed record, field by field,
-saying what agreed and what did not. Used by the review page and the evidence export."""
+saying what agreed and what did not. Used by the review page, the evidence export and the
+MCP tools. Whether kind, birth dates, countries and identifiers agree is the scorer's
+judgement (``match.scorer.evidence_features``), so the page never contradicts the score.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+from counterflow.match.index import evidence_of, party_evidence
+from counterflow.match.prepared import PartyEvidence
+from counterflow.match.scorer import evidence_features, query_evidence
+from counterflow.records.model import Party
 
 
 @dataclass(slots=True)
@@ -15,17 +20,23 @@ class Row:
     label: str
     query: list[str]
     record: list[str]
-    verdict: str  # "agree", "disagree", "unknown" (one side empty), "info"
+    verdict: str  # "agree", "disagree", "unknown" (one side empty, or not comparable), "info"
 
 
-def _norm_id(token: str) -> str:
-    token = token.split(":", 1)[1] if ":" in token else token
-    return _ALNUM.sub("", token).upper()
-
-
-def _dates_agree(q: str, r: str) -> bool:
-    n = min(len(q), len(r))
-    return q[:n] == r[:n]
+def _features(query: dict[str, Any], record: dict[str, Any]) -> dict[str, float]:
+    """The scorer's evidence features of the pair (empty when the record is not a party)."""
+    try:
+        listed: PartyEvidence = evidence_of(party_evidence(Party.from_dict(record)))
+    except (KeyError, TypeError, ValueError):
+        return {}
+    asked = query_evidence(
+        str(query.get("kind") or "any"),
+        [str(c) for c in query.get("countries", [])],
+        [str(d) for d in query.get("birth_dates", [])],
+        [str(i) for i in query.get("identifiers", [])],
+        str(query["address"]) if query.get("address") else None,
+    )
+    return evidence_features(asked, listed)[3]
 
 
 def _verdict(q: list[str], r: list[str], agree: bool) -> str:
@@ -37,6 +48,7 @@ def _verdict(q: list[str], r: list[str], agree: bool) -> str:
 def compare(query: dict[str, Any], record: dict[str, Any]) -> list[Row]:
     """Rows for names, kind, birth dates, countries, identifiers, addresses, programmes."""
     rows: list[Row] = []
+    f = _features(query, record)
     q_name = [str(query.get("name", ""))]
     r_names = [str(record.get("name", ""))] + [
         str(a.get("name", "")) for a in record.get("aliases", [])
@@ -53,8 +65,8 @@ def compare(query: dict[str, Any], record: dict[str, Any]) -> list[Row]:
             [q_kind],
             [r_kind] if r_kind else [],
             "unknown"
-            if q_kind == "any" or not r_kind
-            else _verdict([q_kind], [r_kind], q_kind == r_kind),
+            if q_kind == "any" or r_kind in ("", "unknown")
+            else _verdict([q_kind], [r_kind], "kind_conflict" not in f),
         )
     )
     q_dob = [str(d) for d in query.get("birth_dates", [])]
@@ -64,25 +76,24 @@ def compare(query: dict[str, Any], record: dict[str, Any]) -> list[Row]:
             "Birth / incorporation date",
             q_dob,
             r_dob,
-            _verdict(q_dob, r_dob, any(_dates_agree(a, b) for a in q_dob for b in r_dob)),
+            _verdict(q_dob, r_dob, "dob_agree" in f),
         )
     )
     q_c = [str(c).lower() for c in query.get("countries", [])]
     r_c = [f"{c.get('code', '')} ({c.get('role', 'other')})" for c in record.get("countries", [])]
-    r_codes = {str(c.get("code", "")).lower() for c in record.get("countries", [])}
-    rows.append(Row("Countries", q_c, r_c, _verdict(q_c, r_c, bool(set(q_c) & r_codes))))
+    rows.append(Row("Countries", q_c, r_c, _verdict(q_c, r_c, "country_agree" in f)))
     q_ids = [str(i) for i in query.get("identifiers", [])]
     r_ids = [
         f"{i.get('scheme', '')}: {i.get('raw') or i.get('value', '')}"
         for i in record.get("identifiers", [])
     ]
-    r_norm = {_norm_id(str(i.get("value", ""))) for i in record.get("identifiers", [])}
-    r_norm |= {_norm_id(str(i.get("raw", ""))) for i in record.get("identifiers", [])}
-    r_norm.discard("")
-    q_norm = {_norm_id(t) for t in q_ids} - {""}
-    q_norm_noscheme = {re.sub(r"^(IMO|INN|OGRN|MMSI|LEI|KPP)", "", t) for t in q_norm}
-    id_agree = bool((q_norm | q_norm_noscheme) & r_norm)
-    rows.append(Row("Identifiers", q_ids, r_ids, _verdict(q_ids, r_ids, id_agree)))
+    if "id_agree" in f:
+        id_verdict = _verdict(q_ids, r_ids, True)
+    elif "id_conflict" in f or "doc_conflict" in f:
+        id_verdict = "disagree"
+    else:  # no number of the same scheme (or the same number) on both sides
+        id_verdict = "unknown"
+    rows.append(Row("Identifiers", q_ids, r_ids, id_verdict))
     q_addr = [str(query["address"])] if query.get("address") else []
     r_addr = [str(a) for a in record.get("addresses", [])]
     rows.append(Row("Addresses", q_addr, r_addr, "unknown" if not q_addr or not r_addr else "info"))

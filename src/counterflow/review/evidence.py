@@ -1,6 +1,7 @@
 """A self-contained HTML evidence page for one alert: the query, the listed record side
 by side, the run (input digest, list versions, settings), decisions and audit entries.
-A site-watch alert gets the before / after / overlay images, scene digests and dates."""
+A site-watch alert gets the before / after / overlay images, scene digests and dates; a
+vessel alert its evidence card (identities, events, sources, every track fix)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ def evidence_html(review: ReviewStore, alert_id: int, *, actor: str) -> str:
     run = review.get_run(alert.run_id)
     entries = audit.entries(review.backend, subject=f"alert:{alert.id}")
     run_entries = [e for e in audit.entries(review.backend, subject=f"run:{run['id']}")]
-    if alert.kind == "site":  # site-watch alert: the scenes, not a listed record
-        return _env.get_template("evidence_site.html").render(
+    if alert.kind in ("site", "vessel"):  # the scenes / the vessel card, not a listed record
+        return _env.get_template(f"evidence_{alert.kind}.html").render(
             alert=alert,
             run=run,
             audit=sorted(entries + run_entries, key=lambda e: e.seq),

@@ -317,13 +317,3 @@ class Recorder:
             raw_input=self.raw,
             list_store=list_store,
         )
-
-
-def cli_actor() -> str:
-    """``cli:<login name>`` for runs and decisions made from the command line."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"

@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from counterflow.errors import CounterflowError
-from counterflow.match.types import Hit, Query, Screener
+from counterflow.match.types import Query, Screener
 from counterflow.records.model import Party
 from counterflow.review import audit
 from counterflow.review.digests import query_from_dict
@@ -43,43 +42,14 @@ class RescreenResult:
 
 
 def default_screener_factory(list_store: Any) -> ScreenerFactory:
-    """A screener over just the given records: the match package's record-level
-    constructor when it has one, else the full screener with hits filtered to them."""
-    from counterflow import match
+    """A screener over just the given records (``PartyScreener.from_parties``); the list
+    store is not needed for it and is accepted for the factory's signature."""
+    from counterflow.match.screener import PartyScreener
 
-    party_screener: Any = getattr(match, "PartyScreener", None)
-    if party_screener is not None and callable(getattr(party_screener, "from_parties", None)):
+    def from_parties(records: Sequence[Party]) -> Screener:
+        return PartyScreener.from_parties(records)
 
-        def from_parties(records: Sequence[Party]) -> Screener:
-            built: Screener = party_screener.from_parties(records)
-            return built
-
-        return from_parties
-
-    def filtered(records: Sequence[Party]) -> Screener:
-        opener: Any = getattr(match, "open_screener", None)
-        if opener is None:
-            raise CounterflowError("screening is not available (counterflow.match)")
-        full: Screener = opener(list_store)
-        return _Filtered(full, {p.entity_id for p in records})
-
-    return filtered
-
-
-class _Filtered:
-    """Wraps a full screener and keeps only hits on the given entity ids."""
-
-    def __init__(self, inner: Screener, keep: set[str]) -> None:
-        self.inner = inner
-        self.keep = keep
-
-    def screen(self, query: Query, *, threshold: float = 0.5, limit: int = 10) -> list[Hit]:
-        hits = self.inner.screen(query, threshold=threshold, limit=max(limit * 20, 200))
-        return [h for h in hits if h.entity_id in self.keep][:limit]
-
-    def screen_many(self, queries: Any, *, threshold: float = 0.5, limit: int = 10) -> Any:
-        for q in queries:
-            yield self.screen(q, threshold=threshold, limit=limit)
+    return from_parties
 
 
 def rescreen(

@@ -6,7 +6,8 @@ info = store.load(parse_result)   # -> SnapshotInfo (atomic, versioned)
 """
 
 from counterflow.store.diff import ListDiff
+from counterflow.store.info import SnapshotInfo
 from counterflow.store.schema import StoreError
-from counterflow.store.snapshots import ListStore, SnapshotInfo, files_sha256
+from counterflow.store.snapshots import ListStore, files_sha256
 
 __all__ = ["ListDiff", "ListStore", "SnapshotInfo", "StoreError", "files_sha256"]

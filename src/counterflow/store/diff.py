@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from counterflow.records.model import Party
-
-if TYPE_CHECKING:
-    from counterflow.store.snapshots import SnapshotInfo
+from counterflow.store.info import SnapshotInfo
 
 Key = tuple[str, int]  # (source_id, occurrence number within the snapshot)
 

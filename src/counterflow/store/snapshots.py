@@ -30,6 +30,7 @@ from counterflow.records.model import RECORD_KINDS, Party
 from counterflow.store.codec import json_digest, party_json
 from counterflow.store.diff import ListDiff, compare
 from counterflow.store.grouping import GROUPING_VERSION, EntityGroups, compute_groups
+from counterflow.store.info import SnapshotInfo
 from counterflow.store.schema import StoreError, connect, ensure_schema
 
 BATCH = 2000  # records per executemany (progress is reported per batch)
@@ -40,44 +41,6 @@ _SNAPSHOT_COLS = (
     "snapshot_id, dataset, version, format, sha256, content_sha256, records, person, "
     "organization, vessel, aircraft, skipped, orphaned, warnings, files, loaded_at"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotInfo:
-    """One stored snapshot of a dataset (what ``lists status`` shows)."""
-
-    dataset: str
-    version: str
-    records: int
-    by_kind: dict[str, int]
-    skipped: int
-    orphaned: int
-    loaded_at: str  # ISO 8601 UTC
-    sha256: str  # of the published files (one file: that file's sha256)
-    snapshot_id: int
-    format: str
-    warnings: int = 0
-    files: tuple[str, ...] = ()
-    content_sha256: str = ""  # of the parsed records and issues
-    active: bool = False
-    unchanged: bool = False  # set by ``load`` when the same content was already active
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``lists status --json`` object (INTERFACES.md keys first)."""
-        return {
-            "dataset": self.dataset,
-            "version": self.version,
-            "records": self.records,
-            "by_kind": dict(self.by_kind),
-            "skipped": self.skipped,
-            "orphaned": self.orphaned,
-            "loaded_at": self.loaded_at,
-            "warnings": self.warnings,
-            "format": self.format,
-            "sha256": self.sha256,
-            "snapshot_id": self.snapshot_id,
-            "files": list(self.files),
-        }
 
 
 def file_sha256(path: Path) -> str:
@@ -129,6 +92,18 @@ def _info(row: sqlite3.Row | tuple[Any, ...], active_ids: set[int]) -> SnapshotI
     )
 
 
+@dataclass(slots=True)
+class _NewSnapshot:
+    """A parse result made ready to store (``ListStore._prepare``)."""
+
+    dataset: str
+    sha256: str  # of the published files
+    content: str  # sha256 of the records and issues
+    rows: list[tuple[str, str, str]]  # (source_id, digest, json)
+    issues: list[LoadIssue]
+    kinds: Counter[str]
+
+
 class ListStore:
     """The embedded list store. ``ListStore.open()`` uses ``config.lists_db_path()``."""
 
@@ -170,6 +145,42 @@ class ListStore:
         Returns the active snapshot; ``unchanged=True`` when the same files gave the same
         records as the snapshot already in force (nothing is written then).
         """
+        new = self._prepare(result)
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = self._active_row(new.dataset)
+            if current is not None and current[4] == new.sha256 and current[5] == new.content:
+                conn.execute("ROLLBACK")
+                return replace(_info(current, {current[0]}), unchanged=True)
+            sid = self._insert_snapshot(new, result)
+            self._insert_records(sid, new.rows, progress)
+            conn.executemany(
+                "INSERT INTO issues (snapshot_id, seq, severity, file, line, field, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (sid, n, i.severity, i.file, i.line, i.field, i.reason)
+                    for n, i in enumerate(new.issues)
+                ],
+            )
+            # Last: the new snapshot goes into force.
+            conn.execute(
+                "INSERT INTO active (dataset, snapshot_id) VALUES (?, ?) "
+                "ON CONFLICT (dataset) DO UPDATE SET snapshot_id = excluded.snapshot_id",
+                (new.dataset, sid),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if progress is not None and not new.rows:
+            progress(0, 0)
+        return self.snapshot(sid)
+
+    def _prepare(self, result: ParseResult) -> _NewSnapshot:
+        """Check ``result`` and compute what the snapshot row stores: the files' sha256,
+        each record's JSON and digest, the issues and the content sha256."""
         dataset = result.dataset
         if not dataset:
             raise BadInputError("parse result has no dataset code")
@@ -191,81 +202,59 @@ class ListStore:
         issues = list(result.issues) + self._duplicate_issues(result, rows)
         for i in issues:
             content.update(i.describe().encode("utf-8", "replace") + b"\n")
-        content_sha = content.hexdigest()
-        kinds = Counter(p.kind for p in result.records)
+        kinds: Counter[str] = Counter(p.kind for p in result.records)
         unknown = set(kinds) - set(RECORD_KINDS)
         if unknown:
             raise StoreError(f"records of unknown kind {sorted(unknown)} in {dataset}")
-        files = json.dumps([Path(f).name for f in result.files], ensure_ascii=False)
-        severities = Counter(i.severity for i in issues)
+        return _NewSnapshot(dataset, sha, content.hexdigest(), rows, issues, kinds)
 
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            current = self._active_row(dataset)
-            if current is not None and current[4] == sha and current[5] == content_sha:
-                conn.execute("ROLLBACK")
-                return replace(_info(current, {current[0]}), unchanged=True)
-            cur = conn.execute(
-                "INSERT INTO snapshots (dataset, version, format, sha256, content_sha256, "
-                "records, person, organization, vessel, aircraft, skipped, orphaned, "
-                "warnings, files, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    dataset,
-                    result.version or "",
-                    result.format or "",
-                    sha,
-                    content_sha,
-                    len(rows),
-                    kinds.get("person", 0),
-                    kinds.get("organization", 0),
-                    kinds.get("vessel", 0),
-                    kinds.get("aircraft", 0),
-                    severities.get("skipped", 0),
-                    severities.get("orphaned", 0),
-                    severities.get("warning", 0),
-                    files,
-                    _now(),
-                ),
+    def _insert_snapshot(self, new: _NewSnapshot, result: ParseResult) -> int:
+        """The snapshot row (not yet in force); its id."""
+        severities = Counter(i.severity for i in new.issues)
+        cur = self._conn.execute(
+            "INSERT INTO snapshots (dataset, version, format, sha256, content_sha256, "
+            "records, person, organization, vessel, aircraft, skipped, orphaned, "
+            "warnings, files, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                new.dataset,
+                result.version or "",
+                result.format or "",
+                new.sha256,
+                new.content,
+                len(new.rows),
+                new.kinds.get("person", 0),
+                new.kinds.get("organization", 0),
+                new.kinds.get("vessel", 0),
+                new.kinds.get("aircraft", 0),
+                severities.get("skipped", 0),
+                severities.get("orphaned", 0),
+                severities.get("warning", 0),
+                json.dumps([Path(f).name for f in result.files], ensure_ascii=False),
+                _now(),
+            ),
+        )
+        sid = cur.lastrowid
+        assert sid is not None
+        return sid
+
+    def _insert_records(
+        self, sid: int, rows: list[tuple[str, str, str]], progress: Progress | None
+    ) -> None:
+        """Record contents (once per digest) and the snapshot's list of them, in batches."""
+        total = len(rows)
+        for start in range(0, total, BATCH):
+            batch = rows[start : start + BATCH]
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO blobs (digest, data) VALUES (?, ?)",
+                [(d, j) for _, d, j in batch],
             )
-            sid = cur.lastrowid
-            assert sid is not None
-            total = len(rows)
-            for start in range(0, total, BATCH):
-                batch = rows[start : start + BATCH]
-                conn.executemany(
-                    "INSERT OR IGNORE INTO blobs (digest, data) VALUES (?, ?)",
-                    [(d, j) for _, d, j in batch],
-                )
-                conn.executemany(
-                    "INSERT INTO snapshot_records (snapshot_id, seq, source_id, digest) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(sid, start + n, s, d) for n, (s, d, _) in enumerate(batch)],
-                )
-                if progress is not None:
-                    progress(min(start + BATCH, total), total)
-            conn.executemany(
-                "INSERT INTO issues (snapshot_id, seq, severity, file, line, field, reason) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (sid, n, i.severity, i.file, i.line, i.field, i.reason)
-                    for n, i in enumerate(issues)
-                ],
+            self._conn.executemany(
+                "INSERT INTO snapshot_records (snapshot_id, seq, source_id, digest) "
+                "VALUES (?, ?, ?, ?)",
+                [(sid, start + n, s, d) for n, (s, d, _) in enumerate(batch)],
             )
-            # Last: the new snapshot goes into force.
-            conn.execute(
-                "INSERT INTO active (dataset, snapshot_id) VALUES (?, ?) "
-                "ON CONFLICT (dataset) DO UPDATE SET snapshot_id = excluded.snapshot_id",
-                (dataset, sid),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        if progress is not None and total == 0:
-            progress(0, 0)
-        return self.snapshot(sid)
+            if progress is not None:
+                progress(min(start + BATCH, total), total)
 
     @staticmethod
     def _duplicate_issues(result: ParseResult, rows: list[tuple[str, str, str]]) -> list[LoadIssue]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from counterflow.errors import UsageError
-from counterflow.store.snapshots import SnapshotInfo
+from counterflow.store.info import SnapshotInfo
 
 ENV = "COUNTERFLOW_MAX_LIST_AGE_DAYS"
 DEFAULT_MAX_AGE_DAYS = 30.0

@@ -25,6 +25,7 @@ from counterflow.review.evidence import evidence_html
 from counterflow.review.exports import decisions_csv, period_bound
 from counterflow.review.keys import KeyInfo, role_at_least
 from counterflow.review.store import ConflictError
+from counterflow.review.vessel_recording import track_polyline
 from counterflow.web.session import (
     COOKIE,
     LOGIN_COOKIE,
@@ -232,7 +233,8 @@ def _alert_page(
         code=code,
         user=user,
         alert=alert,
-        rows=[] if alert.kind == "site" else compare(alert.query, alert.record),
+        rows=[] if alert.kind in ("site", "vessel") else compare(alert.query, alert.record),
+        track=track_polyline(alert.record) if alert.kind == "vessel" else "",
         **ctx,
     )
 

@@ -1,6 +1,7 @@
-"""A tiny deterministic ``Screener`` over a list of ``Party`` records, for tests and demos
-of the review layer, the API and the web page. Not a matcher: it scores by name-token
-overlap only. Real screening is ``counterflow.match.open_screener``."""
+"""A tiny deterministic ``Screener`` over a list of ``Party`` records, for the tests of the
+review layer, the API and the web pages and for ``api_load.py``'s stub mode (tests import
+it as ``fake_screener``: pytest puts ``benchmarks/`` on the path). Not a matcher: it
+scores by name-token overlap only. Real screening is ``counterflow.match.open_screener``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,26 @@ def _tokens(text: str) -> set[str]:
     return {t.casefold() for t in _TOKEN.findall(text)}
 
 
-class FakeScreener:
+class OneByOne:
+    """``screen_many`` as ``screen`` on each query in turn (``workers`` ignored): the base
+    of the test screeners, which define ``screen``."""
+
+    def screen(self, query: Query, *, threshold: float = 0.5, limit: int = 10) -> list[Hit]:
+        raise NotImplementedError
+
+    def screen_many(
+        self,
+        queries: Iterable[Query],
+        *,
+        threshold: float = 0.5,
+        limit: int = 10,
+        workers: int = 1,
+    ) -> Iterator[list[Hit]]:
+        for q in queries:
+            yield self.screen(q, threshold=threshold, limit=limit)
+
+
+class FakeScreener(OneByOne):
     """Jaccard overlap of name tokens; >= 0.8 is ``match``, >= 0.5 ``review``."""
 
     def __init__(self, records: Sequence[Party]) -> None:
@@ -68,12 +88,6 @@ class FakeScreener:
                 )
         hits.sort(key=lambda h: (-h.score, h.entity_id))
         return hits[:limit]
-
-    def screen_many(
-        self, queries: Iterable[Query], *, threshold: float = 0.5, limit: int = 10
-    ) -> Iterator[list[Hit]]:
-        for q in queries:
-            yield self.screen(q, threshold=threshold, limit=limit)
 
 
 def sample_parties() -> list[Party]:
