@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "ais_typologies": ([], ["--copies", "4"]),
     "api_load": ([], ["--duration", "10"]),
     "sites": ([], ["--repeat", "1"]),
+    "sites_memory": ([], ["--size", "6000", "--classifier-size", "2048"]),
     "alerts": ([], ["--quick"]),
     "spark": ([], ["--queries", "10000", "--copies", "4"]),
 }

@@ -162,6 +162,21 @@ def test_targets_missing_column_and_empty(tmp_path: Path) -> None:
         opensanctions.parse([empty])
 
 
+def test_targets_name_of_separators_only_is_reported(tmp_path: Path) -> None:
+    # a name cell holding only ";" or quotes splits into no name at all (found by the fuzz
+    # test): the row is reported by line and field, the others still load
+    rows = list(csv.reader(TARGETS.open(encoding="utf-8", newline="")))
+    col = rows[0].index("name")
+    rows[1][col] = ' ; "" ;'
+    bad = tmp_path / "sep.csv"
+    with bad.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    res = opensanctions.parse([bad])
+    assert len(res.records) == len(opensanctions.parse([TARGETS]).records) - 1
+    named = [i for i in res.issues if i.field == "name"]
+    assert len(named) == 1 and named[0].line == 2 and "no name" in named[0].reason
+
+
 def test_targets_bom_and_latin1(tmp_path: Path) -> None:
     text = TARGETS.read_text(encoding="utf-8").replace("АО Тестовый оборонный завод", "Zavód")
     text = text.replace("Петров Иван Сергеевич", "Petróv")

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
     from counterflow.maritime.detect import Detection
     from counterflow.maritime.params import EventParams
+    from counterflow.maritime.risk import Weights
     from counterflow.maritime.table import AisData
+    from counterflow.maritime.watch import Area
     from counterflow.match.types import Screener
 
 FilesArg = Annotated[
@@ -174,6 +176,126 @@ def _all_events(
     return pl.concat([ev, cross]) if cross.height else ev
 
 
+def _check_event_options(record: bool, cards: Path | None, engine: str) -> None:
+    from counterflow.errors import UsageError
+
+    if record and cards is None:
+        raise UsageError("--record records the evidence cards: give --cards DIR too")
+    if engine not in ("local", "spark"):
+        raise UsageError(f"--engine must be local or spark, not {engine!r}")
+
+
+def _partitioned_events(
+    files: list[Path],
+    ports: list[Path] | None,
+    params: EventParams,
+    max_speed: float,
+    quiet: bool,
+    engine: str,
+    master: str | None,
+    partitions: int,
+    group_positions: int,
+    detections: Path | None,
+) -> tuple[AisData, pl.DataFrame]:
+    """Events MMSI group by MMSI group (bounded, or on Spark), plus shared IMO numbers."""
+    import polars as pl
+
+    from counterflow.maritime.identity import imo_sharing_events
+
+    if detections is not None:
+        from counterflow.errors import UsageError
+
+        raise UsageError(
+            "--detections needs every position at once: use --in-memory "
+            "(dark detections are not yet computed per MMSI group)"
+        )
+    data, _port_table, det = _detect_partitioned(
+        files, ports, params, max_speed, quiet, engine, master, partitions, group_positions
+    )
+    shared_imo = imo_sharing_events(data.static)  # static rows only: no positions
+    return data, pl.concat([det.events, shared_imo.cast(det.events.schema)])
+
+
+def _watch_events(base: pl.DataFrame, area: Area | None, quiet: bool) -> list[pl.DataFrame]:
+    """The watched area's events (entries, sequences), printed unless ``quiet``."""
+    if area is None:
+        return []
+    from counterflow.maritime.watch import sequences, watch_events
+
+    w = watch_events(base, area)
+    if not quiet:
+        for mmsi, seq in sequences(w).items():
+            err_console.print(f"{area.name} {mmsi}: {seq}", highlight=False, markup=False)
+    return [w]
+
+
+def _screening_events(data: AisData, threshold: float, quiet: bool) -> list[pl.DataFrame]:
+    """List hits of the vessels' names and IMO numbers (none when no list is loaded)."""
+    from counterflow.maritime.vessels import screen_vessels
+
+    with ExitStack() as cleanup:
+        screener = _vessel_screener(cleanup, quiet)
+        if screener is None:
+            return []
+        hits, _ = screen_vessels(data, threshold=threshold, screener=screener)
+        return [hits]
+
+
+def _write_events(
+    parts: list[pl.DataFrame], base: pl.DataFrame, data: AisData, output: Path, quiet: bool
+) -> pl.DataFrame:
+    import polars as pl
+
+    from counterflow.maritime.events import write_events_csv
+
+    events = pl.concat([p for p in parts if p.height]) if any(p.height for p in parts) else base
+    n = write_events_csv(events, data.static, output)
+    if not quiet:
+        counts = events["event_type"].value_counts().sort("event_type").iter_rows()
+        err_console.print(
+            f"{n} events -> {output}: " + ", ".join(f"{k} {v}" for k, v in counts),
+            highlight=False,
+        )
+    return events
+
+
+def _write_risk(
+    events: pl.DataFrame,
+    data: AisData,
+    risk_weights: Weights,
+    vessels: Path | None,
+    cards: Path | None,
+    cards_min_score: float,
+    inputs: list[Path],
+    record: bool,
+    db: str,
+    quiet: bool,
+) -> None:
+    """The vessel risk table and the evidence cards (recorded as alerts with --record)."""
+    from counterflow.maritime.events import to_output
+    from counterflow.maritime.risk import score_vessels, write_vessels_csv
+
+    out_rows = to_output(events, data.static)
+    risks = score_vessels(out_rows, risk_weights)
+    if vessels is not None:
+        nv = write_vessels_csv(risks, vessels)
+        if not quiet:
+            err_console.print(f"{nv} vessels -> {vessels}", highlight=False)
+    if cards is None:
+        return
+    from counterflow.maritime.evidence import write_cards
+
+    built: list[dict[str, object]] = []
+    nc = write_cards(
+        cards, risks, data, out_rows, inputs, risk_weights, min_score=cards_min_score,
+        collect=built,
+    )  # fmt: skip
+    if not quiet:
+        err_console.print(f"{nc} evidence cards -> {cards}", highlight=False)
+    if record:
+        _record_cards(built, db, cards_min_score)
+
+
 def _record_cards(cards: list[dict[str, object]], db: str, min_score: float) -> None:
     """Record the evidence cards as vessel alerts (review store ``db``)."""
     from counterflow.cli.common import cli_actor
@@ -293,11 +415,14 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         ] = 1_500_000,
     ) -> None:
         """Detect AIS events and write the EVENTS CSV (and vessel risk, evidence cards)."""
-        import polars as pl
-
-        from counterflow.maritime.events import to_output, write_events_csv
         from counterflow.maritime.params import EventParams
 
+        _check_event_options(record, cards, engine)
+        area = None
+        if watch:
+            from counterflow.maritime.watch import load_area
+
+            area = load_area(watch)
         params = EventParams(
             gap_min_h=gap_hours,
             gap_intentional_h=intentional_hours,
@@ -316,95 +441,28 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             loiter_min_port_km=anchorage_km,
             jump_max_kn=max_speed,
         )
-        area = None
-        if watch:
-            from counterflow.maritime.watch import load_area
-
-            area = load_area(watch)
-        if record and cards is None:
-            from counterflow.errors import UsageError
-
-            raise UsageError("--record records the evidence cards: give --cards DIR too")
         risk_weights = None
         if vessels is not None or cards is not None:
             from counterflow.maritime.risk import Weights
 
             risk_weights = Weights.load(weights)
-        if engine not in ("local", "spark"):
-            from counterflow.errors import UsageError
-
-            raise UsageError(f"--engine must be local or spark, not {engine!r}")
         if engine == "spark" or _use_bounded(files, bounded):
-            if detections is not None:
-                from counterflow.errors import UsageError
-
-                raise UsageError(
-                    "--detections needs every position at once: use --in-memory "
-                    "(dark detections are not yet computed per MMSI group)"
-                )
-            data, port_table, det = _detect_partitioned(
-                files, ports, params, max_speed, quiet, engine, master, partitions, group_positions
-            )
-            from counterflow.maritime.identity import imo_sharing_events
-
-            shared_imo = imo_sharing_events(data.static)  # static rows only: no positions
-            base = pl.concat([det.events, shared_imo.cast(det.events.schema)])
+            data, base = _partitioned_events(
+                files, ports, params, max_speed, quiet, engine, master, partitions,
+                group_positions, detections,
+            )  # fmt: skip
         else:
             data, port_table = _load_everything(files, ports, max_speed, quiet)
             base = _all_events(data, port_table, params, detections, quiet)
-        parts = [base]
-        if area is not None:
-            from counterflow.maritime.watch import sequences, watch_events
-
-            w = watch_events(base, area)
-            parts.append(w)
-            if not quiet:
-                for mmsi, seq in sequences(w).items():
-                    err_console.print(f"{area.name} {mmsi}: {seq}", highlight=False, markup=False)
+        parts = [base, *_watch_events(base, area, quiet)]
         if screen:
-            from counterflow.maritime.vessels import screen_vessels
-
-            with ExitStack() as cleanup:
-                screener = _vessel_screener(cleanup, quiet)
-                if screener is not None:
-                    hits, _ = screen_vessels(data, threshold=screen_threshold, screener=screener)
-                    parts.append(hits)
-        events = pl.concat([p for p in parts if p.height]) if any(p.height for p in parts) else base
-        n = write_events_csv(events, data.static, output)
-        if not quiet:
-            counts = events["event_type"].value_counts().sort("event_type").iter_rows()
-            err_console.print(
-                f"{n} events -> {output}: " + ", ".join(f"{k} {v}" for k, v in counts),
-                highlight=False,
-            )
+            parts.extend(_screening_events(data, screen_threshold, quiet))
+        events = _write_events(parts, base, data, output, quiet)
         if risk_weights is not None:
-            from counterflow.maritime.risk import score_vessels, write_vessels_csv
-
-            out_rows = to_output(events, data.static)
-            risks = score_vessels(out_rows, risk_weights)
-            if vessels is not None:
-                nv = write_vessels_csv(risks, vessels)
-                if not quiet:
-                    err_console.print(f"{nv} vessels -> {vessels}", highlight=False)
-            if cards is not None:
-                from counterflow.maritime.evidence import write_cards
-
-                inputs = [*files, *([detections] if detections else [])]
-                built: list[dict[str, object]] = []
-                nc = write_cards(
-                    cards,
-                    risks,
-                    data,
-                    out_rows,
-                    inputs,
-                    risk_weights,
-                    min_score=cards_min_score,
-                    collect=built,
-                )
-                if not quiet:
-                    err_console.print(f"{nc} evidence cards -> {cards}", highlight=False)
-                if record:
-                    _record_cards(built, db, cards_min_score)
+            _write_risk(
+                events, data, risk_weights, vessels, cards, cards_min_score,
+                [*files, *([detections] if detections else [])], record, db, quiet,
+            )  # fmt: skip
 
     @ais.command("vessels")
     def vessels_cmd(

@@ -204,10 +204,10 @@ def _target(path: Path, line: int, rec: dict[str, str], issues: list[LoadIssue])
             LoadIssue(str(path), line, "schema", f"{oid}: schema {schema!r} is no party: skipped")
         )
         return None
-    if not name:
+    names = _split(name) if name else []
+    if not names:  # empty, or only separators and blanks
         issues.append(LoadIssue(str(path), line, "name", f"{oid}: no name: skipped"))
         return None
-    names = _split(name)
     party = Party(dataset="", source_id=oid, kind=kind, name=names[0])
     if schema != {
         "person": "Person",

@@ -1,13 +1,19 @@
 """Per-pixel features of a before/after pair for the fitted change classifier.
 
-Spectral (each date's smoothed colours), difference (change-vector magnitude at several
-scales, per-band and signed grey differences, the magnitude relative to the whole pair's
-median so a globally brighter scene does not look like change), texture (gradient
-magnitude and local standard deviation per date and their change, the local correlation
-of the two dates) and morphological building cues (white and black top-hats of each date's
-grey level, which respond to compact bright or dark structures such as roofs and shadows,
-and their change). Input: float32 H x W x 3 in [0, 1], the after image already matched to
-the before one. Output: float32 H x W x F, names in ``FEATURE_NAMES``.
+Difference (change-vector magnitude at several scales and its smoothed energy, the grey
+difference after *local normalisation* of each date, signed grey and greenness change),
+each date's smoothed colour, saturation and excess-green (vegetation), multi-scale
+texture (gradient magnitude, local standard deviation, their change; local inter-date
+correlation; the cosine between the two dates' gradient directions, which drops where a
+structure appears or goes), and morphological building cues (white and black top-hats of
+each date's grey level at 7, 15 and 31 px, which respond to compact bright roofs and dark
+shadows, and their change). Every feature is given twice: as is, and standardised within
+the image (minus its median, over its inter-quartile range), so a scene's own lighting,
+season and sensor matter less than how a pixel stands out *in that scene*.
+
+Input: float32 H x W x 3 in [0, 1], the after image already matched to the before one.
+Output: float32 H x W x F, names in ``FEATURE_NAMES``. All filters are whole-array
+scipy.ndimage calls (separable Gaussians, running min/max), no Python pixel loops.
 """
 
 from __future__ import annotations
@@ -18,35 +24,118 @@ from scipy import ndimage as ndi
 
 FloatImage = NDArray[np.float32]
 
-FEATURE_VERSION = 1
-_DIFF_SCALES = (0.0, 1.0, 2.0, 4.0, 8.0)
-_TOPHAT_SIZES = (9, 21)
+FEATURE_VERSION = 2
+_CVA_SCALES = (1.0, 2.0, 4.0, 8.0, 16.0)
+_ENERGY_SCALES = (2.0, 6.0, 12.0)
+_LNORM_SCALES = (4.0, 12.0)
+_GRAD_SCALES = (1.0, 2.0, 4.0)
+_STD_SCALES = (3.0, 8.0)
+_COS_SCALES = (2.0, 6.0)
+_TOPHAT_SIZES = (7, 15, 31)
 
 
-def _g(x: FloatImage, s: float) -> FloatImage:
-    if s <= 0:
-        return x
-    out: FloatImage = ndi.gaussian_filter(x, s, mode="reflect", truncate=3.0)
-    return out
-
-
-def _names() -> list[str]:
-    n: list[str] = []
-    n += [f"cva_s{s:g}" for s in _DIFF_SCALES]
-    n += ["cva_rel_s2", "cva_s16"]
-    n += [f"absdiff_{c}_s1" for c in "rgb"]
-    n += ["graydiff_s1", "graydiff_s4"]
-    n += [f"{d}_{c}_s1" for d in ("a", "b") for c in "rgb"]
-    n += ["a_sat", "b_sat"]
-    n += [f"{d}_grad_s{s:g}" for d in ("a", "b") for s in (1.0, 3.0)]
-    n += ["graddiff_s1", "graddiff_s3"]
-    n += ["a_std7", "b_std7", "stddiff7", "corr_s3"]
-    n += [f"{d}_{k}{z}" for d in ("a", "b") for k in ("wth", "bth") for z in _TOPHAT_SIZES]
-    n += [f"{k}diff{z}" for k in ("wth", "bth") for z in _TOPHAT_SIZES]
+def _base_names() -> list[str]:
+    n: list[str] = [f"cva_s{s:g}" for s in _CVA_SCALES]
+    n += [f"cvaabs_s{s:g}" for s in _ENERGY_SCALES]
+    n += ["cva_rel"]
+    n += [f"lnorm_s{s:g}" for s in _LNORM_SCALES]
+    for d in ("a", "b"):
+        n += [f"{d}_{c}" for c in "rgb"] + [f"{d}_sat", f"{d}_exg", f"{d}_exg8"]
+    n += ["exg_d", "gray_d2", "gray_d8"]
+    for s in _GRAD_SCALES:
+        n += [f"a_grad{s:g}", f"b_grad{s:g}", f"graddiff{s:g}"]
+    for s in _STD_SCALES:
+        n += [f"a_std{s:g}", f"b_std{s:g}", f"stdd{s:g}"]
+    n += [f"corr{s:g}" for s in _STD_SCALES]
+    n += [f"gcos{s:g}" for s in _COS_SCALES]
+    for d in ("a", "b"):
+        for z in _TOPHAT_SIZES:
+            n += [f"{d}_wth{z}", f"{d}_bth{z}"]
+    for k in ("wth", "bth"):
+        for z in _TOPHAT_SIZES:
+            n += [f"{k}d{z}", f"{k}dabs{z}"]
     return n
 
 
-FEATURE_NAMES: tuple[str, ...] = tuple(_names())
+BASE_NAMES: tuple[str, ...] = tuple(_base_names())
+FEATURE_NAMES: tuple[str, ...] = BASE_NAMES + tuple(f"z_{n}" for n in BASE_NAMES)
+
+
+def _g(x: FloatImage, s: float) -> FloatImage:
+    """Gaussian blur of the two spatial axes only (a colour stack is blurred per band).
+    Wide blurs (sigma >= 2.5) are three passes of a running-mean box of the same variance,
+    whose cost does not grow with the width."""
+    sp = (s, s) + (0.0,) * (x.ndim - 2)
+    if s < 2.5:
+        out: FloatImage = ndi.gaussian_filter(x, sp, mode="reflect", truncate=3.0)
+        return out
+    w = int(np.sqrt(4.0 * s * s + 1.0) + 0.5) | 1
+    out = x
+    for _ in range(3):
+        for ax in (0, 1):
+            out = ndi.uniform_filter1d(out, w, axis=ax, mode="reflect")
+    return out
+
+
+def _local_std(x: FloatImage, s: float) -> FloatImage:
+    m = _g(x, s)
+    out: FloatImage = np.sqrt(np.maximum(_g(x * x, s) - m * m, 0.0))
+    return out
+
+
+def _base_features(a: FloatImage, b: FloatImage) -> list[FloatImage]:
+    f: list[FloatImage] = []
+    d = b - a
+    ga, gb = a.mean(axis=-1), b.mean(axis=-1)
+    for s in _CVA_SCALES:
+        ds = _g(d, s)
+        f.append(np.sqrt(np.sum(ds * ds, axis=-1)))
+    ad = np.sqrt(np.sum(d * d, axis=-1))
+    f += [_g(ad, s) for s in _ENERGY_SCALES]
+    f.append(f[1] / (float(np.percentile(ad[::3, ::3], 75)) + 1e-3))
+    for s in _LNORM_SCALES:
+        za = (ga - _g(ga, s)) / (_local_std(ga, s) + 0.02)
+        zb = (gb - _g(gb, s)) / (_local_std(gb, s) + 0.02)
+        f.append(_g(np.abs(zb - za), 2.0))
+    exg = {}
+    for name, x in (("a", a), ("b", b)):
+        xs = _g(x, 2.0)
+        f += [xs[..., 0], xs[..., 1], xs[..., 2]]
+        f.append(xs.max(axis=-1) - xs.min(axis=-1))
+        exg[name] = 2 * xs[..., 1] - xs[..., 0] - xs[..., 2]
+        f += [exg[name], _g(exg[name], 8.0)]
+    f += [exg["b"] - exg["a"], _g(gb - ga, 2.0), _g(gb - ga, 8.0)]
+    for s in _GRAD_SCALES:
+        gra = ndi.gaussian_gradient_magnitude(ga, s)
+        grb = ndi.gaussian_gradient_magnitude(gb, s)
+        f += [gra, grb, _g(np.abs(grb - gra), 2.0)]
+    for s in _STD_SCALES:
+        sa, sb = _local_std(ga, s), _local_std(gb, s)
+        f += [sa, sb, sb - sa]
+    for s in _STD_SCALES:
+        ma, mb = _g(ga, s), _g(gb, s)
+        cov = _g(ga * gb, s) - ma * mb
+        va = np.maximum(_g(ga * ga, s) - ma * ma, 0.0)
+        vb = np.maximum(_g(gb * gb, s) - mb * mb, 0.0)
+        f.append(cov / (np.sqrt(va * vb) + 1e-4))
+    sa1, sb1 = _g(ga, 1.0), _g(gb, 1.0)
+    ax, ay = ndi.sobel(sa1, 1), ndi.sobel(sa1, 0)
+    bx, by = ndi.sobel(sb1, 1), ndi.sobel(sb1, 0)
+    for s in _COS_SCALES:
+        num = _g(ax * bx + ay * by, s)
+        den = np.sqrt(_g(ax * ax + ay * ay, s) * _g(bx * bx + by * by, s)) + 1e-4
+        f.append(num / den)
+    tops: dict[tuple[str, str, int], FloatImage] = {}
+    for name, x in (("a", ga), ("b", gb)):
+        for z in _TOPHAT_SIZES:
+            tops[(name, "wth", z)] = x - ndi.grey_opening(x, size=(z, z))
+            tops[(name, "bth", z)] = ndi.grey_closing(x, size=(z, z)) - x
+            f += [tops[(name, "wth", z)], tops[(name, "bth", z)]]
+    for k in ("wth", "bth"):
+        for z in _TOPHAT_SIZES:
+            dd = tops[("b", k, z)] - tops[("a", k, z)]
+            f += [dd, _g(np.abs(dd), 3.0)]
+    return f
 
 
 def pixel_features(before: FloatImage, after: FloatImage) -> FloatImage:
@@ -56,67 +145,13 @@ def pixel_features(before: FloatImage, after: FloatImage) -> FloatImage:
     a = np.ascontiguousarray(before, dtype=np.float32)
     b = np.ascontiguousarray(after, dtype=np.float32)
     h, w, _ = a.shape
-    out = np.empty((h, w, len(FEATURE_NAMES)), dtype=np.float32)
-    k = 0
-
-    def put(x: FloatImage) -> None:
-        nonlocal k
+    nb = len(BASE_NAMES)
+    out = np.empty((h, w, 2 * nb), dtype=np.float32)
+    base = _base_features(a, b)
+    assert len(base) == nb
+    for k, x in enumerate(base):
         out[:, :, k] = x
-        k += 1
-
-    d = b - a
-    a1 = np.stack([_g(a[:, :, c], 1.0) for c in range(3)], axis=-1)
-    b1 = np.stack([_g(b[:, :, c], 1.0) for c in range(3)], axis=-1)
-    cva = {}
-    for s in _DIFF_SCALES:
-        ds = d if s == 0 else np.stack([_g(d[:, :, c], s) for c in range(3)], axis=-1)
-        cva[s] = np.sqrt(np.sum(ds * ds, axis=-1))
-        put(cva[s])
-    put(cva[2.0] / (float(np.median(cva[2.0])) + 1e-3))
-    put(_g(cva[2.0], 16.0))
-    for c in range(3):
-        put(np.abs(b1[:, :, c] - a1[:, :, c]))
-    ga = a.mean(axis=-1)
-    gb = b.mean(axis=-1)
-    gd = gb - ga
-    put(_g(gd, 1.0))
-    put(_g(gd, 4.0))
-    for img in (a1, b1):
-        for c in range(3):
-            put(img[:, :, c])
-    for img in (a1, b1):
-        put(img.max(axis=-1) - img.min(axis=-1))
-    grads = {}
-    for name, g in (("a", ga), ("b", gb)):
-        for s in (1.0, 3.0):
-            grads[(name, s)] = ndi.gaussian_gradient_magnitude(g, s)
-            put(grads[(name, s)])
-    for s in (1.0, 3.0):
-        put(np.abs(grads[("b", s)] - grads[("a", s)]))
-    stds = {}
-    for name, g in (("a", ga), ("b", gb)):
-        m = ndi.uniform_filter(g, 7)
-        m2 = ndi.uniform_filter(g * g, 7)
-        stds[name] = np.sqrt(np.maximum(m2 - m * m, 0.0))
-        put(stds[name])
-    put(np.abs(stds["b"] - stds["a"]))
-    ma, mb = _g(ga, 3.0), _g(gb, 3.0)
-    cov = _g(ga * gb, 3.0) - ma * mb
-    va = np.maximum(_g(ga * ga, 3.0) - ma * ma, 0.0)
-    vb = np.maximum(_g(gb * gb, 3.0) - mb * mb, 0.0)
-    put(cov / (np.sqrt(va * vb) + 1e-4))
-    tops = {}
-    for name, g in (("a", ga), ("b", gb)):
-        for kind in ("wth", "bth"):
-            for z in _TOPHAT_SIZES:
-                if kind == "wth":
-                    t = g - ndi.grey_opening(g, size=(z, z))
-                else:
-                    t = ndi.grey_closing(g, size=(z, z)) - g
-                tops[(name, kind, z)] = t
-                put(t)
-    for kind in ("wth", "bth"):
-        for z in _TOPHAT_SIZES:
-            put(np.abs(tops[("b", kind, z)] - tops[("a", kind, z)]))
-    assert k == len(FEATURE_NAMES)
+    sample = out[::3, ::3, :nb].reshape(-1, nb)
+    q = np.percentile(sample, [25.0, 50.0, 75.0], axis=0).astype(np.float32)
+    out[:, :, nb:] = (out[:, :, :nb] - q[1]) / (q[2] - q[0] + 1e-4)
     return out

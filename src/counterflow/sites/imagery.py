@@ -272,11 +272,19 @@ def _is_georeferenced(ds: Any) -> bool:
     return ds.crs is not None and not ds.transform.is_identity
 
 
+GDAL_CACHE_MB = 128
+
+
 def open_pair(before: Path, after: Path, site: shapely.Geometry | None = None) -> PairSource:
     """The two scenes on one grid (see the module docstring). ``site``: WGS84 polygon."""
     fmts = (_sniff(before), _sniff(after))
     stack = ExitStack()
     try:
+        import rasterio
+
+        # GDAL's block cache defaults to 5 % of the machine's memory; bound it (MiB) so a
+        # large scene read in windows stays small.
+        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
         dss = [
             _open_raster(p, stack) if f == "tiff" else None
             for p, f in zip((before, after), fmts, strict=True)

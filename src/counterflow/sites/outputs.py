@@ -13,10 +13,40 @@ from numpy.typing import NDArray
 from PIL import Image
 
 MAX_PANEL = 1024  # overlay panels are reduced to at most this many pixels a side
+WINDOW = 2048  # large masks are written and polygonised in windows of this many pixels
+PNG_LEVEL = 1  # zlib level: fast; the evidence PNGs are small anyway
 
 
 def write_mask(mask: NDArray[np.bool_], path: Path) -> None:
-    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L").save(path)
+    """``mask`` as a 0/255 PNG. A mask larger than one window (a memory-mapped scene
+    mask) is streamed: windows into a temporary tiled GeoTIFF, then GDAL's PNG writer,
+    which encodes line by line, so the whole mask is never held in memory."""
+    h, w = mask.shape
+    if h * w <= WINDOW * WINDOW:
+        img = Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L")
+        img.save(path, compress_level=PNG_LEVEL)
+        return
+    import warnings
+
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+    from rasterio.shutil import copy as rio_copy
+    from rasterio.windows import Window
+
+    tmp = path.with_suffix(".tmp.tif")
+    profile = {"driver": "GTiff", "height": h, "width": w, "count": 1, "dtype": "uint8"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(tmp, "w", tiled=True, compress="deflate", **profile) as dst:
+                for r0 in range(0, h, WINDOW):
+                    rows = min(WINDOW, h - r0)
+                    block = np.where(mask[r0 : r0 + rows], 255, 0).astype(np.uint8)
+                    dst.write(block, 1, window=Window(0, r0, w, rows))
+            rio_copy(tmp, path, driver="PNG", ZLEVEL=PNG_LEVEL)
+    finally:
+        tmp.unlink(missing_ok=True)
+        path.with_name(path.name + ".aux.xml").unlink(missing_ok=True)
 
 
 def polygons(
@@ -27,19 +57,17 @@ def polygons(
     pixel_area_m2: float | None = None,
 ) -> list[dict[str, Any]]:
     """GeoJSON features of the connected change regions (8-connected), largest first.
-    Georeferenced: WGS84 lon/lat rings with ``area_m2``; else pixel (column, row) rings."""
+    Georeferenced: WGS84 lon/lat rings with ``area_m2``; else pixel (column, row) rings.
+    The mask is polygonised in windows of ``WINDOW`` pixels (a memory-mapped scene mask
+    is never read whole); regions cut by a window edge are joined again."""
     from affine import Affine
-    from rasterio.features import shapes
     from rasterio.warp import transform_geom
-    from shapely.geometry import mapping, shape
+    from shapely.geometry import mapping
 
-    if not mask.any():
-        return []
-    feats: list[dict[str, Any]] = []
     tr = transform if transform is not None else Affine.identity()
-    m8 = mask.astype(np.uint8)
-    for geom, _val in shapes(m8, mask=mask, connectivity=8, transform=tr):
-        poly = shape(geom)
+    feats: list[dict[str, Any]] = []
+    for poly in _window_polygons(mask, tr):
+        geom = mapping(poly)
         px = float(poly.area) / (abs(tr.a * tr.e) if transform is not None else 1.0)
         props: dict[str, Any] = {"area_px": round(px)}
         if transform is not None and crs is not None:
@@ -57,6 +85,47 @@ def polygons(
     for i, f in enumerate(feats, 1):
         f["properties"] = {"id": i, **f["properties"]}
     return feats
+
+
+def _window_polygons(mask: NDArray[np.bool_], tr: Any) -> list[Any]:
+    from affine import Affine
+    from rasterio.features import shapes
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    h, w = mask.shape
+    whole: list[Any] = []
+    cut: list[Any] = []
+    for r0 in range(0, h, WINDOW):
+        for c0 in range(0, w, WINDOW):
+            # one pixel of overlap with the next window so that cut regions share area
+            r1, c1 = min(h, r0 + WINDOW + 1), min(w, c0 + WINDOW + 1)
+            win = np.ascontiguousarray(mask[r0:r1, c0:c1])
+            if not win.any():
+                continue
+            wt = tr @ Affine.translation(c0, r0)
+            for geom, _val in shapes(win.astype(np.uint8), mask=win, connectivity=8, transform=wt):
+                poly = shape(geom)
+                minx, miny, maxx, maxy = _pixel_bounds(poly, tr)
+                at_edge = (r0 > 0 and miny <= r0 + 1) or (r1 < h and maxy >= r1 - 1)
+                at_edge |= (c0 > 0 and minx <= c0 + 1) or (c1 < w and maxx >= c1 - 1)
+                (cut if at_edge else whole).append(poly)
+    if cut:
+        merged = unary_union(cut)
+        whole += list(getattr(merged, "geoms", [merged]))
+    return whole
+
+
+def _pixel_bounds(poly: Any, tr: Any) -> tuple[float, float, float, float]:
+    """(min col, min row, max col, max row) of a polygon given in ``tr``'s coordinates."""
+    inv = ~tr
+    xs, ys = [], []
+    x0, y0, x1, y1 = poly.bounds
+    for x, y in ((x0, y0), (x1, y1)):
+        c, r = inv @ (x, y)
+        xs.append(c)
+        ys.append(r)
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def write_geojson(feats: list[dict[str, Any]], path: Path, *, georeferenced: bool) -> None:
@@ -93,9 +162,9 @@ def render(
     yy, xx = np.nonzero(bad)
     ov[yy, xx] = np.where(((yy + xx) % 8 < 4)[:, None], 160.0, 90.0)
     ov8 = ov.astype(np.uint8)
-    Image.fromarray(a8, "RGB").save(outdir / "before.png")
-    Image.fromarray(b8, "RGB").save(outdir / "after.png")
+    Image.fromarray(a8, "RGB").save(outdir / "before.png", compress_level=PNG_LEVEL)
+    Image.fromarray(b8, "RGB").save(outdir / "after.png", compress_level=PNG_LEVEL)
     gap = np.full((a8.shape[0], 8, 3), 255, dtype=np.uint8)
     Image.fromarray(np.concatenate([a8, gap, b8, gap, ov8], axis=1), "RGB").save(
-        outdir / "overlay.png"
+        outdir / "overlay.png", compress_level=PNG_LEVEL
     )

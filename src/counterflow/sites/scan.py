@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage as ndi
 
 from counterflow.errors import BadInputError, UsageError
 from counterflow.sites import outputs
@@ -31,7 +30,6 @@ from counterflow.sites.watchlist import Site
 METHODS = ("classifier", "cva", "pca-kmeans")
 TILE = 1024
 MARGIN = 64
-MIN_AREA_PX = 16
 OVERVIEW = 1024
 IN_MEMORY_PIXELS = 64_000_000
 SCENE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
@@ -115,14 +113,7 @@ def _detect_tile(
     elif method == "pca-kmeans":
         out = pca_kmeans(a, b, valid)
     else:
-        out = model.predict(a, b)
-        out = ndi.binary_opening(out)
-        if out.any():  # drop specks under MIN_AREA_PX (8-connected)
-            labels, n = ndi.label(out, structure=np.ones((3, 3), dtype=bool))
-            sizes = np.bincount(labels.ravel(), minlength=n + 1)
-            keep = sizes >= MIN_AREA_PX
-            keep[0] = False
-            out = keep[labels]
+        out = model.predict(a, b)  # thresholded, opened, small blobs dropped
     return out & valid
 
 
@@ -170,7 +161,7 @@ def scan_pair(
                 )
             else:
                 state = np.zeros((src.height, src.width), dtype=np.uint8)
-            site_px = 0
+            site_px = changed = valid_px = 0
             for r0 in range(0, src.height, tile):
                 for c0 in range(0, src.width, tile):
                     h, w = min(tile, src.height - r0), min(tile, src.width - c0)
@@ -191,13 +182,20 @@ def scan_pair(
                     if inside is not True:
                         s = np.where(inside, s, 3)  # outside the site
                     state[r0 : r0 + h, c0 : c0 + w] = s[core]
-            changed = int(np.count_nonzero(state == CHANGE))
-            valid_px = int(np.count_nonzero(state <= CHANGE))
+                    changed += int(np.count_nonzero(s[core] == CHANGE))
+                    valid_px += int(np.count_nonzero(s[core] <= CHANGE))
             if valid_px == 0:
                 raise BadInputError(
                     "no usable pixels in the common area of the scenes", file=str(after)
                 )
-            mask = state == CHANGE
+            if n > IN_MEMORY_PIXELS:  # the change mask as a file too: never held whole
+                mask: NDArray[np.bool_] = np.lib.format.open_memmap(
+                    Path(tmp) / "mask.npy", mode="w+", dtype=np.bool_, shape=state.shape
+                )
+                for r0 in range(0, src.height, tile):
+                    mask[r0 : r0 + tile] = state[r0 : r0 + tile] == CHANGE
+            else:
+                mask = state == CHANGE
             outputs.write_mask(mask, outdir / "mask.png")
             feats = outputs.polygons(
                 mask, transform=src.transform, crs=src.crs, pixel_area_m2=src.pixel_area_m2
