@@ -12,9 +12,11 @@ executors (the JVM and its Python workers, sampled from /proc every 0.2 s).
 
 AIS: the real GFW tracks replicated ``--copies`` times (benchmarks/ais.py's method: new
 MMSIs, shifted times), written as one GFW-style CSV (28 copies: 10.4 M positions, about
-1 GB); ``ais events`` today (everything in memory) vs the bounded engine (MMSI groups),
-each in its own process: wall time, positions/s, peak RSS. ``--spark-ais`` adds the
-Spark engine on the same file.
+1 GB; every time moved back 8 years (``PAST_S``) so that no copy lies in the future, which
+cleaning drops by the wall clock); ``ais events`` today (everything in memory) vs the
+bounded engine (MMSI groups, streamed encounters), each in its own process: wall time,
+positions/s, peak RSS, and whether the events are the same rows. ``--spark-ais`` adds
+the Spark engine on the same file (same rows checked too).
 
 Then, on paper: rows/hour on a stated cluster from the measured per-core rates.
 The machine is shared (2 cores, other jobs): load averages are printed with the table.
@@ -202,7 +204,16 @@ def bench_parties(n: int, home: Path) -> dict[str, object]:
     return out
 
 
-_LOCAL_CODE = """
+# A child's ru_maxrss starts at its parent's RSS when forked (Linux carries the high-water
+# mark across exec), so each process reports its own VmHWM instead.
+_HWM = """
+def hwm():
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) * 1024 for l in fh if l.startswith("VmHWM:"))
+"""
+_LOCAL_CODE = (
+    _HWM
+    + """
 import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
@@ -211,15 +222,18 @@ try:
     main(["screen", "parties", sys.argv[1], "-o", sys.argv[2], "--threshold", "0.7", "--limit", "10", "-q"])
 except SystemExit as exc:
     assert exc.code in (0, None), exc.code
-me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+me = hwm()
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 print(json.dumps({"local_inner_s": time.perf_counter() - t0, "local_peak": me, "local_worker_peak": kids}))
 """
+)
 
 
 # ------------------------------------------------------------------ AIS
-_AIS_CODE = """
-import json, os, resource, sys, time
+_AIS_CODE = (
+    _HWM
+    + """
+import json, os, sys, time
 from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "2")
 from counterflow.maritime.ports import load_ports
@@ -231,15 +245,26 @@ if mode == "today":
     from counterflow.maritime.ingest import load
     d = load([path])
     n = d.positions.height
-    ev = detect_all(d.positions, ports).events.height
+    ev = detect_all(d.positions, ports).events
+    del d
 else:
     from counterflow.maritime.partition import events_by_mmsi_groups
     r = events_by_mmsi_groups([path], ports)
-    n, ev = r.positions, r.detection.events.height
+    n, ev = r.positions, r.detection.events
 dt = time.perf_counter() - t0
-print(json.dumps({"s": dt, "positions": n, "events": ev,
-                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+ev.sort(ev.columns, nulls_last=True).write_parquet(sys.argv[4])
+print(json.dumps({"s": dt, "positions": n, "events": ev.height, "peak": hwm()}))
 """
+)
+
+
+def same_events(a: Path, b: Path) -> bool:
+    import polars as pl
+
+    return pl.read_parquet(a).equals(pl.read_parquet(b))
+
+
+PAST_S = 8 * 365 * 86400  # 28 copies (97 days apart) would reach past today: 8 years back
 
 
 def write_ais_csv(path: Path, copies: int) -> int:
@@ -250,7 +275,7 @@ def write_ais_csv(path: Path, copies: int) -> int:
     from counterflow.maritime.ingest import load
 
     files = sorted((SHARED / "ais" / "gfw_tracks").glob("*.csv"))
-    pos = replicate(load(files).positions, copies)
+    pos = replicate(load(files).positions, copies).with_columns(pl.col("t") - PAST_S)
     pos.select(
         "lon",
         "lat",
@@ -264,37 +289,57 @@ def write_ais_csv(path: Path, copies: int) -> int:
 
 def bench_ais(copies: int, tmp: Path, spark_ais: bool) -> dict[str, object]:
     path = tmp / "replicated_gfw.csv"
-    n = write_ais_csv(path, copies)
+    # in a process of its own, so that this one (the Spark driver below) stays small
+    code = f"import sys; sys.path.insert(0, {str(HERE)!r}); from spark import write_ais_csv; print(write_ais_csv(__import__('pathlib').Path(sys.argv[1]), {copies}))"
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True
+    )
+    n = int(r.stdout.strip().splitlines()[-1])
     out: dict[str, object] = {"positions_in": n, "csv_bytes": path.stat().st_size}
     ports = str(SHARED / "ais" / "ports")
     for mode in ("today", "bounded"):
         r = subprocess.run(
-            [sys.executable, "-c", _AIS_CODE, mode, str(path), ports],
+            [sys.executable, "-c", _AIS_CODE, mode, str(path), ports, str(tmp / f"{mode}.pq")],
             check=True,
             capture_output=True,
             text=True,
         )
         out[mode] = json.loads(r.stdout.strip().splitlines()[-1])
         out[f"{mode}_load"] = load_avg()
+        print(f"AIS {mode}: {out[mode]} load {out[f'{mode}_load']}", flush=True)
+    out["same_rows"] = same_events(tmp / "today.pq", tmp / "bounded.pq")
     if spark_ais:
-        from counterflow.maritime.ports import load_ports
-        from counterflow.spark.ais import detect_events_spark
-        from counterflow.spark.session import session
-
-        with TreeSampler() as samp:
-            t0 = time.perf_counter()
-            spark = session("local[2]", app_name="counterflow-bench-ais")
-            res = detect_events_spark(spark, [path], load_ports([Path(ports)]))
-            dt = time.perf_counter() - t0
-        out["spark"] = {
-            "s": dt,
-            "positions": res.positions,
-            "events": res.detection.events.height,
-            "mem": dict(samp.peak),
-        }
+        try:
+            out["spark"] = bench_spark_ais(path, ports, tmp)
+        except Exception as exc:  # report what was measured, and why this part was not
+            out["spark_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            print(f"AIS spark failed: {out['spark_error']}", flush=True)
         out["spark_load"] = load_avg()
-        spark.stop()
     return out
+
+
+def bench_spark_ais(path: Path, ports: str, tmp: Path) -> dict[str, object]:
+    from counterflow.maritime.ports import load_ports
+    from counterflow.spark.ais import detect_events_spark
+    from counterflow.spark.session import session
+
+    with TreeSampler() as samp:
+        t0 = time.perf_counter()
+        spark = session("local[2]", app_name="counterflow-bench-ais")
+        res = detect_events_spark(spark, [path], load_ports([Path(ports)]))
+        dt = time.perf_counter() - t0
+    ev = res.detection.events
+    ev.sort(ev.columns, nulls_last=True).write_parquet(tmp / "spark.pq")
+    spark.stop()
+    r = {
+        "s": dt,
+        "positions": res.positions,
+        "events": ev.height,
+        "mem": dict(samp.peak),
+        "same_rows": same_events(tmp / "today.pq", tmp / "spark.pq"),
+    }
+    print(f"AIS spark: {r} load {load_avg()}", flush=True)
+    return r
 
 
 # ------------------------------------------------------------------ report
@@ -332,13 +377,17 @@ def report(p: dict[str, object] | None, a: dict[str, object] | None) -> None:
             f"| AIS: {int(a['positions_in']):,} positions, {size / 1e9:.2f} GB CSV, positions/s | {t['positions'] / t['s']:,.0f} ({t['s']:.1f} s; load {a['today_load']}) | bounded {b['positions'] / b['s']:,.0f} ({b['s']:.1f} s; load {a['bounded_load']}); {t['s'] / b['s']:.2f}x today's speed | within 1.5x |"
         )
         print(f"| AIS: peak memory | {gb(t['peak'])} | bounded {gb(b['peak'])} | <= 1 GB |")
-        print(f"| AIS: events | {t['events']:,} | bounded {b['events']:,} | same |")
+        print(
+            f"| AIS: events, same rows | {t['events']:,} | bounded {b['events']:,}: {'same rows' if a['same_rows'] else 'NOT the same rows'} | same |"
+        )
+        if "spark_error" in a:
+            print(f"| AIS on Spark local[2] | | failed: {a['spark_error']} | same rows |")
         if "spark" in a:
             s = a["spark"]
             assert isinstance(s, dict)
             m = s["mem"]
             print(
-                f"| AIS on Spark local[2] | | {s['positions'] / s['s']:,.0f} positions/s ({s['s']:.1f} s; load {a['spark_load']}); {s['events']:,} events; driver {gb(m['driver'])}, JVM {gb(m['jvm'])}, workers {gb(m['workers_sum'])} | |"
+                f"| AIS on Spark local[2] | | {s['positions'] / s['s']:,.0f} positions/s incl. JVM start ({s['s']:.1f} s; load {a['spark_load']}); {s['events']:,} events, {'same rows' if s['same_rows'] else 'NOT the same rows'}; driver {gb(m['driver'])}, JVM {gb(m['jvm'])}, workers {gb(m['workers_sum'])} together ({gb(m['worker_max'])} largest) | same rows |"
             )
     # on paper
     cores, eff = 128, 0.7

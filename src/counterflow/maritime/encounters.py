@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from counterflow.maritime.events import conform, empty_events
-from counterflow.maritime.loitering import Runs, slow_runs
+from counterflow.maritime.loitering import slow_runs
 from counterflow.maritime.nearby import nearest_port
 from counterflow.maritime.params import EventParams
 from counterflow.maritime.table import EARTH_RADIUS_KM, haversine_km
@@ -27,15 +27,60 @@ _KEY = 4_000_000_000  # > any epoch second
 
 _BUCKET_DEG = 0.5
 _BINS_PER_BUCKET = 144
+RUN_SCHEMA: dict[str, pl.DataType] = {
+    "mmsi": pl.Int64(),
+    "b0": pl.Int64(),
+    "b1": pl.Int64(),
+    "s": pl.Int64(),
+    "e": pl.Int64(),
+    "la0": pl.Float64(),
+    "la1": pl.Float64(),
+    "lo0": pl.Float64(),
+    "lo1": pl.Float64(),
+}
+BINNED_SCHEMA: dict[str, pl.DataType] = {
+    "mmsi": pl.Int64(),
+    "tb": pl.Int64(),
+    "lat": pl.Float64(),
+    "lon": pl.Float64(),
+}
+PAIR_SCHEMA: dict[str, pl.DataType] = {
+    "a": pl.Int64(),
+    "b": pl.Int64(),
+    "tb": pl.Int64(),
+    "la_a": pl.Float64(),
+    "lo_a": pl.Float64(),
+    "la_b": pl.Float64(),
+    "lo_b": pl.Float64(),
+    "d": pl.Float64(),
+}
 
 
-def _partnered(
-    pos: pl.DataFrame, runs: Runs, rr: pl.DataFrame, p: EventParams, bin_s: int
-) -> pl.Series:
-    """Mask of runs that could meet another vessel's run: time spans overlapping by the
-    minimum duration and bounding boxes (plus the distance) intersecting. Exact pruning:
-    runs are bucketed by 0.5-degree cells and day-long windows of their boxes and spans,
-    and only runs sharing a bucket are compared."""
+def bin_seconds(p: EventParams) -> int:
+    return int(p.encounter_bin_min * 60)
+
+
+def run_table(pos: pl.DataFrame, slow: np.ndarray, p: EventParams) -> pl.DataFrame:
+    """The slow runs that can hold an encounter (at least ``encounter_min_h`` and one whole
+    time bin): vessel, first and last bin (b0, b1), first and last row (s, e), and the
+    box of their positions widened by the distance threshold (la0, la1, lo0, lo1)."""
+    runs = slow_runs(pos, slow, p, p.encounter_min_h)
+    if runs.start.size == 0:
+        return pl.DataFrame(schema=RUN_SCHEMA)
+    bin_s = bin_seconds(p)
+    t = pos["t"].to_numpy()
+    m = pos["mmsi"].to_numpy()
+    rr = pl.DataFrame(
+        {
+            "mmsi": m[runs.start],
+            "b0": -(-t[runs.start] // bin_s),
+            "b1": t[runs.end] // bin_s,
+            "s": runs.start,
+            "e": runs.end,
+        }
+    ).filter(pl.col("b1") >= pl.col("b0"))
+    if rr.height == 0:
+        return pl.DataFrame(schema=RUN_SCHEMA)
     s = rr["s"].to_numpy()
     e = rr["e"].to_numpy()
     lens = e - s + 1
@@ -68,10 +113,16 @@ def _partnered(
             (pl.col("lo1") + pl.col("mlon")).alias("lo1"),
         )
     )
-    runs_df = pl.concat(
-        [rr.select("mmsi", "b0", "b1"), box.drop("rid", "mlon")], how="horizontal"
-    ).with_row_index("rid")
-    need = int(p.encounter_min_h * 3600 // bin_s)
+    return pl.concat([rr, box.drop("rid", "mlon")], how="horizontal").cast(RUN_SCHEMA)  # type: ignore[arg-type]
+
+
+def partnered(rr: pl.DataFrame, p: EventParams) -> np.ndarray:
+    """Mask of runs (:func:`run_table` rows of any number of vessels) that could meet
+    another vessel's run: time spans overlapping by the minimum duration and boxes
+    intersecting. Exact pruning: runs are bucketed by 0.5-degree cells and day-long
+    windows of their boxes and spans, and only runs sharing a bucket are compared."""
+    runs_df = rr.select("mmsi", "b0", "b1", "la0", "la1", "lo0", "lo1").with_row_index("rid")
+    need = int(p.encounter_min_h * 3600 // bin_seconds(p))
     buckets = (
         runs_df.with_columns(
             pl.int_ranges(
@@ -110,32 +161,19 @@ def _partnered(
     keep = np.zeros(rr.height, dtype=bool)
     keep[pairs["rid"].to_numpy()] = True
     keep[pairs["rid_b"].to_numpy()] = True
-    return pl.Series(keep)
+    return keep
 
 
-def _binned(
-    pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventParams
+def bin_runs(
+    pos: pl.DataFrame, slow: np.ndarray, rr: pl.DataFrame, ports: pl.DataFrame, p: EventParams
 ) -> pl.DataFrame:
-    runs = slow_runs(pos, slow, p, p.encounter_min_h)
-    if runs.start.size == 0:
-        return pl.DataFrame()
-    bin_s = int(p.encounter_bin_min * 60)
+    """Each run of ``rr`` (rows of :func:`run_table` over ``pos``) as one position per
+    ``encounter_bin_min`` time bin (the last known), bins near a port left out."""
+    if rr.height == 0:
+        return pl.DataFrame(schema=BINNED_SCHEMA)
+    bin_s = bin_seconds(p)
     t = pos["t"].to_numpy()
     m = pos["mmsi"].to_numpy()
-    rr = pl.DataFrame(
-        {
-            "mmsi": m[runs.start],
-            "b0": -(-t[runs.start] // bin_s),
-            "b1": t[runs.end] // bin_s,
-            "s": runs.start,
-            "e": runs.end,
-        }
-    ).filter(pl.col("b1") >= pl.col("b0"))
-    if rr.height == 0:
-        return pl.DataFrame()
-    rr = rr.filter(_partnered(pos, runs, rr, p, bin_s))
-    if rr.height == 0:
-        return pl.DataFrame()
     # each bin takes the run's last fix at or before it (an as-of look-up on the sorted
     # (mmsi, t) key; mmsi < 1e9 and t < 4e9 fit one int64)
     b0 = rr["b0"].to_numpy()
@@ -152,7 +190,6 @@ def _binned(
         {
             "mmsi": bm,
             "tb": tb,
-            "t": tb * bin_s,
             "lat": pos["lat"].to_numpy()[row],
             "lon": pos["lon"].to_numpy()[row],
         }
@@ -160,16 +197,15 @@ def _binned(
     la = binned["lat"].to_numpy()
     lo = binned["lon"].to_numpy()
     pidx, _ = nearest_port(la, lo, ports, p.encounter_min_port_km)
-    binned = binned.filter(pl.Series(pidx < 0))
-    return binned
+    return binned.filter(pl.Series(pidx < 0)).select(list(BINNED_SCHEMA))
 
 
-def detect_encounters(
-    pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventParams
-) -> pl.DataFrame:
-    b = _binned(pos, slow, ports, p)
+def close_pairs(b: pl.DataFrame, p: EventParams) -> pl.DataFrame:
+    """Pairs of binned positions (:func:`bin_runs`) of two vessels in the same time bin
+    within ``encounter_km``, one row per (a < b, bin), sorted (a, b, tb). Bins are
+    independent: any set of whole bins can be paired on its own."""
     if b.height < 2:
-        return empty_events()
+        return pl.DataFrame(schema=PAIR_SCHEMA)
     cell = 2.0 * p.encounter_km  # partner within half a cell: one neighbour per axis
     phi = np.radians(b["lat"].to_numpy())
     lam = np.radians(b["lon"].to_numpy())
@@ -179,6 +215,7 @@ def detect_encounters(
     ci = np.floor(xyz).astype(np.int64)
     side = np.where(xyz - ci < 0.5, -1, 1)
     tb = b["tb"].to_numpy()
+
     # (cell, time bin) as one int64 hash key; a cell neighbour is the home key plus a fixed
     # offset per axis (21 bits per axis). Hash collisions only add candidates: the time bin
     # and the distance are checked on every pair below
@@ -197,6 +234,7 @@ def detect_encounters(
                     )
     probe = pl.concat(probes)
     cand = probe.join(home, on="key", how="inner")
+    del probe, home
     mm = b["mmsi"].to_numpy()
     ra = cand["row_a"].to_numpy()
     rb = cand["row"].to_numpy()
@@ -206,65 +244,89 @@ def detect_encounters(
     lo = b["lon"].to_numpy()
     d = haversine_km(la[ra], lo[ra], la[rb], lo[rb])
     close = d <= p.encounter_km
-    pairs = (
+    ra, rb = ra[close], rb[close]
+    return (
         pl.DataFrame(
             {
-                "a": mm[ra][close],
-                "b": mm[rb][close],
-                "tb": tb[ra][close],
-                "ra": ra[close],
-                "rb": rb[close],
+                "a": mm[ra],
+                "b": mm[rb],
+                "tb": tb[ra],
+                "la_a": la[ra],
+                "lo_a": lo[ra],
+                "la_b": la[rb],
+                "lo_b": lo[rb],
                 "d": d[close],
-            }
+            },
+            schema=PAIR_SCHEMA,
         )
         .unique(subset=["a", "b", "tb"], keep="first")
         .sort("a", "b", "tb")
     )
+
+
+def pair_runs(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Runs of consecutive bins of each vessel pair in ``pairs`` (sorted (a, b, tb)):
+    first and last bin (tb0, tb1), the two vessels' first and last positions, the
+    median distance, whatever their length."""
     if pairs.height == 0:
-        return empty_events()
-    bin_s = p.encounter_bin_min * 60
-    pairs = pairs.with_columns(
-        ((pl.col("tb").diff() != 1) | (pl.col("a").diff() != 0) | (pl.col("b").diff() != 0))
-        .fill_null(True)
-        .cum_sum()
-        .alias("run")
-    )
-    runs = (
-        pairs.group_by("run")
+        return pl.DataFrame()
+    return (
+        pairs.with_columns(
+            ((pl.col("tb").diff() != 1) | (pl.col("a").diff() != 0) | (pl.col("b").diff() != 0))
+            .fill_null(True)
+            .cum_sum()
+            .alias("run")
+        )
+        .group_by("run")
         .agg(
             pl.col("a").first(),
             pl.col("b").first(),
             pl.col("tb").first().alias("tb0"),
             pl.col("tb").last().alias("tb1"),
-            pl.col("ra").first(),
-            pl.col("ra").last().alias("ra1"),
-            pl.col("rb").first(),
-            pl.col("rb").last().alias("rb1"),
+            pl.col("la_a").first().alias("la_a0"),
+            pl.col("lo_a").first().alias("lo_a0"),
+            pl.col("la_a").last().alias("la_a1"),
+            pl.col("lo_a").last().alias("lo_a1"),
+            pl.col("la_b").first().alias("la_b0"),
+            pl.col("lo_b").first().alias("lo_b0"),
+            pl.col("la_b").last().alias("la_b1"),
+            pl.col("lo_b").last().alias("lo_b1"),
             pl.col("d").median().alias("dmed"),
-            pl.len().alias("nbins"),
         )
-        .with_columns(((pl.col("tb1") - pl.col("tb0")) * bin_s / 3600.0).alias("dur_h"))
-        .filter(pl.col("dur_h") >= p.encounter_min_h)
-        .sort("a", "tb0", "b")
+        .drop("run")
     )
+
+
+def long_runs(runs: pl.DataFrame, p: EventParams) -> pl.DataFrame:
+    """The pair runs lasting at least ``encounter_min_h``, with their ``dur_h``."""
+    bin_s = p.encounter_bin_min * 60
+    return runs.with_columns(
+        ((pl.col("tb1") - pl.col("tb0")) * bin_s / 3600.0).alias("dur_h")
+    ).filter(pl.col("dur_h") >= p.encounter_min_h)
+
+
+def encounter_rows(runs: pl.DataFrame, p: EventParams) -> pl.DataFrame:
+    """Events of the pair runs (:func:`pair_runs`) lasting at least ``encounter_min_h``:
+    one row for each vessel (other_mmsi = the partner)."""
+    if runs.height == 0:
+        return empty_events()
+    bin_s = p.encounter_bin_min * 60
+    runs = long_runs(runs, p).sort("a", "tb0", "b")
     if runs.height == 0:
         return empty_events()
     rows = []
     for r in runs.iter_rows(named=True):
-        for me, other, r0, r1 in (
-            (r["a"], r["b"], r["ra"], r["ra1"]),
-            (r["b"], r["a"], r["rb"], r["rb1"]),
-        ):
+        for me, other, side in ((r["a"], r["b"], "a"), (r["b"], r["a"], "b")):
             rows.append(
                 {
                     "event_type": "encounter",
                     "mmsi": me,
                     "start_t": int(r["tb0"] * bin_s),
                     "end_t": int(r["tb1"] * bin_s),
-                    "start_lat": la[r0],
-                    "start_lon": lo[r0],
-                    "end_lat": la[r1],
-                    "end_lon": lo[r1],
+                    "start_lat": r[f"la_{side}0"],
+                    "start_lon": r[f"lo_{side}0"],
+                    "end_lat": r[f"la_{side}1"],
+                    "end_lon": r[f"lo_{side}1"],
                     "duration_h": r["dur_h"],
                     "distance_km": r["dmed"],
                     "other_mmsi": other,
@@ -279,3 +341,16 @@ def detect_encounters(
                 }
             )
     return conform(pl.DataFrame(rows))
+
+
+def detect_encounters(
+    pos: pl.DataFrame, slow: np.ndarray, ports: pl.DataFrame, p: EventParams
+) -> pl.DataFrame:
+    """Encounters of a cleaned, (mmsi, t)-sorted table, all in memory (the bounded engine
+    runs the same steps over time windows: ``maritime.encounter_stream``)."""
+    rr = run_table(pos, slow, p)
+    if rr.height == 0:
+        return empty_events()
+    rr = rr.filter(pl.Series(partnered(rr, p)))
+    b = bin_runs(pos, slow, rr, ports, p)
+    return encounter_rows(pair_runs(close_pairs(b, p)), p)

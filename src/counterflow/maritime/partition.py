@@ -5,8 +5,9 @@ time, so memory follows the largest group, not the input.
 Every detector but one looks at one vessel at a time, so running it per MMSI group gives
 the same events. Encounters pair two vessels: each group hands on its *encounter
 candidates* (the positions of slow runs long enough to matter, plus the position that
-ends each run) and ``detect_encounters`` runs once over all of them. Any new detector
-that pairs vessels must be listed in ``CROSS_VESSEL`` and fed the same way.
+ends each run), spilled to Parquet, and ``encounter_stream`` pairs them over time
+windows, so that stage's memory is bounded too. Any new detector that pairs vessels must
+be listed in ``CROSS_VESSEL`` and fed the same way.
 
 Large CSV files are read in line-aligned chunks of ``CHUNK_BYTES`` through the same
 reader as a whole file (``ingest.read_file``); a quoted field spanning lines across a
@@ -31,7 +32,7 @@ import polars as pl
 from counterflow.errors import BadInputError
 from counterflow.maritime.clean import DEFAULT_MAX_SPEED_KN, clean, fix_swapped
 from counterflow.maritime.detect import Detection, detect_all
-from counterflow.maritime.encounters import detect_encounters
+from counterflow.maritime.encounter_stream import WINDOW_ROWS, streamed_encounters
 from counterflow.maritime.events import INTERNAL_SCHEMA, empty_events
 from counterflow.maritime.ingest import read_file, sniff_kind
 from counterflow.maritime.jumps import leg_metrics
@@ -187,7 +188,10 @@ def bucket_of(mmsi: pl.Expr, buckets: int) -> pl.Expr:
 # ------------------------------------------------------------------ one group
 def encounter_candidates(pos: pl.DataFrame, p: EventParams) -> pl.DataFrame:
     """The rows ``detect_encounters`` can use, with their slow flag: every slow run at
-    least ``encounter_min_h`` long and the row after it (so runs stay apart)."""
+    least ``encounter_min_h`` long and the row after it, flagged not slow unless it starts
+    the next run, so runs stay apart. (A run can end at a silence of ``gap_min_h`` with a
+    slow row after it; kept slow, that row joined the next kept run across the vessel's
+    positions left out between them, which are not all slow, and made up encounters.)"""
     if pos.height == 0:
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     legs = leg_metrics(pos)
@@ -198,14 +202,15 @@ def encounter_candidates(pos: pl.DataFrame, p: EventParams) -> pl.DataFrame:
     keep = np.zeros(pos.height + 1, dtype=np.int32)
     np.add.at(keep, runs.start, 1)
     np.add.at(keep, runs.end + 1, -1)
-    mask = np.cumsum(keep)[: pos.height] > 0
+    in_run = np.cumsum(keep)[: pos.height] > 0
+    mask = in_run.copy()
     m = pos["mmsi"].to_numpy()
     after = runs.end + 1
     after = after[after < pos.height]
     mask[after[m[after] == m[after - 1]]] = True  # the row that ends each run
     return (
         pos.select("mmsi", "t", "lat", "lon")
-        .with_columns(pl.Series("slow", slow))
+        .with_columns(pl.Series("slow", in_run))  # every row of a kept run is slow
         .filter(pl.Series(mask))
     )
 
@@ -243,15 +248,22 @@ def finish(
     ports: pl.DataFrame,
     params: EventParams,
     drops: Drops,
+    *,
+    candidates: Sequence[pl.LazyFrame] = (),
+    workdir: Path | None = None,
+    window_rows: int = WINDOW_ROWS,
 ) -> Partitioned:
-    """All groups' events plus the encounters over every group's candidates."""
+    """All groups' events plus the encounters over every group's candidates (those held
+    in ``results`` and those spilled, given as ``candidates``), streamed over time
+    windows (``encounter_stream``) with the binned positions spilled under ``workdir``."""
     for r in results:
         drops.merge(r.drops)
-    cands = [r.candidates for r in results if r.candidates.height]
-    enc = empty_events()
-    if cands:
-        c = pl.concat(cands).sort("mmsi", "t", maintain_order=True)
-        enc = detect_encounters(c.drop("slow"), c["slow"].to_numpy(), ports, params)
+    sources = list(candidates) + [
+        r.candidates.sort("mmsi", "t", maintain_order=True).lazy()
+        for r in results
+        if r.candidates.height
+    ]
+    enc = streamed_encounters(sources, ports, params, workdir=workdir, window_rows=window_rows)
     parts = [r.events for r in results if r.events.height]
     if enc.height:
         parts.append(enc.cast(INTERNAL_SCHEMA))  # type: ignore[arg-type]
@@ -312,10 +324,13 @@ def events_by_mmsi_groups(
     buckets: int = BUCKETS,
     chunk_bytes: int = CHUNK_BYTES,
     workdir: Path | None = None,
+    window_rows: int = WINDOW_ROWS,
     on_group: Callable[[int, int], None] | None = None,
 ) -> Partitioned:
-    """Events of ``paths`` with memory bounded by ``group_positions``: spill to Parquet by
-    MMSI bucket (in a temporary folder under ``workdir``), then one group at a time."""
+    """Events of ``paths`` with memory bounded by ``group_positions`` (and the encounter
+    stage by ``window_rows`` binned positions): spill to Parquet by MMSI bucket (in a
+    temporary folder under ``workdir``), then one group at a time; each group's
+    encounter candidates are spilled too and streamed by ``encounter_stream``."""
     import time
 
     p = params or EventParams()
@@ -354,6 +369,7 @@ def events_by_mmsi_groups(
         static = pl.concat(statics) if statics else empty_static()
         shore = default_shore()
         results: list[GroupResult] = []
+        spilled: list[Path] = []
         t0 = time.perf_counter()
         groups = plan_groups(counts, group_positions)
         for gi, g in enumerate(groups):
@@ -368,17 +384,30 @@ def events_by_mmsi_groups(
             )
             for f in files:
                 f.unlink()
-            results.append(
-                process_group(
-                    positions, ports, p, max_speed_kn=max_speed_kn, shore=shore, static=static
-                )
+            r = process_group(
+                positions, ports, p, max_speed_kn=max_speed_kn, shore=shore, static=static
             )
             del positions
+            if r.candidates.height:
+                f = root / f"candidates-{gi:05d}.parquet"
+                r.candidates.write_parquet(f, statistics=False)
+                spilled.append(f)
+                r.candidates = r.candidates.clear()
+            results.append(r)
             if on_group:
                 on_group(gi + 1, len(groups))
         tm["groups"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        out = finish(results, static, ports, p, merge_notes(drops))
+        out = finish(
+            results,
+            static,
+            ports,
+            p,
+            merge_notes(drops),
+            candidates=[pl.scan_parquet(f) for f in spilled],
+            workdir=root,
+            window_rows=window_rows,
+        )
         tm["encounters"] = time.perf_counter() - t0
         out.timings = tm
         return out

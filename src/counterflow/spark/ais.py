@@ -223,7 +223,8 @@ def detect_events_spark(
         ]
     )
     tdf = spark.createDataFrame(tasks, task_schema).repartition(max(1, len(tasks)))
-    read = tdf.mapInArrow(_read_tasks, _spark_schema(_A)).persist(StorageLevel.MEMORY_AND_DISK)
+    # on disk: a 64 MB chunk's rows unrolled in the JVM heap ran a 1 GB driver out of memory
+    read = tdf.mapInArrow(_read_tasks, _spark_schema(_A)).persist(StorageLevel.DISK_ONLY)
     with spark_errors():
         try:
             side = pl.from_arrow(read.filter(F.col("kind") != "p").toArrow())
@@ -261,14 +262,22 @@ def detect_events_spark(
                 .repartition(n, "mmsi")
                 .sortWithinPartitions("mmsi", "fi", "seq")
                 .mapInArrow(_make_detect(ports_bc, static_bc, p, max_speed_kn), _spark_schema(_B))
+                .persist(StorageLevel.DISK_ONLY)
             )
-            res = pl.from_arrow(out.toArrow())
-            assert isinstance(res, pl.DataFrame)
+            try:
+                # the candidates (millions of rows) collected in their own five columns: in
+                # the wide row shape they passed spark.driver.maxResultSize on 10 M positions
+                is_c = F.col("kind") == "c"
+                cand = pl.from_arrow(out.filter(is_c).select(*CANDIDATE_SCHEMA).toArrow())
+                res = pl.from_arrow(out.filter(~is_c).toArrow())
+            finally:
+                out.unpersist()
+            assert isinstance(res, pl.DataFrame) and isinstance(cand, pl.DataFrame)
         finally:
             read.unpersist()
     merged = GroupResult(
         res.filter(pl.col("kind") == "e").select(list(INTERNAL_SCHEMA)),
-        res.filter(pl.col("kind") == "c").select(list(CANDIDATE_SCHEMA)),
+        cand.cast(CANDIDATE_SCHEMA),  # type: ignore[arg-type]
         res.filter(pl.col("kind") == "v").select("mmsi", "t0", "t1"),
         _drops_of(res),
         positions=int(res.filter(pl.col("kind") == "k")["count"].sum()),
