@@ -12,12 +12,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 from counterflow.review import audit
-from counterflow.review.digests import canonical_json
+from counterflow.review.monitor_recording import (
+    Finding,
+    finish_run,
+    insert_alert,
+    insert_run,
+    open_alert,
+)
 from counterflow.review.store import ReviewStore
 
 SITE_KIND = "site"
@@ -98,26 +103,14 @@ def record_site_scan(
     result: dict[str, Any] = {"run_id": 0, "alert_id": None, "review": "below_threshold"}
     with review.backend.write() as tx:
         audit.lock_head(tx)
-        row = tx.one(
-            "INSERT INTO runs (created_at, actor, source, kind, input_digest, list_versions,"
-            " settings, n_queries, n_hits, n_alerts, n_suppressed, n_existing, results)"
-            " VALUES (?, ?, ?, ?, ?, '{}', ?, 1, ?, 0, 0, 0, '[]') RETURNING id",
-            (at, actor, source, SITE_KIND, pair_digest, canonical_json(settings), int(above)),
-        )
-        assert row is not None
-        run_id = int(row["id"])
+        run_id = insert_run(tx, at, actor, source, SITE_KIND, pair_digest, settings, 1, int(above))
         result["run_id"] = run_id
         entity_id = f"scene:{after['sha256'][:16]}"
         customer_id = f"site:{name}"
         if above:
-            same = tx.one(
-                "SELECT id FROM alerts WHERE customer_id = ? AND entity_id = ?"
-                " AND record_digest = ? AND status IN ('open', 'needs_info', 'true_match')"
-                " ORDER BY id DESC LIMIT 1",
-                (customer_id, entity_id, pair_digest),
-            )
+            same = open_alert(tx, customer_id, entity_id, pair_digest)
             if same is not None:
-                result.update(alert_id=int(same["id"]), review="existing")
+                result.update(alert_id=same, review="existing")
             else:
                 result.update(
                     alert_id=_insert_alert(
@@ -126,14 +119,12 @@ def record_site_scan(
                     review="raised",
                 )
         results = [{"query_id": customer_id, "hits": [result | {"entity_id": entity_id}]}]
-        tx.execute(
-            "UPDATE runs SET n_alerts = ?, n_existing = ?, results = ? WHERE id = ?",
-            (
-                int(result["review"] == "raised"),
-                int(result["review"] == "existing"),
-                json.dumps(results),
-                run_id,
-            ),
+        finish_run(
+            tx,
+            run_id,
+            int(result["review"] == "raised"),
+            int(result["review"] == "existing"),
+            results,
         )
         audit.append(
             tx,
@@ -187,52 +178,35 @@ def _insert_alert(
         "polygons": summary["polygons"],
         "unusable_fraction": summary.get("unusable_fraction", 0.0),
     }
-    row = tx.one(
-        "INSERT INTO alerts (run_id, created_at, updated_at, status, version, customer_id,"
-        " customer_digest, query, entity_id, dataset, source_id, record_digest, record,"
-        " entity_name, matched_name, kind, score, band, explanation, features)"
-        " VALUES (?, ?, ?, 'open', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'review', ?, ?)"
-        " RETURNING id",
-        (
-            run_id,
-            at,
-            at,
-            f"site:{name}",
-            site["digest"],
-            canonical_json(query),
-            f"scene:{after['sha256'][:16]}",
-            SITE_DATASET,
-            name,
-            pair_digest,
-            canonical_json(record),
-            f"{name}: change {span}",
-            name,
-            SITE_KIND,
-            min(1.0, frac),
-            explanation,
-            canonical_json(features),
-        ),
+    finding = Finding(
+        customer_id=f"site:{name}",
+        customer_digest=site["digest"],
+        query=query,
+        entity_id=f"scene:{after['sha256'][:16]}",
+        dataset=SITE_DATASET,
+        source_id=name,
+        record_digest=pair_digest,
+        record=record,
+        entity_name=f"{name}: change {span}",
+        matched_name=name,
+        kind=SITE_KIND,
+        score=min(1.0, frac),
+        explanation=explanation,
+        features=features,
     )
-    assert row is not None
-    alert_id = int(row["id"])
-    audit.append(
+    return insert_alert(
         tx,
+        run_id,
+        at,
         actor,
-        "alert",
-        f"alert:{alert_id}",
+        finding,
         {
-            "run_id": run_id,
-            "customer_id": f"site:{name}",
-            "entity_id": f"scene:{after['sha256'][:16]}",
-            "kind": SITE_KIND,
             "score": round(frac, 6),
-            "band": "review",
             "before_sha256": before["sha256"],
             "after_sha256": after["sha256"],
             "images": {k: v["sha256"] for k, v in record["images"].items()},
         },
     )
-    return alert_id
 
 
 def site_alerts(review: ReviewStore, name: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -15,6 +15,13 @@ from typing import Any
 
 from counterflow.review import audit
 from counterflow.review.digests import canonical_json
+from counterflow.review.monitor_recording import (
+    Finding,
+    finish_run,
+    insert_alert,
+    insert_run,
+    open_alert,
+)
 from counterflow.review.store import ReviewStore
 
 VESSEL_KIND = "vessel"
@@ -61,35 +68,16 @@ def record_vessel_cards(
     results = []
     with review.backend.write() as tx:
         audit.lock_head(tx)
-        row = tx.one(
-            "INSERT INTO runs (created_at, actor, source, kind, input_digest, list_versions,"
-            " settings, n_queries, n_hits, n_alerts, n_suppressed, n_existing, results)"
-            " VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?, 0, 0, 0, '[]') RETURNING id",
-            (
-                at,
-                actor,
-                source,
-                VESSEL_KIND,
-                input_digest,
-                canonical_json(sett),
-                len(cards),
-                len(cards),
-            ),
+        run_id = insert_run(
+            tx, at, actor, source, VESSEL_KIND, input_digest, sett, len(cards), len(cards)
         )
-        assert row is not None
-        run_id = int(row["id"])
         out["run_id"] = run_id
         for card, digest in zip(cards, digests, strict=True):
             mmsi = int(card["mmsi"])
             customer_id, entity_id = f"vessel:{mmsi}", f"mmsi:{mmsi}"
-            same = tx.one(
-                "SELECT id FROM alerts WHERE customer_id = ? AND entity_id = ?"
-                " AND record_digest = ? AND status IN ('open', 'needs_info', 'true_match')"
-                " ORDER BY id DESC LIMIT 1",
-                (customer_id, entity_id, digest),
-            )
+            same = open_alert(tx, customer_id, entity_id, digest)
             if same is not None:
-                alert_id, how = int(same["id"]), "existing"
+                alert_id, how = same, "existing"
             else:
                 alert_id, how = _insert_alert(tx, run_id, at, actor, card, digest), "raised"
             out[how].append(alert_id)
@@ -99,10 +87,7 @@ def record_vessel_cards(
                     "hits": [{"entity_id": entity_id, "alert_id": alert_id, "review": how}],
                 }
             )
-        tx.execute(
-            "UPDATE runs SET n_alerts = ?, n_existing = ?, results = ? WHERE id = ?",
-            (len(out["raised"]), len(out["existing"]), json.dumps(results), run_id),
-        )
+        finish_run(tx, run_id, len(out["raised"]), len(out["existing"]), results)
         audit.append(
             tx,
             actor,
@@ -128,51 +113,34 @@ def _insert_alert(
     name = card.get("vessel_name") or f"MMSI {mmsi}"
     query = {"name": name, "mmsi": mmsi, "imo": card.get("imo")}
     features = {c["category"]: c["points"] for c in card.get("contributions", [])}
-    row = tx.one(
-        "INSERT INTO alerts (run_id, created_at, updated_at, status, version, customer_id,"
-        " customer_digest, query, entity_id, dataset, source_id, record_digest, record,"
-        " entity_name, matched_name, kind, score, band, explanation, features)"
-        " VALUES (?, ?, ?, 'open', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'review', ?, ?)"
-        " RETURNING id",
-        (
-            run_id,
-            at,
-            at,
-            f"vessel:{mmsi}",
-            hashlib.sha256(canonical_json(query).encode()).hexdigest(),
-            canonical_json(query),
-            f"mmsi:{mmsi}",
-            VESSEL_DATASET,
-            str(mmsi),
-            digest,
-            canonical_json(card),
-            name,
-            name,
-            VESSEL_KIND,
-            min(1.0, float(card["score"]) / 100.0),
-            _explanation(card),
-            canonical_json(features),
-        ),
+    finding = Finding(
+        customer_id=f"vessel:{mmsi}",
+        customer_digest=hashlib.sha256(canonical_json(query).encode()).hexdigest(),
+        query=query,
+        entity_id=f"mmsi:{mmsi}",
+        dataset=VESSEL_DATASET,
+        source_id=str(mmsi),
+        record_digest=digest,
+        record=card,
+        entity_name=name,
+        matched_name=name,
+        kind=VESSEL_KIND,
+        score=min(1.0, float(card["score"]) / 100.0),
+        explanation=_explanation(card),
+        features=features,
     )
-    assert row is not None
-    alert_id = int(row["id"])
-    audit.append(
+    return insert_alert(
         tx,
+        run_id,
+        at,
         actor,
-        "alert",
-        f"alert:{alert_id}",
+        finding,
         {
-            "run_id": run_id,
-            "customer_id": f"vessel:{mmsi}",
-            "entity_id": f"mmsi:{mmsi}",
-            "kind": VESSEL_KIND,
             "score": card["score"],
-            "band": "review",
             "card_sha256": digest,
             "sources": [{"file": s["file"], "sha256": s["sha256"]} for s in card["sources"]],
         },
     )
-    return alert_id
 
 
 def track_polyline(card: dict[str, Any], width: int = 480, height: int = 320) -> str:
