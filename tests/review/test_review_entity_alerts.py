@@ -125,6 +125,8 @@ def pg_review() -> Iterator[ReviewStore]:
     f = Path("/tmp/counterflow-pg-dsn")
     dsn = dsn or (f.read_text().strip() if f.exists() else None)
     if not dsn:
+        if os.environ.get("CI"):
+            pytest.fail("no PostgreSQL in CI: .ci/services.sh should have started it")
         pytest.skip("no PostgreSQL: set COUNTERFLOW_TEST_PG_DSN or run .ci/services.sh")
     import psycopg
     from psycopg.conninfo import make_conninfo
