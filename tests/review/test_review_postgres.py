@@ -30,13 +30,17 @@ def _dsn() -> str | None:
 def pg_review() -> Iterator[ReviewStore]:
     dsn = _dsn()
     if dsn is None:
+        if os.environ.get("CI"):
+            pytest.fail("no PostgreSQL in CI: .ci/services.sh should have started it")
         pytest.skip("no PostgreSQL: set COUNTERFLOW_TEST_PG_DSN or run .ci/services.sh")
-    psycopg = pytest.importorskip("psycopg")
+    import psycopg
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     try:
         admin = psycopg.connect(dsn, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL unreachable in CI: {exc}")
         pytest.skip(f"PostgreSQL at {conninfo_to_dict(dsn).get('host')} unreachable: {exc}")
     schema = "cf_test_" + secrets.token_hex(4)
     admin.execute(f"CREATE SCHEMA {schema}")

@@ -4,6 +4,7 @@ the decision in the audit trail. Screenshots are saved under /tmp."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -51,6 +52,8 @@ def server(web):
 
 def test_decide_in_a_real_browser(web, server) -> None:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            pytest.fail("chromium missing in CI: .ci/services.sh should have installed it")
         pytest.skip("chromium not installed (run .ci/services.sh)")
     sync_api = pytest.importorskip("playwright.sync_api")
     SHOTS.mkdir(exist_ok=True)
