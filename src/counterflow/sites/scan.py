@@ -223,9 +223,7 @@ def scan_pair(
                     core = (slice(r0 - er0, r0 - er0 + h), slice(c0 - ec0, c0 - ec0 + w))
                     site_px += int(np.sum(inside[core])) if inside is not True else h * w
                     a, b = _to_float(src, raw_a, raw_b, prep)
-                    if valid.any() and (
-                        prep.gate is None or _is_candidate(a, b, valid, prep.gate)
-                    ):
+                    if valid.any() and (prep.gate is None or _is_candidate(a, b, valid, prep.gate)):
                         change = _detect_tile(a, b, valid, used, prep, model)
                         run_tiles += 1
                     else:
