@@ -40,9 +40,9 @@ from counterflow.sites.radiometry import fit_matching
 
 SCALE = 4
 SAMPLES_PER_IMAGE = 4000  # plus one in eight of an image's (reduced) pixels
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.02, 0.95, 0.04))
-HYSTERESIS = (0.0, 0.1, 0.2, 0.3)
-OPENINGS = (0, 1, 2)
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.04, 0.93, 0.04))
+HYSTERESIS = (0.0, 0.2)
+OPENINGS = (0, 1)
 MIN_AREAS = (0, 64, 256, 1024)
 DEV_FOLDS = 3
 TEST_SEED = 14
@@ -232,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("folders", nargs="+", type=Path, help="A/B/label folders")
     ap.add_argument("-o", "--output", type=Path, required=True)
     ap.add_argument("--version", default="1")
+    ap.add_argument("--scale", type=int, default=SCALE, help="feature scale (block mean)")
     args = ap.parse_args(argv)
     pairs: list[LabelledPair] = []
     for folder in args.folders:
@@ -239,11 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         pairs += load_pairs(folder, name, levir_group if name == "levir" else None)
     held = held_out_groups([p.group for p in pairs])
     fitting = [p for p in pairs if p.group not in held]
-    f = fit(fitting)
+    f = fit(fitting, scale=args.scale)
     path = save_model(
         f.booster,
         f.threshold,
-        SCALE,
+        args.scale,
         args.output,
         version=args.version,
         opening=f.opening,
@@ -253,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         fitted_on=[f"{p.dataset}/{p.name}" for p in fitting],
         test_groups=sorted(held),
         dev_f1=f.dev_f1,
-        command="python -m counterflow.sites.fit " + " ".join(str(f) for f in args.folders),
+        command="python -m counterflow.sites.fit "
+        + " ".join(str(f) for f in args.folders)
+        + f" --scale {args.scale}",
         params=PARAMS,
         samples_per_image=f"{SAMPLES_PER_IMAGE} + 1/8 of the reduced pixels",
     )
