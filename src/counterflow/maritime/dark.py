@@ -158,7 +158,7 @@ def _arc_gap_deg(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     (0 inside): a lower bound of its distance to any longitude between them."""
     d_lo = np.abs(x - lo)
     d_hi = np.abs(x - hi)
-    out = np.minimum(np.minimum(d_lo, 360.0 - d_lo), np.minimum(d_hi, 360.0 - d_hi))
+    out: np.ndarray = np.minimum(np.minimum(d_lo, 360.0 - d_lo), np.minimum(d_hi, 360.0 - d_hi))
     out[(lo <= x) & (x <= hi)] = 0.0
     return out
 
@@ -213,12 +213,13 @@ def assess(pos: pl.DataFrame, det: pl.DataFrame, p: EventParams) -> Assessment:
 
     def inbox(v: np.ndarray, q: np.ndarray) -> np.ndarray:
         aj, oj = d_la_all[q], d_lo_all[q]
-        return (
+        ok: np.ndarray = (
             (la_lo[v] - m_lat[v] <= aj)
             & (aj <= la_hi[v] + m_lat[v])
             & (lo_lo[v] - m_lon[v] <= oj)
             & (oj <= lo_hi[v] + m_lon[v])
         )
+        return ok
 
     def segment(
         v: np.ndarray, q: np.ndarray
