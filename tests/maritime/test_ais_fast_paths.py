@@ -1,6 +1,7 @@
 """The fast paths give exactly what the straightforward code gives: dark-detection
-assessment against the all-pairs reference on a random fleet with gaps, and shore
-distances computed together against the one-cell-at-a-time computation."""
+assessment against the all-pairs reference on a random fleet with gaps, shore distances
+computed together against the one-cell-at-a-time computation, and encounter time bins
+made per fix against a search per bin."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import polars as pl
 from dark_reference import reference_assess
 
 from counterflow.maritime.dark import assess
+from counterflow.maritime.encounters import bin_runs, run_table
+from counterflow.maritime.jumps import leg_metrics
+from counterflow.maritime.loitering import slow_mask
+from counterflow.maritime.nearby import nearest_port
 from counterflow.maritime.params import EventParams
 from counterflow.maritime.shore import default_shore
 
@@ -29,7 +34,7 @@ def _fleet(rng: np.random.Generator, vessels: int = 120) -> pl.DataFrame:
         la = 40.0 + rng.uniform(-2, 2) + np.cumsum(rng.normal(0, speed + 1e-5, n))
         lo = 50.0 + rng.uniform(-2, 2) + np.cumsum(rng.normal(0, speed + 1e-5, n))
         rows.append(pl.DataFrame({"mmsi": 273_000_000 + v, "t": t, "lat": la, "lon": lo}))
-    return pl.concat(rows).sort("mmsi", "t")
+    return pl.concat(rows).cast({"mmsi": pl.Int64, "t": pl.Int64}).sort("mmsi", "t")
 
 
 def _detections(rng: np.random.Generator, pos: pl.DataFrame, k: int = 300) -> pl.DataFrame:
@@ -77,3 +82,48 @@ def test_shore_distances_together_match_one_by_one() -> None:
     ]
     assert np.array_equal(got, np.array(want), equal_nan=True)
     assert (got[:150] == 0).any() and (got[:150] > 20).any()  # land and open water both seen
+
+
+def _reference_bins(
+    pos: pl.DataFrame, slow: np.ndarray, rr: pl.DataFrame, ports: pl.DataFrame, p: EventParams
+) -> pl.DataFrame:
+    """Every bin of every run, its last fix found by an as-of search, then port test."""
+    bs = int(p.encounter_bin_min * 60)
+    m, t = pos["mmsi"].to_numpy(), pos["t"].to_numpy()
+    rows = []
+    for mm, b0, b1 in rr.select("mmsi", "b0", "b1").iter_rows():
+        for tb in range(b0, b1 + 1):
+            r = int(np.searchsorted(m * 4_000_000_000 + t, mm * 4_000_000_000 + tb * bs, "right"))
+            if r > 0 and m[r - 1] == mm and slow[r - 1]:
+                rows.append((mm, tb, pos["lat"][r - 1], pos["lon"][r - 1]))
+    b = pl.DataFrame(rows, schema=["mmsi", "tb", "lat", "lon"], orient="row")
+    pidx, _ = nearest_port(b["lat"].to_numpy(), b["lon"].to_numpy(), ports, p.encounter_min_port_km)
+    return b.filter(pl.Series(pidx < 0))
+
+
+def test_bins_per_fix_match_bins_by_search() -> None:
+    rng = np.random.default_rng(3)
+    pos = _fleet(rng, 60).with_columns(
+        pl.lit(None, dtype=pl.Float64).alias("sog"), pl.lit(None, dtype=pl.Float64).alias("cog")
+    )
+    p = EventParams()
+    legs = leg_metrics(pos)
+    slow = slow_mask(pos, legs[2], p.encounter_max_kn)
+    rr = run_table(pos, slow, p)
+    # ports where some slow runs lie, so that some bins are left out
+    at = pos[rr["s"].to_numpy()[::4]]
+    ports = pl.DataFrame(
+        {
+            "name": [f"P{i}" for i in range(at.height)],
+            "country": "IR",
+            "lat": at["lat"],
+            "lon": at["lon"],
+            "kind": "port",
+            "source": "test",
+        }
+    )
+    assert rr.height > 10
+    got = bin_runs(pos, slow, rr, ports, p)
+    want = _reference_bins(pos, slow, rr, ports, p)
+    assert got.height > 100 and got.height < int((rr["b1"] - rr["b0"] + 1).sum())
+    assert got.equals(want.cast(got.schema))  # type: ignore[arg-type]

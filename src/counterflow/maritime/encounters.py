@@ -174,30 +174,40 @@ def bin_runs(
     bin_s = bin_seconds(p)
     t = pos["t"].to_numpy()
     m = pos["mmsi"].to_numpy()
-    # each bin takes the run's last fix at or before it (an as-of look-up on the sorted
-    # (mmsi, t) key; mmsi < 1e9 and t < 4e9 fit one int64)
-    b0 = rr["b0"].to_numpy()
-    nb = rr["b1"].to_numpy() - b0 + 1
-    tot = int(nb.sum())
-    tb = np.repeat(b0, nb) + (np.arange(tot, dtype=np.int64) - np.repeat(np.cumsum(nb) - nb, nb))
-    bm = np.repeat(rr["mmsi"].to_numpy(), nb)
-    key = m.astype(np.int64) * _KEY + t
-    row = np.searchsorted(key, bm * _KEY + tb * bin_s, side="right") - 1
-    ok = (row >= 0) & (m[np.maximum(row, 0)] == bm)
-    ok[ok] = slow[row[ok]]
-    row, bm, tb = row[ok], bm[ok], tb[ok]
-    binned = pl.DataFrame(
-        {
-            "mmsi": bm,
-            "tb": tb,
-            "lat": pos["lat"].to_numpy()[row],
-            "lon": pos["lon"].to_numpy()[row],
-        }
-    )
-    la = binned["lat"].to_numpy()
-    lo = binned["lon"].to_numpy()
+    # each bin takes the run's last fix at or before it: a fix at row r of run [s, e] holds
+    # the bins from its own time up to (not including) the next fix's, within [b0, b1]
+    s = rr["s"].to_numpy()
+    e = rr["e"].to_numpy()
+    lens = e - s + 1
+    tot = int(lens.sum())
+    first = np.repeat(np.cumsum(lens) - lens, lens)
+    row = np.repeat(s, lens) + (np.arange(tot, dtype=np.int64) - first)
+    last = row == np.repeat(e, lens)
+    tr = t[row]
+    tn = t[np.minimum(row + 1, t.size - 1)]
+    lo_b = np.maximum(np.repeat(rr["b0"].to_numpy(), lens), -(-tr // bin_s))
+    b1 = np.repeat(rr["b1"].to_numpy(), lens)
+    hi_b = np.where(last, b1, np.minimum(b1, -(-tn // bin_s) - 1))
+    nb = np.maximum(hi_b - lo_b + 1, 0)
+    # bins near a port are left out: decided once per fix, not per bin
+    has = nb > 0
+    row, lo_b, nb = row[has], lo_b[has], nb[has]
+    la = pos["lat"].to_numpy()[row]
+    lo = pos["lon"].to_numpy()[row]
     pidx, _ = nearest_port(la, lo, ports, p.encounter_min_port_km)
-    return binned.filter(pl.Series(pidx < 0)).select(list(BINNED_SCHEMA))
+    away = pidx < 0
+    row, lo_b, nb, la, lo = row[away], lo_b[away], nb[away], la[away], lo[away]
+    n = int(nb.sum())
+    tb = np.repeat(lo_b, nb) + (np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(nb) - nb, nb))
+    return pl.DataFrame(
+        {
+            "mmsi": np.repeat(m[row], nb),
+            "tb": tb,
+            "lat": np.repeat(la, nb),
+            "lon": np.repeat(lo, nb),
+        },
+        schema=BINNED_SCHEMA,
+    )
 
 
 def close_pairs(b: pl.DataFrame, p: EventParams) -> pl.DataFrame:

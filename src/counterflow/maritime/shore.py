@@ -10,6 +10,7 @@ accurate to well under 1 % within the few hundred km that matter here, and cache
 
 from __future__ import annotations
 
+import itertools
 import math
 import zipfile
 from functools import lru_cache
@@ -133,7 +134,7 @@ class Shore:
                 clipped = np.concatenate(
                     [
                         shapely.clip_by_rect(self.parts[gi[a:b]], *boxes[pi[a]])
-                        for a, b in zip(cut[:-1], cut[1:], strict=True)
+                        for a, b in itertools.pairwise(cut)
                     ]
                 )
                 full = ~shapely.is_empty(clipped)
@@ -145,7 +146,7 @@ class Shore:
                 sx = np.asarray(kx)[p_of]
                 local = shapely.transform(
                     clipped,
-                    lambda xy: np.column_stack(
+                    lambda xy, ox=ox, oy=oy, sx=sx: np.column_stack(
                         ((xy[:, 0] - ox) * sx, (xy[:, 1] - oy) * KM_PER_DEG_LAT)
                     ),
                 )
