@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -240,7 +240,13 @@ class NameIndex:
         )
 
     # ------------------------------------------------------------ persistence
-    _ARRAYS = ("offsets", "postings", "key_weight", "entry_party", "entry_norm")
+    _ARRAYS: ClassVar[tuple[str, ...]] = (
+        "offsets",
+        "postings",
+        "key_weight",
+        "entry_party",
+        "entry_norm",
+    )
 
     def save(self, folder: Path) -> None:
         """Write atomically to ``folder`` (replaced if present)."""
