@@ -149,10 +149,8 @@ class NameIndex:
                         self.by_identifier.setdefault(digits, []).append(pidx)
         self._evidence: dict[int, PartyEvidence] = {}
         self.fingerprint = fingerprint
-        df: dict[str, int] = {}
-        for k, kid in keys.items():
-            if k.startswith("t:"):
-                df[k[2:]] = int(offsets[kid + 1] - offsets[kid])
+        counts: list[int] = np.diff(offsets).tolist()
+        df: dict[str, int] = {k[2:]: counts[kid] for k, kid in keys.items() if k.startswith("t:")}
         self.weights = TokenWeights(df, len(entry_names))
         self._acc = np.zeros(len(entry_names), dtype=np.float32)
         self._weighted: dict[int, WeightedName] = {}
