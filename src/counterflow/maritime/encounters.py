@@ -83,22 +83,27 @@ def run_table(pos: pl.DataFrame, slow: np.ndarray, p: EventParams) -> pl.DataFra
         return pl.DataFrame(schema=RUN_SCHEMA)
     s = rr["s"].to_numpy()
     e = rr["e"].to_numpy()
-    lens = e - s + 1
-    idx = np.repeat(s, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-    rid = np.repeat(np.arange(rr.height), lens)
+    # each run is a block of consecutive rows: min and max over [s, e] by one reduceat
+    # (NaN ignored, as polars' min/max do)
+    bounds = np.column_stack((s, e + 1)).ravel()
+    if bounds[-1] == t.size:
+        bounds = bounds[:-1]
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
     margin = p.encounter_km / 110.574
     box = (
         pl.DataFrame(
-            {"rid": rid, "lat": pos["lat"].to_numpy()[idx], "lon": pos["lon"].to_numpy()[idx]}
+            {
+                "la0": np.fmin.reduceat(la, bounds)[::2],
+                "la1": np.fmax.reduceat(la, bounds)[::2],
+                "lo0": np.fmin.reduceat(lo, bounds)[::2],
+                "lo1": np.fmax.reduceat(lo, bounds)[::2],
+            }
         )
-        .group_by("rid")
-        .agg(
-            (pl.col("lat").min() - margin).alias("la0"),
-            (pl.col("lat").max() + margin).alias("la1"),
-            pl.col("lon").min().alias("lo0"),
-            pl.col("lon").max().alias("lo1"),
+        .with_columns(
+            (pl.col("la0") - margin).alias("la0"),
+            (pl.col("la1") + margin).alias("la1"),
         )
-        .sort("rid")
         .with_columns(
             (
                 margin
@@ -113,7 +118,7 @@ def run_table(pos: pl.DataFrame, slow: np.ndarray, p: EventParams) -> pl.DataFra
             (pl.col("lo1") + pl.col("mlon")).alias("lo1"),
         )
     )
-    return pl.concat([rr, box.drop("rid", "mlon")], how="horizontal").cast(RUN_SCHEMA)  # type: ignore[arg-type]
+    return pl.concat([rr, box.drop("mlon")], how="horizontal").cast(RUN_SCHEMA)  # type: ignore[arg-type]
 
 
 def partnered(rr: pl.DataFrame, p: EventParams) -> np.ndarray:
