@@ -165,6 +165,8 @@ class Shore:
         return out
 
     def _distance_one(self, lat: float, lon: float, cap_km: float) -> float:
+        """One cell at a time, on whole countries: the straightforward form of
+        :meth:`_distances`, kept as the reference its test compares with."""
         if not (math.isfinite(lat) and math.isfinite(lon)):
             return float("nan")
         pt = shapely.Point(lon, lat)
