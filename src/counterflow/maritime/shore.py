@@ -82,9 +82,19 @@ class Shore:
             kj = np.rint(lon * 100)
         finite = np.isfinite(ki) & np.isfinite(kj)
         out[~finite] = np.nan
-        cells, inv = np.unique(
-            np.column_stack((ki[finite], kj[finite])).astype(np.int64), axis=0, return_inverse=True
-        )
+        ki, kj = ki[finite], kj[finite]
+        if ki.size and max(np.abs(ki).max(), np.abs(kj).max()) < 1e6:
+            # one int64 per cell (a 1-D unique is much faster than rows of two)
+            _, first, inv = np.unique(
+                ki.astype(np.int64) * 4_000_000 + kj.astype(np.int64),
+                return_index=True,
+                return_inverse=True,
+            )
+            cells = np.column_stack((ki[first], kj[first])).astype(np.int64)
+        else:
+            cells, inv = np.unique(
+                np.column_stack((ki, kj)).astype(np.int64), axis=0, return_inverse=True
+            )
         keys = [(int(a), int(b)) for a, b in cells.tolist()]
         miss = [k for k in keys if k not in self._cache]
         if miss:
