@@ -11,7 +11,10 @@ $(BIN)/counterflow: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# the matcher's hot path compiled with mypyc (match/native.py); quick when current, and
+# plain Python where no C compiler is found
 setup: $(BIN)/counterflow
+	$(BIN)/python -m counterflow.match.native_build --if-possible
 
 demo: setup
 	$(BIN)/counterflow lists load $(SHARED)/lists

@@ -198,3 +198,27 @@ def test_unwritable_output_is_bad_input(home: Path) -> None:
     assert run(["screen", "parties", str(inp), "-o", str(out), "--quiet"]) == 1
     pairs = write(home / "p.csv", "id,name1,name2\n1,a,b\n")
     assert run(["match", "pairs", str(pairs), "-o", str(out), "--quiet"]) == 1
+
+
+def test_a_corrupt_parameter_file_is_one_clear_error(home: Path) -> None:
+    """The scorer's parameter file damaged: one line naming it, exit 1, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    bad = write(home / "calibration_v1.json", '{"format": "counterflow-calibration/1", "bias":')
+    script = (
+        "import sys, counterflow.match.calibration as c; from pathlib import Path;"
+        f"c.PARAMS_FILE = Path({str(bad)!r});"
+        "from counterflow.cli.main import main; main(['screen', 'name', 'Vladimir Putin'])"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env=dict(os.environ, COLUMNS="300"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert str(bad) in proc.stderr and "unreadable" in proc.stderr

@@ -111,3 +111,18 @@ def test_no_identity_events_on_steady_vessel(tmp_path: Path) -> None:
     rows = _rows(273000001, 0, 30, "VOLGA STAR", "IMO9074729", "UBZZ1")
     data = load([_write(tmp_path, rows)])
     assert identity_events(data.static, data.positions).height == 0
+
+
+def test_neighbouring_vessels_are_not_paired(tmp_path: Path) -> None:
+    """Each vessel's identity periods are compared only with its own: two vessels next to
+    each other in the table that broadcast only a name give no change between them, and
+    a rename of the second is reported on it alone."""
+    rows = (
+        _rows(273000001, 0, 30, "VOLGA STAR", "", "")
+        + _rows(273000002, 0, 20, "KAMA", "", "")
+        + _rows(273000002, 10, 20, "KAMA RIVER", "", "")
+    )
+    data = load([_write(tmp_path, rows)])
+    ev = identity_events(data.static, data.positions)
+    assert ev["mmsi"].to_list() == [273000002]
+    assert "'KAMA' -> 'KAMA RIVER'" in ev["explanation"][0]

@@ -183,15 +183,50 @@ def test_damaged_index_is_rebuilt_with_a_warning(
 def test_a_bug_while_loading_the_index_is_not_hidden(
     parties: list[Party], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from counterflow.match.index import NameIndex
+    import pickle
 
     monkeypatch.setenv("COUNTERFLOW_HOME", str(tmp_path))
     store = FakeStore(parties, "fp-one")
     open_screener(store)
 
-    def broken(folder: Path) -> NameIndex:
+    def broken(fh: object) -> object:
         raise TypeError("a bug")
 
-    monkeypatch.setattr(NameIndex, "load", broken)
+    # the bug inside NameIndex.load (patched where it calls out: the class itself may
+    # be compiled, see match.native)
+    monkeypatch.setattr(pickle, "load", broken)
     with pytest.raises(TypeError, match="a bug"):
         open_screener(store)
+
+
+def test_screening_makes_no_reference_cycles(screener: PartyScreener) -> None:
+    """``screen_stream`` pauses the cyclic garbage collector: that is only safe while
+    screening leaves no cycles behind (a new cycle per query would grow memory)."""
+    import gc
+
+    warm = ["Vladimir Putin", "山田 太郎", "Алабуга", "LLC Drake", "Kim Jong Un", "x"]
+    queries = [
+        "Wladimir Putin",
+        "ПУТИН Владимир",
+        "Limited Liability Company Drak",
+        "金正恩",
+        "鈴木 一郎",
+        "Kupol Izhevsk plant",
+        "Mohammed Hasan Akhund",
+        "Ocean Star",
+        "Alfa Komponent OOO",
+        "Some Unrelated Name GmbH",
+    ]
+    for name in warm:
+        screener.screen(Query("w", name))
+    gc.collect()
+    gc.disable()
+    try:
+        for n, name in enumerate(queries * 3):
+            for kind in ("any", "person", "organization"):
+                screener.screen(Query(str(n), name, kind=kind, birth_dates=["1952"]))
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    hits = list(screener.screen_stream([Query("1", "Vladimir Putin")], threshold=0.5))
+    assert hits[0][1] and gc.isenabled()  # the collector is back on after a stream

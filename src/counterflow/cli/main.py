@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from counterflow.cli.common import err_console
 from counterflow.errors import BadInputError, CounterflowError, UsageError
+from counterflow.match.calibration import CalibrationError
 
 app = typer.Typer(
     name="counterflow",
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
             f"[red]usage error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True
         )
         sys.exit(2)
-    except CounterflowError as exc:
+    except (CounterflowError, CalibrationError) as exc:
         err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)

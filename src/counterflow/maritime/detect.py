@@ -47,6 +47,10 @@ def detect_all(
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
     pos = pos.rechunk()  # one chunk: every detector's column reads are then zero-copy
+    # ... and no nulls: a float column with nulls is copied (nulls -> NaN) at every read
+    gaps_in = [c for c in ("sog", "cog") if c in pos.columns and pos[c].null_count()]
+    if gaps_in:
+        pos = pos.with_columns(pl.col(c).fill_null(float("nan")) for c in gaps_in)
     if use_shore and shore is None:
         shore = default_shore()
     tm["shore_load"] = time.perf_counter() - t0

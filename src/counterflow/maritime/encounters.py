@@ -83,22 +83,27 @@ def run_table(pos: pl.DataFrame, slow: np.ndarray, p: EventParams) -> pl.DataFra
         return pl.DataFrame(schema=RUN_SCHEMA)
     s = rr["s"].to_numpy()
     e = rr["e"].to_numpy()
-    lens = e - s + 1
-    idx = np.repeat(s, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-    rid = np.repeat(np.arange(rr.height), lens)
+    # each run is a block of consecutive rows: min and max over [s, e] by one reduceat
+    # (NaN ignored, as polars' min/max do)
+    bounds = np.column_stack((s, e + 1)).ravel()
+    if bounds[-1] == t.size:
+        bounds = bounds[:-1]
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
     margin = p.encounter_km / 110.574
     box = (
         pl.DataFrame(
-            {"rid": rid, "lat": pos["lat"].to_numpy()[idx], "lon": pos["lon"].to_numpy()[idx]}
+            {
+                "la0": np.fmin.reduceat(la, bounds)[::2],
+                "la1": np.fmax.reduceat(la, bounds)[::2],
+                "lo0": np.fmin.reduceat(lo, bounds)[::2],
+                "lo1": np.fmax.reduceat(lo, bounds)[::2],
+            }
         )
-        .group_by("rid")
-        .agg(
-            (pl.col("lat").min() - margin).alias("la0"),
-            (pl.col("lat").max() + margin).alias("la1"),
-            pl.col("lon").min().alias("lo0"),
-            pl.col("lon").max().alias("lo1"),
+        .with_columns(
+            (pl.col("la0") - margin).alias("la0"),
+            (pl.col("la1") + margin).alias("la1"),
         )
-        .sort("rid")
         .with_columns(
             (
                 margin
@@ -113,7 +118,7 @@ def run_table(pos: pl.DataFrame, slow: np.ndarray, p: EventParams) -> pl.DataFra
             (pl.col("lo1") + pl.col("mlon")).alias("lo1"),
         )
     )
-    return pl.concat([rr, box.drop("rid", "mlon")], how="horizontal").cast(RUN_SCHEMA)  # type: ignore[arg-type]
+    return pl.concat([rr, box.drop("mlon")], how="horizontal").cast(RUN_SCHEMA)  # type: ignore[arg-type]
 
 
 def partnered(rr: pl.DataFrame, p: EventParams) -> np.ndarray:
@@ -174,30 +179,40 @@ def bin_runs(
     bin_s = bin_seconds(p)
     t = pos["t"].to_numpy()
     m = pos["mmsi"].to_numpy()
-    # each bin takes the run's last fix at or before it (an as-of look-up on the sorted
-    # (mmsi, t) key; mmsi < 1e9 and t < 4e9 fit one int64)
-    b0 = rr["b0"].to_numpy()
-    nb = rr["b1"].to_numpy() - b0 + 1
-    tot = int(nb.sum())
-    tb = np.repeat(b0, nb) + (np.arange(tot, dtype=np.int64) - np.repeat(np.cumsum(nb) - nb, nb))
-    bm = np.repeat(rr["mmsi"].to_numpy(), nb)
-    key = m.astype(np.int64) * _KEY + t
-    row = np.searchsorted(key, bm * _KEY + tb * bin_s, side="right") - 1
-    ok = (row >= 0) & (m[np.maximum(row, 0)] == bm)
-    ok[ok] = slow[row[ok]]
-    row, bm, tb = row[ok], bm[ok], tb[ok]
-    binned = pl.DataFrame(
-        {
-            "mmsi": bm,
-            "tb": tb,
-            "lat": pos["lat"].to_numpy()[row],
-            "lon": pos["lon"].to_numpy()[row],
-        }
-    )
-    la = binned["lat"].to_numpy()
-    lo = binned["lon"].to_numpy()
+    # each bin takes the run's last fix at or before it: a fix at row r of run [s, e] holds
+    # the bins from its own time up to (not including) the next fix's, within [b0, b1]
+    s = rr["s"].to_numpy()
+    e = rr["e"].to_numpy()
+    lens = e - s + 1
+    tot = int(lens.sum())
+    first = np.repeat(np.cumsum(lens) - lens, lens)
+    row = np.repeat(s, lens) + (np.arange(tot, dtype=np.int64) - first)
+    last = row == np.repeat(e, lens)
+    tr = t[row]
+    tn = t[np.minimum(row + 1, t.size - 1)]
+    lo_b = np.maximum(np.repeat(rr["b0"].to_numpy(), lens), -(-tr // bin_s))
+    b1 = np.repeat(rr["b1"].to_numpy(), lens)
+    hi_b = np.where(last, b1, np.minimum(b1, -(-tn // bin_s) - 1))
+    nb = np.maximum(hi_b - lo_b + 1, 0)
+    # bins near a port are left out: decided once per fix, not per bin
+    has = nb > 0
+    row, lo_b, nb = row[has], lo_b[has], nb[has]
+    la = pos["lat"].to_numpy()[row]
+    lo = pos["lon"].to_numpy()[row]
     pidx, _ = nearest_port(la, lo, ports, p.encounter_min_port_km)
-    return binned.filter(pl.Series(pidx < 0)).select(list(BINNED_SCHEMA))
+    away = pidx < 0
+    row, lo_b, nb, la, lo = row[away], lo_b[away], nb[away], la[away], lo[away]
+    n = int(nb.sum())
+    tb = np.repeat(lo_b, nb) + (np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(nb) - nb, nb))
+    return pl.DataFrame(
+        {
+            "mmsi": np.repeat(m[row], nb),
+            "tb": tb,
+            "lat": np.repeat(la, nb),
+            "lon": np.repeat(lo, nb),
+        },
+        schema=BINNED_SCHEMA,
+    )
 
 
 def close_pairs(b: pl.DataFrame, p: EventParams) -> pl.DataFrame:

@@ -102,6 +102,14 @@ def _ts(t: int) -> str:
     return dt.datetime.fromtimestamp(int(t), tz=dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
+def _ts_cols(*cols: str) -> list[pl.Expr]:
+    """:func:`_ts` of whole columns (``_s_<col>``), formatted by polars in one pass."""
+    return [
+        pl.from_epoch(pl.col(c), time_unit="s").dt.strftime("%Y-%m-%d %H:%M").alias(f"_s_{c}")
+        for c in cols
+    ]
+
+
 def _gaps_frame(pos: pl.DataFrame, gap_s: float) -> pl.DataFrame:
     m = pos["mmsi"].to_numpy()
     t = pos["t"].to_numpy()
@@ -169,12 +177,13 @@ def mmsi_identity_events(
             }
         )
     # changes and simultaneous identities: consecutive periods of one field
+    # periods are sorted by (mmsi, field, t0): the previous row, when of the same group
+    same = (pl.col("mmsi") == pl.col("mmsi").shift(1)) & (
+        pl.col("field") == pl.col("field").shift(1)
+    )
     pairs = periods.with_columns(
-        pl.col("norm").shift(1).over("mmsi", "field").alias("p_norm"),
-        pl.col("value").shift(1).over("mmsi", "field").alias("p_value"),
-        pl.col("t0").shift(1).over("mmsi", "field").alias("p_t0"),
-        pl.col("t1").shift(1).over("mmsi", "field").alias("p_t1"),
-        pl.col("n").shift(1).over("mmsi", "field").alias("p_n"),
+        pl.when(same).then(pl.col(c).shift(1)).alias(f"p_{c}")
+        for c in ("norm", "value", "t0", "t1", "n")
     ).filter(pl.col("p_norm").is_not_null())
     if pairs.height:
         gaps = _gaps_frame(pos, gap_s)
@@ -190,7 +199,9 @@ def mmsi_identity_events(
             .group_by("_k")
             .agg(((pl.col("g1") - pl.col("g0")).max() / 3600.0).alias("gap_h"))
         )
-        pairs = pairs.join(across, on="_k", how="left")
+        pairs = pairs.join(across, on="_k", how="left").with_columns(
+            _ts_cols("p_t0", "p_t1", "t0", "t1")
+        )
         for r in pairs.iter_rows(named=True):
             f = str(r["field"])
             word = FIELD_WORD[f]
@@ -205,8 +216,8 @@ def mmsi_identity_events(
                         "label": "two_identities",
                         "explanation": (
                             f"two identities at once on one MMSI: {word} '{old}' ("
-                            f"{_ts(r['p_t0'])} to {_ts(r['p_t1'])}) and '{new}' ("
-                            f"{_ts(r['t0'])} to {_ts(r['t1'])}) broadcast in overlapping periods"
+                            f"{r['_s_p_t0']} to {r['_s_p_t1']}) and '{new}' ("
+                            f"{r['_s_t0']} to {r['_s_t1']}) broadcast in overlapping periods"
                         ),
                     }
                 )
@@ -223,7 +234,7 @@ def mmsi_identity_events(
                     "label": f"{f}_change" + ("_across_gap" if gap_h is not None else ""),
                     "explanation": (
                         f"{word} changed '{old}' -> '{new}'{where} (last '{old}' "
-                        f"{_ts(r['p_t1'])}, first '{new}' {_ts(r['t0'])})"
+                        f"{r['_s_p_t1']}, first '{new}' {r['_s_t0']})"
                     ),
                 }
             )

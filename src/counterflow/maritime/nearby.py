@@ -19,6 +19,7 @@ QUANT = 1000.0  # 1/0.001 degree
 _N_LON = round(360 / CELL_DEG)
 _LON_CELLS = _N_LON + 2
 KM_LAT = 110.574
+BLOCK = 1 << 16  # positions per block of the cell look-up
 KM_LON = 111.320
 
 _N_LAT = round(180 / CELL_DEG) + 1
@@ -96,15 +97,22 @@ def nearest_port(
     if n == 0 or ports.height == 0:
         return idx, dist
     cells = port_cells(ports, radius_km)
-    # numpy look-up in a dense bitmap of the touched cells: one pass, no hash join
-    ci = np.clip(np.floor((lat + 90.0) / CELL_DEG), 0, _N_LAT - 1).astype(np.int64)
-    cj = np.clip(np.floor((lon + 180.0) / CELL_DEG), 0, _LON_CELLS - 1).astype(np.int64)
-    cell = ci * _LON_CELLS + cj
-    rows = np.nonzero(_touched_bitmap(cells)[cell])[0]
+    # numpy look-up in a dense bitmap of the touched cells: one pass, no hash join, in
+    # blocks that stay in cache
+    touched = _touched_bitmap(cells)
+    found, found_cell = [], []
+    for a in range(0, n, BLOCK):
+        ci = np.clip(np.floor((lat[a : a + BLOCK] + 90.0) / CELL_DEG), 0, _N_LAT - 1)
+        cj = np.clip(np.floor((lon[a : a + BLOCK] + 180.0) / CELL_DEG), 0, _LON_CELLS - 1)
+        cell = ci.astype(np.int64) * _LON_CELLS + cj.astype(np.int64)
+        hit = np.nonzero(touched[cell])[0]
+        found.append(hit + a)
+        found_cell.append(cell[hit])
+    rows = np.concatenate(found)
     if rows.size == 0:
         return idx, dist
     near = pl.DataFrame(
-        {"row": rows, "lat": lat[rows], "lon": lon[rows], "cell": cell[rows]},
+        {"row": rows, "lat": lat[rows], "lon": lon[rows], "cell": np.concatenate(found_cell)},
         schema={"row": pl.Int64, "lat": pl.Float64, "lon": pl.Float64, "cell": pl.Int64},
     )
     near = near.with_columns(

@@ -10,6 +10,7 @@ accurate to well under 1 % within the few hundred km that matter here, and cache
 
 from __future__ import annotations
 
+import itertools
 import math
 import zipfile
 from functools import lru_cache
@@ -36,6 +37,10 @@ class Shore:
     def __init__(self, geoms: list[shapely.Geometry]) -> None:
         self.geoms = np.array(geoms, dtype=object)
         self.tree = shapely.STRtree(self.geoms)
+        # the polygons of every country on their own: a distance query clips only the
+        # islands and coasts near it, not the whole country (same distances)
+        self.parts = shapely.get_parts(self.geoms)
+        self.part_tree = shapely.STRtree(self.parts)
         self._cache: dict[tuple[int, int], float] = {}
 
     @classmethod
@@ -65,20 +70,113 @@ class Shore:
 
     def distance_km(self, lat: FloatArray, lon: FloatArray, cap_km: float = 1000.0) -> FloatArray:
         """Distance from each point to the nearest land in km (0 on land, ``cap_km`` when no
-        land lies within ``cap_km``)."""
+        land lies within ``cap_km``), per 0.01-degree cell: the cells not yet cached are
+        computed together (:meth:`_distances`)."""
         lat = np.asarray(lat, dtype=float)
         lon = np.asarray(lon, dtype=float)
         out = np.empty(lat.shape[0], dtype=float)
-        for i in range(lat.shape[0]):
-            key = (round(lat[i] * 100), round(lon[i] * 100))
-            hit = self._cache.get(key)
-            if hit is None:
-                hit = self._distance_one(key[0] / 100.0, key[1] / 100.0, cap_km)
-                self._cache[key] = hit
-            out[i] = hit
+        if lat.size == 0:
+            return out
+        with np.errstate(invalid="ignore"):
+            ki = np.rint(lat * 100)
+            kj = np.rint(lon * 100)
+        finite = np.isfinite(ki) & np.isfinite(kj)
+        out[~finite] = np.nan
+        ki, kj = ki[finite], kj[finite]
+        if ki.size and max(np.abs(ki).max(), np.abs(kj).max()) < 1e6:
+            # one int64 per cell (a 1-D unique is much faster than rows of two)
+            _, first, inv = np.unique(
+                ki.astype(np.int64) * 4_000_000 + kj.astype(np.int64),
+                return_index=True,
+                return_inverse=True,
+            )
+            cells = np.column_stack((ki[first], kj[first])).astype(np.int64)
+        else:
+            cells, inv = np.unique(
+                np.column_stack((ki, kj)).astype(np.int64), axis=0, return_inverse=True
+            )
+        keys = [(int(a), int(b)) for a, b in cells.tolist()]
+        miss = [k for k in keys if k not in self._cache]
+        if miss:
+            self._cache.update(zip(miss, self._distances(miss, cap_km), strict=True))
+        vals = np.array([self._cache[k] for k in keys], dtype=float)
+        out[finite] = vals[inv.ravel()]
+        return out
+
+    def _distances(self, keys: list[tuple[int, int]], cap_km: float) -> list[float]:
+        """:meth:`_distance_one` of many cells at once (the same steps and numbers, each
+        GEOS operation over every pending cell in one call)."""
+        lat = [k[0] / 100.0 for k in keys]
+        lon = [k[1] / 100.0 for k in keys]
+        out = [math.nan] * len(keys)
+        pts = shapely.points(lon, lat)
+        land = np.zeros(len(keys), dtype=bool)
+        land[np.unique(self.tree.query(pts, predicate="intersects")[0])] = True
+        kx = [KM_PER_DEG_LAT * max(math.cos(math.radians(la)), 0.02) * 1.0037 for la in lat]
+        pending = []
+        for i in range(len(keys)):
+            if land[i]:
+                out[i] = 0.0
+            else:
+                pending.append(i)
+        radius = 50.0
+        while pending:
+            boxes = []
+            for i in pending:
+                dlat = radius / KM_PER_DEG_LAT
+                dlon = min(radius / kx[i], 180.0)
+                boxes.append(
+                    (
+                        lon[i] - dlon,
+                        max(lat[i] - dlat, -90.0),
+                        lon[i] + dlon,
+                        min(lat[i] + dlat, 90.0),
+                    )
+                )
+            bx = np.array(boxes, dtype=float)
+            pi, gi = self.part_tree.query(shapely.box(bx[:, 0], bx[:, 1], bx[:, 2], bx[:, 3]))
+            best = np.full(len(pending), np.inf)
+            if pi.size:
+                # clip_by_rect takes one rectangle per call: one call per pending cell
+                order = np.argsort(pi, kind="stable")
+                pi, gi = pi[order], gi[order]
+                cut = np.r_[0, np.nonzero(pi[1:] != pi[:-1])[0] + 1, pi.size]
+                clipped = np.concatenate(
+                    [
+                        shapely.clip_by_rect(self.parts[gi[a:b]], *boxes[pi[a]])
+                        for a, b in itertools.pairwise(cut)
+                    ]
+                )
+                full = ~shapely.is_empty(clipped)
+                clipped, pi = clipped[full], pi[full]
+                _, ci = shapely.get_coordinates(clipped, return_index=True)
+                p_of = np.asarray(pending)[pi][ci]
+                ox = np.asarray(lon)[p_of]
+                oy = np.asarray(lat)[p_of]
+                sx = np.asarray(kx)[p_of]
+                local = shapely.transform(
+                    clipped,
+                    lambda xy, ox=ox, oy=oy, sx=sx: np.column_stack(
+                        ((xy[:, 0] - ox) * sx, (xy[:, 1] - oy) * KM_PER_DEG_LAT)
+                    ),
+                )
+                d = shapely.distance(shapely.Point(0.0, 0.0), local)
+                np.minimum.at(best, pi, d)
+            still = []
+            for n, i in enumerate(pending):
+                if np.isfinite(best[n]) and best[n] <= radius:
+                    out[i] = float(best[n])
+                elif radius >= cap_km:
+                    out[i] = cap_km
+                else:
+                    still.append(i)
+            pending = still
+            radius = min(radius * 3.0, cap_km)
         return out
 
     def _distance_one(self, lat: float, lon: float, cap_km: float) -> float:
+        """One cell at a time, on whole countries: the straightforward form of
+        :meth:`_distances`, kept as the reference its test compares with."""
         if not (math.isfinite(lat) and math.isfinite(lon)):
             return float("nan")
         pt = shapely.Point(lon, lat)

@@ -200,8 +200,8 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
     # lattice step); GPS fixes at the AIS resolution (1/600000 deg) almost never do
     eq = np.zeros(n, dtype=bool)
     big = p.grid_min_step_deg * (1 - 1e-6)
-    for x in (la, lo):
-        a = np.abs(np.diff(x))
+    moves = [np.abs(np.diff(la)), np.abs(np.diff(lo))]  # leg k+1 (row k -> k+1) at k
+    for a in moves:
         hi = np.maximum(a[1:], a[:-1])
         lo_ = np.minimum(a[1:], a[:-1])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -210,7 +210,7 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
         eq[2:] |= (lo_ >= big) & mult
     # or one coordinate held exactly while the other moves at least a step (a GPS fix of a
     # moving ship does not repeat a coordinate to the last digit)
-    dla_, dlo_ = np.abs(np.diff(la)), np.abs(np.diff(lo))
+    dla_, dlo_ = moves
     eq[1:] |= ((dla_ == 0) & (dlo_ >= big)) | ((dlo_ == 0) & (dla_ >= big))
     cs = np.cumsum(eq, dtype=np.int64)
     n_eq = np.zeros(n, dtype=np.int64)
@@ -220,12 +220,8 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
     ends = ends[(ends >= w) & (m_all[ends - w] == m_all[ends])]  # window inside one vessel
     if ends.size == 0:
         return empty_events()
-    moves = []
-    for x in (la, lo):
-        mv = np.zeros(n)
-        mv[1:] = np.abs(np.diff(x))
-        moves.append(mv)
-    idx = ends[:, None] - np.arange(w)[None, :]  # the window's legs, per candidate
+    # the window's legs, per candidate: legs ending at rows ends - 0 .. w-1 (never row 0)
+    idx = ends[:, None] - np.arange(w)[None, :] - 1
     qual = np.ones(ends.size, dtype=bool)
     varied = np.zeros(ends.size, dtype=bool)
     moving = np.zeros((ends.size, w), dtype=bool)
@@ -260,26 +256,21 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
     qual &= np.isfinite(steps[0]) & np.isfinite(steps[1])
     if not qual.any():
         return empty_events()
-    q_at = np.zeros(n, dtype=bool)
-    q_at[ends[qual]] = True
-    step_at = [np.full(n, np.nan), np.full(n, np.nan)]
-    for c in (0, 1):
-        step_at[c][ends[qual]] = steps[c][qual]
-    qual = q_at
-    steps = step_at
-    # a qualifying window ending at row i covers rows i-w .. i
-    rev = np.convolve(qual[::-1].astype(np.int8), np.ones(w + 1, dtype=np.int8))[:n]
-    cover = rev[::-1] > 0
-    s, e = _runs(cover)
+    # a qualifying window ending at row i covers rows i-w .. i; windows that overlap or
+    # touch make one event
+    qe = ends[qual]
+    sy, sx = steps[0][qual], steps[1][qual]
+    new = np.r_[True, qe[1:] - w > qe[:-1] + 1]
+    first = np.nonzero(new)[0]
+    last = np.r_[first[1:], qe.size] - 1
+    s = qe[first] - w
+    b = qe[last]
     m = pos["mmsi"].to_numpy()
     t = pos["t"].to_numpy()
-    b = e - 1
     texts = []
-    for a_, b_ in zip(s, b, strict=True):
-        gy = steps[0][a_ : b_ + 1]
-        gx = steps[1][a_ : b_ + 1]
-        gy_txt = f"{np.nanmin(gy):.4f}" if np.isfinite(gy).any() else "-"
-        gx_txt = f"{np.nanmin(gx):.4f}" if np.isfinite(gx).any() else "-"
+    for f_, l_, a_, b_ in zip(first, last, s, b, strict=True):
+        gy_txt = f"{sy[f_ : l_ + 1].min():.4f}"
+        gx_txt = f"{sx[f_ : l_ + 1].min():.4f}"
         texts.append(
             f"{b_ - a_ + 1} fixes on a regular lattice: every move a whole multiple of "
             f"{gy_txt} deg latitude and {gx_txt} deg longitude (GPS fixes are not)"

@@ -9,7 +9,11 @@ them with the other evidence, explain and band them.
 
 from __future__ import annotations
 
-from counterflow.match.screener import PartyScreener, open_screener
-from counterflow.match.types import Hit, Query, Screener
+from counterflow.match import native
+
+native.install()  # the compiled hot path, when built from exactly these sources
+
+from counterflow.match.screener import PartyScreener, open_screener  # noqa: E402
+from counterflow.match.types import Hit, Query, Screener  # noqa: E402
 
 __all__ = ["Hit", "PartyScreener", "Query", "Screener", "open_screener"]

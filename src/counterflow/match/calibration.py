@@ -22,9 +22,11 @@ import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
-PARAMS_FILE = Path(__file__).with_name("calibration_v1.json")
+# by package, not ``__file__``: the compiled module (match.native) lives elsewhere
+PARAMS_FILE = Path(str(files("counterflow.match") / "calibration_v1.json"))
 FORMAT = "counterflow-calibration/1"
 
 # feature -> (sign constraint, phrase in explanations)
@@ -54,7 +56,7 @@ FEATURES: dict[str, tuple[int, str]] = {
 ID_FLOOR = 0.92
 
 
-class CalibrationError(RuntimeError):
+class CalibrationError(Exception):
     """The parameter file is missing or unusable."""
 
 

@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -149,10 +149,8 @@ class NameIndex:
                         self.by_identifier.setdefault(digits, []).append(pidx)
         self._evidence: dict[int, PartyEvidence] = {}
         self.fingerprint = fingerprint
-        df: dict[str, int] = {}
-        for k, kid in keys.items():
-            if k.startswith("t:"):
-                df[k[2:]] = int(offsets[kid + 1] - offsets[kid])
+        counts: list[int] = np.diff(offsets).tolist()
+        df: dict[str, int] = {k[2:]: counts[kid] for k, kid in keys.items() if k.startswith("t:")}
         self.weights = TokenWeights(df, len(entry_names))
         self._acc = np.zeros(len(entry_names), dtype=np.float32)
         self._weighted: dict[int, WeightedName] = {}
@@ -240,7 +238,13 @@ class NameIndex:
         )
 
     # ------------------------------------------------------------ persistence
-    _ARRAYS = ("offsets", "postings", "key_weight", "entry_party", "entry_norm")
+    _ARRAYS: ClassVar[tuple[str, ...]] = (
+        "offsets",
+        "postings",
+        "key_weight",
+        "entry_party",
+        "entry_norm",
+    )
 
     def save(self, folder: Path) -> None:
         """Write atomically to ``folder`` (replaced if present)."""

@@ -216,7 +216,7 @@ def _acronyms(
             ks = rest[span[0] : span[1]]
             us.add(i)
             ul.update(ks)
-            matched += 0.9 * (ws[i] + sum(wl[k] for k in ks))
+            matched += 0.9 * (ws[i] + sum((wl[k] for k in ks), 0.0))
             for k in ks:
                 pairs.append((k, i, 0.9) if flip else (i, k, 0.9))
     return matched
@@ -277,12 +277,12 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     # a missing token counts against even when it is a common one: frequency says how
     # much an agreeing token proves, not how little a missing one matters
     qm, cm = q.form.mults, c.form.mults
-    total_q = sum(qw[i] for i in used_q) + sum(
-        max(qw[i], UNMATCHED_FLOOR * qm[i]) for i in range(len(qt)) if i not in used_q
+    total_q = sum((qw[i] for i in used_q), 0.0) + sum(
+        (max(qw[i], UNMATCHED_FLOOR * qm[i]) for i in range(len(qt)) if i not in used_q), 0.0
     )
-    total_c_matched = sum(cw[j] for j in used_c)
+    total_c_matched = sum((cw[j] for j in used_c), 0.0)
     total_c_unmatched = sum(
-        max(cw[j], UNMATCHED_FLOOR * cm[j]) for j in range(len(ct)) if j not in used_c
+        (max(cw[j], UNMATCHED_FLOOR * cm[j]) for j in range(len(ct)) if j not in used_c), 0.0
     )
     total = total_q + total_c_matched + UNMATCHED_LIST_FACTOR * total_c_unmatched
     score = matched / total if total > 0 else 0.0

@@ -23,6 +23,7 @@ Results are cached per word, so a batch pays the ICU cost once per distinct word
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -267,11 +268,19 @@ HANJA_SURNAMES: dict[str, tuple[str, str]] = {
 
 @lru_cache(maxsize=1)
 def _kakasi() -> Any:
+    from counterflow.match.reading_tables import kakasi
+
+    return kakasi()  # None without pykakasi: no Japanese reading
+
+
+@lru_cache(maxsize=1)
+def _hanja() -> Callable[[str, str], str] | None:
+    from counterflow.match.reading_tables import hanja_translator
+
     try:
-        import pykakasi  # type: ignore[import-untyped,import-not-found,unused-ignore]
-    except ImportError:  # optional: without it, no Japanese reading
+        return hanja_translator()
+    except ImportError:  # optional: without it, no Korean reading
         return None
-    return pykakasi.kakasi()  # type: ignore[no-untyped-call,unused-ignore]
 
 
 @lru_cache(maxsize=65536)
@@ -292,17 +301,14 @@ def han_readings(text: str) -> tuple[str, ...]:
         if complete and jp.strip() and jp.isascii():
             # long vowels as passports write them: Tarou -> Taro, Yuuko -> Yuko
             out.append(jp.replace("ou", "o").replace("uu", "u"))
-    try:
-        import hanja  # type: ignore[import-untyped,import-not-found,unused-ignore]
-    except ImportError:  # optional: without it, no Korean reading
-        hanja = None
-    if hanja is not None:
+    translate = _hanja()
+    if translate is not None:
         words = text.split()
         first = words[0][0] if words and words[0] else ""
         readings = HANJA_SURNAMES.get(first, (first, first))
         for surname in dict.fromkeys(readings):
             ws = [surname + words[0][1:], *words[1:]] if first else words
-            ko = to_latin(" ".join(str(hanja.translate(w, "substitution")) for w in ws))
+            ko = to_latin(" ".join(str(translate(w, "substitution")) for w in ws))
             if ko.strip():
                 out.append(ko)
     return tuple(dict.fromkeys(x for x in out if x))

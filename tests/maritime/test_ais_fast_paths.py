@@ -1,0 +1,129 @@
+"""The fast paths give exactly what the straightforward code gives: dark-detection
+assessment against the all-pairs reference on a random fleet with gaps, shore distances
+computed together against the one-cell-at-a-time computation, and encounter time bins
+made per fix against a search per bin."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from dark_reference import reference_assess
+
+from counterflow.maritime.dark import assess
+from counterflow.maritime.encounters import bin_runs, run_table
+from counterflow.maritime.jumps import leg_metrics
+from counterflow.maritime.loitering import slow_mask
+from counterflow.maritime.nearby import nearest_port
+from counterflow.maritime.params import EventParams
+from counterflow.maritime.shore import default_shore
+
+
+def _fleet(rng: np.random.Generator, vessels: int = 120) -> pl.DataFrame:
+    """Random tracks around the Caspian: steady reporting broken by silences of minutes to
+    weeks, some vessels drifting, some steaming, a few with one fix."""
+    rows = []
+    for v in range(vessels):
+        n = int(rng.choice([1, 3, 40, 200]))
+        dt = rng.choice(
+            [60, 600, 3600, 8 * 3600, 3 * 86400, 20 * 86400],
+            size=n,
+            p=[0.4, 0.3, 0.15, 0.08, 0.05, 0.02],
+        )
+        t = 1_700_000_000 + int(rng.integers(0, 30 * 86400)) + np.cumsum(dt)
+        speed = rng.choice([0.0, 0.002, 0.02])
+        la = 40.0 + rng.uniform(-2, 2) + np.cumsum(rng.normal(0, speed + 1e-5, n))
+        lo = 50.0 + rng.uniform(-2, 2) + np.cumsum(rng.normal(0, speed + 1e-5, n))
+        rows.append(pl.DataFrame({"mmsi": 273_000_000 + v, "t": t, "lat": la, "lon": lo}))
+    return pl.concat(rows).cast({"mmsi": pl.Int64, "t": pl.Int64}).sort("mmsi", "t")
+
+
+def _detections(rng: np.random.Generator, pos: pl.DataFrame, k: int = 300) -> pl.DataFrame:
+    """Detections at random times and places, and near real fixes (explained ones)."""
+    at = pos.sample(k // 2, seed=int(rng.integers(1 << 30)))
+    t = np.r_[
+        at["t"].to_numpy() + rng.integers(-900, 900, k // 2),
+        rng.integers(1_700_000_000 - 86400, 1_700_000_000 + 80 * 86400, k - k // 2),
+    ]
+    la = np.r_[at["lat"].to_numpy() + rng.normal(0, 0.02, k // 2), rng.uniform(37, 43, k - k // 2)]
+    lo = np.r_[at["lon"].to_numpy() + rng.normal(0, 0.02, k // 2), rng.uniform(47, 53, k - k // 2)]
+    return pl.DataFrame({"detection_id": [f"D{i}" for i in range(k)], "t": t, "lat": la, "lon": lo})
+
+
+def test_dark_assess_matches_reference() -> None:
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        pos = _fleet(rng)
+        det = _detections(rng, pos)
+        for p in (EventParams(), EventParams(gap_min_h=2.0, detection_explain_km=10.0)):
+            fast = assess(pos, det, p)
+            ref = reference_assess(pos, det, p)
+            assert np.array_equal(fast.covered, ref.covered)
+            assert np.array_equal(fast.nearest_km, ref.nearest_km)
+            assert np.array_equal(fast.nearest_mmsi, ref.nearest_mmsi)
+            # candidates matter only where no vessel explains the detection
+            shown = ref.covered & ~(ref.nearest_km <= p.detection_explain_km)
+            assert any(ref.candidates[i] for i in np.nonzero(shown)[0])
+            for i in np.nonzero(shown)[0]:
+                assert fast.candidates[i] == ref.candidates[i]
+
+
+def test_shore_distances_together_match_one_by_one() -> None:
+    shore = default_shore()
+    rng = np.random.default_rng(5)
+    lat = np.r_[rng.uniform(36, 47, 150), rng.uniform(-60, 70, 50), 89.99, -89.99, np.nan, 0.0]
+    lon = np.r_[rng.uniform(46, 55, 150), rng.uniform(-180, 180, 50), 179.999, -179.999, 1.0, 0.0]
+    shore._cache.clear()
+    got = shore.distance_km(lat, lon)
+    want = [
+        shore._distance_one(round(a * 100) / 100.0, round(b * 100) / 100.0, 1000.0)
+        if np.isfinite(a)
+        else np.nan
+        for a, b in zip(lat, lon, strict=True)
+    ]
+    assert np.array_equal(got, np.array(want), equal_nan=True)
+    assert (got[:150] == 0).any() and (got[:150] > 20).any()  # land and open water both seen
+
+
+def _reference_bins(
+    pos: pl.DataFrame, slow: np.ndarray, rr: pl.DataFrame, ports: pl.DataFrame, p: EventParams
+) -> pl.DataFrame:
+    """Every bin of every run, its last fix found by an as-of search, then port test."""
+    bs = int(p.encounter_bin_min * 60)
+    m, t = pos["mmsi"].to_numpy(), pos["t"].to_numpy()
+    rows = []
+    for mm, b0, b1 in rr.select("mmsi", "b0", "b1").iter_rows():
+        for tb in range(b0, b1 + 1):
+            r = int(np.searchsorted(m * 4_000_000_000 + t, mm * 4_000_000_000 + tb * bs, "right"))
+            if r > 0 and m[r - 1] == mm and slow[r - 1]:
+                rows.append((mm, tb, pos["lat"][r - 1], pos["lon"][r - 1]))
+    b = pl.DataFrame(rows, schema=["mmsi", "tb", "lat", "lon"], orient="row")
+    pidx, _ = nearest_port(b["lat"].to_numpy(), b["lon"].to_numpy(), ports, p.encounter_min_port_km)
+    return b.filter(pl.Series(pidx < 0))
+
+
+def test_bins_per_fix_match_bins_by_search() -> None:
+    rng = np.random.default_rng(3)
+    pos = _fleet(rng, 60).with_columns(
+        pl.lit(None, dtype=pl.Float64).alias("sog"), pl.lit(None, dtype=pl.Float64).alias("cog")
+    )
+    p = EventParams()
+    legs = leg_metrics(pos)
+    slow = slow_mask(pos, legs[2], p.encounter_max_kn)
+    rr = run_table(pos, slow, p)
+    # ports where some slow runs lie, so that some bins are left out
+    at = pos[rr["s"].to_numpy()[::4]]
+    ports = pl.DataFrame(
+        {
+            "name": [f"P{i}" for i in range(at.height)],
+            "country": "IR",
+            "lat": at["lat"],
+            "lon": at["lon"],
+            "kind": "port",
+            "source": "test",
+        }
+    )
+    assert rr.height > 10
+    got = bin_runs(pos, slow, rr, ports, p)
+    want = _reference_bins(pos, slow, rr, ports, p)
+    assert got.height > 100 and got.height < int((rr["b1"] - rr["b0"] + 1).sum())
+    assert got.equals(want.cast(got.schema))  # type: ignore[arg-type]
