@@ -17,8 +17,8 @@ Methods, in one run on the same radiometrically matched pairs:
   cva         change vector analysis, Otsu threshold (classic baseline)
   pca-kmeans  Celik 2009, PCA of 4x4 difference blocks + 2-means (classic baseline)
   classifier  Counterflow's LightGBM pixel classifier (multi-scale difference, texture,
-              local-normalisation and morphological features; classes balanced; hysteresis
-              threshold, opened, small blobs dropped, all chosen on dev)
+              local-normalisation and morphological features; threshold (optionally
+              with hysteresis), opening, minimum blob area, all chosen on dev)
 Scores: precision, recall, F1 and IoU of the change class, pixels pooled per data set.
 Target (issue 14): classifier F1 >= better baseline + 0.15 on LEVIR-CD and WHU-CD; a
 1024 x 1024 scan under 5 s on 2 cores.
