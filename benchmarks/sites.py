@@ -17,7 +17,8 @@ Methods, in one run on the same radiometrically matched pairs:
   cva         change vector analysis, Otsu threshold (classic baseline)
   pca-kmeans  Celik 2009, PCA of 4x4 difference blocks + 2-means (classic baseline)
   classifier  Counterflow's LightGBM pixel classifier (multi-scale difference, texture,
-              local-normalisation and morphological features; opened, small blobs dropped)
+              local-normalisation and morphological features; threshold (optionally
+              with hysteresis), opening, minimum blob area, all chosen on dev)
 Scores: precision, recall, F1 and IoU of the change class, pixels pooled per data set.
 Target (issue 14): classifier F1 >= better baseline + 0.15 on LEVIR-CD and WHU-CD; a
 1024 x 1024 scan under 5 s on 2 cores.
@@ -151,7 +152,8 @@ def main() -> int:
     print(
         f"{len(pairs)} labelled pairs; test scenes {sorted(held)} + DSIFN-CD;"
         f" model {model.version} fitted on {len(fitting)} other pairs; threshold"
-        f" {model.threshold}, opening {model.opening}, min area {model.min_area}",
+        f" {model.threshold}, hysteresis {model.hysteresis}, opening {model.opening},"
+        f" min area {model.min_area}, scale {model.scale}",
         file=sys.stderr,
     )
     counts = evaluate(test, names, model)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from counterflow.sites import outputs
 from counterflow.sites.fit import held_out_groups, levir_group
-from counterflow.sites.model import clean_mask, shipped_model
+from counterflow.sites.model import clean_mask, segment, shipped_model, threshold_mask
 
 
 def test_test_split_is_a_fixed_third_per_data_set() -> None:
@@ -32,7 +32,7 @@ def test_shipped_model_never_saw_its_test_scenes() -> None:
         ds, name = f.split("/", 1)
         seen.add(f"{ds}:{levir_group(name) if ds == 'levir' else name}")
     assert not seen & held
-    assert m.opening in (0, 1, 2) and m.min_area >= 0
+    assert m.opening in (0, 1, 2) and m.min_area >= 0 and 0 <= m.hysteresis < 1
     assert set(m.meta["dev_f1"]) == {"levir", "whu"}
 
 
@@ -45,6 +45,18 @@ def test_clean_mask_drops_small_blobs_and_keeps_buildings() -> None:
     assert out[10:40, 10:40].sum() >= 800
     assert not out[70:74, 70:74].any() and not out[60, 5]
     assert clean_mask(m, 0, 0).sum() == m.sum()
+
+
+def test_hysteresis_keeps_only_regions_that_reach_the_high_threshold() -> None:
+    prob = np.zeros((60, 60), dtype=np.float32)
+    prob[5:25, 5:25] = 0.4
+    prob[12:16, 12:16] = 0.9  # a confident core: the whole region stays
+    prob[35:55, 35:55] = 0.4  # weak everywhere: dropped with hysteresis
+    plain = threshold_mask(prob, 0.3, 0.0)
+    hyst = threshold_mask(prob, 0.3, 0.3)
+    assert plain.sum() == 800
+    assert hyst.sum() == 400 and hyst[5:25, 5:25].all() and not hyst[35:55, 35:55].any()
+    assert segment(prob, 0.3, 0.3, 0, 500).sum() == 0  # then the 400 px region is too small
 
 
 def _blob_mask() -> np.ndarray:

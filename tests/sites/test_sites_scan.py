@@ -271,6 +271,35 @@ def test_large_geotiff_is_read_in_windows(tmp_path) -> None:
     assert s1["changed_px"] == s2["changed_px"] > 60 * 80 * 0.8
 
 
+def test_prepass_skips_quiet_windows_and_keeps_the_classifier_output(tmp_path) -> None:
+    """The CVA pre-pass gives the classifier only the windows with change: its mask
+    equals the mask of classifying every window, and the quiet windows are skipped."""
+    big = 640
+    before = ground(12, size=big)
+    after = before.copy()
+    after[100:160, 120:200] = np.array([0.85, 0.82, 0.8])  # a new hall in one window
+    a = save_geotiff(before, tmp_path / "a.tif")
+    b = save_geotiff(after, tmp_path / "b.tif")
+    gated = scan_pair(a, b, tmp_path / "gated", tile=128, prepass=True)
+    full = scan_pair(a, b, tmp_path / "full", tile=128, prepass=False)
+    assert full["prepass"] is None
+    g = gated["prepass"]
+    assert g["windows"] == -(-gated["grid"]["height"] // 128) * -(-gated["grid"]["width"] // 128)
+    # the windows whose read (window + 64 px margin) holds the hall: 2 rows x 3 columns
+    assert 1 <= g["classified"] <= 6 and g["skipped"] == g["windows"] - g["classified"]
+    gm, fm = _mask(tmp_path / "gated"), _mask(tmp_path / "full")
+    assert fm.sum() > 60 * 80 * 0.5  # the hall (the grid is the scenes' common UTM grid)
+    assert np.array_equal(gm[:300, :300], fm[:300, :300])  # the hall's windows: identical
+    assert not gm[300:, 300:].any()  # quiet windows: no change
+
+
+def test_prepass_is_on_by_default_only_for_large_scenes(png_pair, tmp_path) -> None:
+    s = scan_pair(*png_pair, tmp_path / "small")
+    assert s["prepass"] is None  # one window: classified whole
+    s = scan_pair(*png_pair, tmp_path / "many", tile=64, prepass=None)
+    assert s["prepass"] is None  # 9 windows <= PREPASS_MIN_TILES
+
+
 def test_folder_of_dated_scenes_is_scanned_in_turn(tmp_path, home, capsys) -> None:
     folder = tmp_path / "scenes"
     folder.mkdir()

@@ -129,6 +129,13 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
         no_record: Annotated[
             bool, typer.Option("--no-record", help="Do not record a --site scan")
         ] = False,
+        no_prepass: Annotated[
+            bool,
+            typer.Option(
+                "--no-prepass",
+                help="Classify every window of a large scene (no CVA pre-pass gate)",
+            ),
+        ] = False,
         db: Annotated[str, typer.Option("--db", help="Review store")] = "",
     ) -> None:
         """Change between two scenes (or each consecutive pair of a dated folder)."""
@@ -155,6 +162,7 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
                 site=site,
                 method=method,
                 tile=tile,
+                prepass=False if no_prepass else None,
                 before_date=date0,
                 after_date=date1,
             )

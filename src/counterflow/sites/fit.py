@@ -8,9 +8,11 @@ Split by scene (LEVIR crops go with the tile they were cut from): ``held_out_gro
 third of each data set's scenes out (a fixed seeded draw) for the benchmark to report on;
 the fit never reads them. On the rest, pixels are sampled from each image, and three
 grouped folds give *dev* predictions (each image scored by a model fitted without its
-scene) on which the decision threshold, the opening and the minimum blob area are chosen
-together (best mean F1 over the data sets). The final model is fitted on all non-test
-images.
+scene) on which the decision threshold, the hysteresis, the opening and the minimum blob
+area are chosen together (best mean F1 over the data sets). The final model is fitted on
+all non-test images. ``--balanced`` (LightGBM ``is_unbalance``) and ``--hysteresis`` are
+the options of the candidate model 3 (``--scale 2 --balanced --hysteresis``), which was
+better on dev but not shipped (see docs/sites.md).
 """
 
 from __future__ import annotations
@@ -27,12 +29,20 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from counterflow.sites.features import FEATURE_NAMES, pixel_features
-from counterflow.sites.model import ChangeModel, clean_mask, downscale, save_model, upscale
+from counterflow.sites.model import (
+    ChangeModel,
+    clean_mask,
+    downscale,
+    save_model,
+    threshold_mask,
+    upscale,
+)
 from counterflow.sites.radiometry import fit_matching
 
 SCALE = 4
 SAMPLES_PER_IMAGE = 4000  # plus one in eight of an image's (reduced) pixels
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.02, 0.81, 0.02))
+HYSTERESIS = (0.0,)  # --hysteresis: (0.0, 0.2) on a coarser threshold grid
 OPENINGS = (0, 1, 2)
 MIN_AREAS = (0, 64, 256, 1024)
 DEV_FOLDS = 3
@@ -143,9 +153,18 @@ class Fitted:
     opening: int
     min_area: int
     dev_f1: dict[str, float]
+    hysteresis: float = 0.0
 
 
-def fit(pairs: Sequence[LabelledPair], *, scale: int = SCALE, seed: int = 0) -> Fitted:
+def fit(
+    pairs: Sequence[LabelledPair],
+    *,
+    scale: int = SCALE,
+    seed: int = 0,
+    thresholds: Sequence[float] = THRESHOLDS,
+    hysteresis: Sequence[float] = HYSTERESIS,
+    openings: Sequence[int] = OPENINGS,
+) -> Fitted:
     """The booster fitted on ``pairs`` and the post-processing chosen on their grouped
     out-of-fold (dev) predictions. ``pairs`` must not include anything reported on."""
     prepare(pairs, scale)
@@ -161,32 +180,40 @@ def fit(pairs: Sequence[LabelledPair], *, scale: int = SCALE, seed: int = 0) -> 
             continue
         booster = _train(inner)
         dev += [(p, _probability(booster, p, scale)) for p in pairs if p.group in held]
-    best = (0.5, 0, 0)
+    best: tuple[float, float, int, int] = (0.5, 0.0, 0, 0)
     best_f1: dict[str, float] = {}
     if dev:
         datasets = sorted({p.dataset for p, _ in dev})
+        counts: dict[tuple[float, float, int, int], dict[str, NDArray[np.float64]]] = {}
+        for p, prob in dev:
+            for t in thresholds:
+                for hy in hysteresis:
+                    base = threshold_mask(prob, t, hy)
+                    for op in openings:
+                        opened = clean_mask(base, op, 0)
+                        for area in MIN_AREAS:
+                            m = clean_mask(opened, 0, area)
+                            c = counts.setdefault(
+                                (t, hy, op, area), {d: np.zeros(3) for d in datasets}
+                            )
+                            c[p.dataset] += (
+                                np.sum(m & p.label),
+                                np.sum(m & ~p.label),
+                                np.sum(~m & p.label),
+                            )
         score = -1.0
-        for t in THRESHOLDS:
-            for op in OPENINGS:
-                for area in MIN_AREAS:
-                    c = {d: np.zeros(3) for d in datasets}
-                    for p, prob in dev:
-                        m = clean_mask(prob > t, op, area)
-                        c[p.dataset] += (
-                            np.sum(m & p.label),
-                            np.sum(m & ~p.label),
-                            np.sum(~m & p.label),
-                        )
-                    f1 = {d: 2 * v[0] / max(2 * v[0] + v[1] + v[2], 1.0) for d, v in c.items()}
-                    if (m_f1 := float(np.mean(list(f1.values())))) > score:
-                        score, best, best_f1 = m_f1, (t, op, area), f1
+        for key, c in counts.items():
+            f1 = {d: 2 * v[0] / max(2 * v[0] + v[1] + v[2], 1.0) for d, v in c.items()}
+            if (m_f1 := float(np.mean(list(f1.values())))) > score:
+                score, best, best_f1 = m_f1, key, f1
     booster = _train(list(samples.values()))
     return Fitted(
         booster,
         float(best[0]),
-        best[1],
         best[2],
+        best[3],
         {k: round(float(v), 4) for k, v in best_f1.items()},
+        hysteresis=float(best[1]),
     )
 
 
@@ -199,6 +226,7 @@ def fitted_model(pairs: Sequence[LabelledPair], *, scale: int = SCALE) -> Change
         version="cv",
         opening=f.opening,
         min_area=f.min_area,
+        hysteresis=f.hysteresis,
     )
 
 
@@ -212,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("folders", nargs="+", type=Path, help="A/B/label folders")
     ap.add_argument("-o", "--output", type=Path, required=True)
     ap.add_argument("--version", default="1")
+    ap.add_argument("--scale", type=int, default=SCALE, help="feature scale (block mean)")
+    ap.add_argument("--balanced", action="store_true", help="LightGBM is_unbalance")
+    ap.add_argument("--hysteresis", action="store_true", help="try hysteresis 0.2 too")
     args = ap.parse_args(argv)
     pairs: list[LabelledPair] = []
     for folder in args.folders:
@@ -219,25 +250,40 @@ def main(argv: list[str] | None = None) -> int:
         pairs += load_pairs(folder, name, levir_group if name == "levir" else None)
     held = held_out_groups([p.group for p in pairs])
     fitting = [p for p in pairs if p.group not in held]
-    f = fit(fitting)
+    if args.balanced:
+        PARAMS["is_unbalance"] = True
+    grid: dict[str, Any] = {}
+    if args.hysteresis:
+        grid = {
+            "thresholds": tuple(round(t, 2) for t in np.arange(0.04, 0.93, 0.04)),
+            "hysteresis": (0.0, 0.2),
+            "openings": (0, 1),
+        }
+    f = fit(fitting, scale=args.scale, **grid)
     path = save_model(
         f.booster,
         f.threshold,
-        SCALE,
+        args.scale,
         args.output,
         version=args.version,
         opening=f.opening,
         min_area=f.min_area,
+        hysteresis=f.hysteresis,
         fitted_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         fitted_on=[f"{p.dataset}/{p.name}" for p in fitting],
         test_groups=sorted(held),
         dev_f1=f.dev_f1,
-        command="python -m counterflow.sites.fit " + " ".join(str(f) for f in args.folders),
+        command="python -m counterflow.sites.fit "
+        + " ".join(str(f) for f in args.folders)
+        + f" --scale {args.scale}"
+        + (" --balanced" if args.balanced else "")
+        + (" --hysteresis" if args.hysteresis else ""),
         params=PARAMS,
         samples_per_image=f"{SAMPLES_PER_IMAGE} + 1/8 of the reduced pixels",
     )
     print(
-        f"wrote {path} (threshold {f.threshold}, opening {f.opening}, min area {f.min_area};"
+        f"wrote {path} (threshold {f.threshold}, hysteresis {f.hysteresis}, opening"
+        f" {f.opening}, min area {f.min_area};"
         f" dev F1 {f.dev_f1}; {len(fitting)} pairs, test scenes {sorted(held)} left out)"
     )
     return 0

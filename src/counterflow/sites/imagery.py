@@ -130,6 +130,7 @@ class PairSource:
     _arrays: tuple[NDArray[Any], NDArray[Any], NDArray[np.bool_]] | None = None
     _vrts: tuple[Any, Any] | None = None
     _idx: tuple[list[int], list[int]] = ([], [])
+    _vrt_kw: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
     _stack: ExitStack = field(default_factory=ExitStack)
 
     def close(self) -> None:
@@ -155,6 +156,8 @@ class PairSource:
         assert self._vrts is not None
         from rasterio.windows import Window
 
+        if out_shape is not None and (row0, col0, h, w) == (0, 0, self.height, self.width):
+            return self._overview(out_shape)
         win = Window(col0, row0, w, h)
         parts = []
         valid: NDArray[np.bool_] | None = None
@@ -163,6 +166,41 @@ class PairSource:
             data = vrt.read(indexes=idx, window=win, out_shape=shape)
             mshape = None if out_shape is None else out_shape
             m = vrt.dataset_mask(window=win, out_shape=mshape) > 0
+            fin = np.all(np.isfinite(data), axis=0) if data.dtype.kind == "f" else True
+            m = m & fin
+            valid = m if valid is None else valid & m
+            parts.append(np.moveaxis(data, 0, -1))
+        assert valid is not None
+        return parts[0], parts[1], valid
+
+    def _overview(
+        self, out_shape: tuple[int, int]
+    ) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.bool_]]:
+        """The whole grid reduced to ``out_shape``, warped straight onto the coarse grid
+        (nearest source pixel: an unbiased sample of the pixel values for the statistics).
+        A decimated read of the fine WarpedVRT is far slower (about a minute for a
+        2,048^2 scene), since GDAL warps it block by block at full resolution."""
+        from affine import Affine
+        from rasterio.enums import Resampling
+        from rasterio.vrt import WarpedVRT
+
+        assert self._vrts is not None
+        oh, ow = out_shape
+        tr = self.transform * Affine.scale(self.width / ow, self.height / oh)
+        parts = []
+        valid: NDArray[np.bool_] | None = None
+        for vrt, idx, kw in zip(self._vrts, self._idx, self._vrt_kw, strict=True):
+            with WarpedVRT(
+                vrt.src_dataset,
+                crs=self.crs,
+                transform=tr,
+                width=ow,
+                height=oh,
+                resampling=Resampling.nearest,
+                **kw,
+            ) as coarse:
+                data = coarse.read(indexes=idx)
+                m = coarse.dataset_mask() > 0
             fin = np.all(np.isfinite(data), axis=0) if data.dtype.kind == "f" else True
             m = m & fin
             valid = m if valid is None else valid & m
@@ -445,6 +483,7 @@ def _geo_pair(
             " to [0, 1]"
         )
     vrts = []
+    kws: list[dict[str, Any]] = []
     for ds in (da, db):
         kw: dict[str, Any] = {}
         if ds.nodata is None and np.dtype(ds.dtypes[0]).kind == "f":
@@ -452,6 +491,7 @@ def _geo_pair(
             kw["nodata"] = float("nan")
         elif ds.nodata is None and not any(str(ci) == "ColorInterp.alpha" for ci in ds.colorinterp):
             kw["add_alpha"] = True
+        kws.append(kw)
         vrts.append(
             stack.enter_context(
                 WarpedVRT(
@@ -486,4 +526,5 @@ def _geo_pair(
     )
     src._vrts = (vrts[0], vrts[1])
     src._idx = idx
+    src._vrt_kw = (kws[0], kws[1])
     return src

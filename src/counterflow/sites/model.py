@@ -38,6 +38,7 @@ class ChangeModel:
     threads: int = 2
     opening: int = 0  # binary opening iterations after thresholding
     min_area: int = 0  # connected regions (8-connected, full-resolution px) below are dropped
+    hysteresis: float = 0.0  # > 0: a region over ``threshold`` must reach threshold + this
 
     def probability(self, before: FloatImage, after: FloatImage) -> FloatImage:
         """P(change) per pixel of the full-resolution grid (H x W)."""
@@ -50,13 +51,35 @@ class ChangeModel:
         return upscale(prob, self.scale, h, w)
 
     def predict(self, before: FloatImage, after: FloatImage) -> NDArray[np.bool_]:
-        """The change mask: probability over the threshold, opened, small blobs dropped
-        (the three settings were chosen together on held-out fitting images)."""
-        return postprocess(self.probability(before, after) > self.threshold, self)
+        """The change mask: probability over the threshold (hysteresis: each region must
+        also reach the high threshold somewhere), opened, small blobs dropped (the four
+        settings were chosen together on held-out fitting images)."""
+        return segment(
+            self.probability(before, after),
+            self.threshold,
+            self.hysteresis,
+            self.opening,
+            self.min_area,
+        )
 
 
-def postprocess(mask: NDArray[np.bool_], model: ChangeModel) -> NDArray[np.bool_]:
-    return clean_mask(mask, model.opening, model.min_area)
+def threshold_mask(prob: FloatImage, threshold: float, hysteresis: float) -> NDArray[np.bool_]:
+    """``prob > threshold``; with ``hysteresis`` > 0 only the connected regions of it that
+    hold a pixel over ``threshold + hysteresis`` (skimage's hysteresis thresholding)."""
+    if hysteresis <= 0:
+        out: NDArray[np.bool_] = prob > threshold
+        return out
+    from skimage.filters import apply_hysteresis_threshold
+
+    high = min(threshold + hysteresis, 0.999)
+    out = apply_hysteresis_threshold(prob, threshold, high)  # type: ignore[no-untyped-call]
+    return out
+
+
+def segment(
+    prob: FloatImage, threshold: float, hysteresis: float, opening: int, min_area: int
+) -> NDArray[np.bool_]:
+    return clean_mask(threshold_mask(prob, threshold, hysteresis), opening, min_area)
 
 
 def clean_mask(mask: NDArray[np.bool_], opening: int, min_area: int) -> NDArray[np.bool_]:
@@ -105,6 +128,7 @@ def save_model(booster: Any, threshold: float, scale: int, folder: Path, **meta:
         "threshold": round(float(threshold), 4),
         "opening": int(meta.pop("opening", 0)),
         "min_area": int(meta.pop("min_area", 0)),
+        "hysteresis": round(float(meta.pop("hysteresis", 0.0)), 4),
         **meta,
     }
     (folder / META_FILE).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
@@ -134,6 +158,7 @@ def load_model_from(folder: Path) -> ChangeModel:
         meta=meta,
         opening=int(meta.get("opening", 0)),
         min_area=int(meta.get("min_area", 0)),
+        hysteresis=float(meta.get("hysteresis", 0.0)),
     )
 
 
