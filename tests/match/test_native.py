@@ -128,37 +128,28 @@ def test_a_stale_or_damaged_build_is_not_used(tmp_path: Path, damage: str) -> No
     assert native.usable_build(build) == {}
 
 
+def _python(code: str, *, pure: bool) -> str:
+    """stdout of ``python -c code`` with the plain modules forced or not."""
+    env = dict(os.environ)
+    env.pop(native.PURE_ENV, None)
+    if pure:
+        env[native.PURE_ENV] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return proc.stdout.strip()
+
+
 def test_the_plain_modules_can_be_forced() -> None:
-    env = dict(os.environ, **{native.PURE_ENV: "1"})
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import counterflow.match.scorer as s, counterflow.match.native as n;"
-            "print(n.active(), s.__file__.endswith('.py'))",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert out == ["False", "True"]
+    code = (
+        "import counterflow.match.scorer as s, counterflow.match.native as n;"
+        "print(n.active(), s.__file__.endswith('.py'))"
+    )
+    assert _python(code, pure=True).split() == ["False", "True"]
 
 
 def test_ci_uses_the_compiled_matcher() -> None:
     """``make setup`` builds it, so CI screens (and tests) with the compiled modules."""
     _require_build()
-    env = dict(os.environ)
-    env.pop(native.PURE_ENV, None)
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import counterflow.match.native as n, counterflow.match;print(n.active())",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert out == "True"
+    code = "import counterflow.match.native as n, counterflow.match;print(n.active())"
+    assert _python(code, pure=False) == "True"

@@ -159,19 +159,13 @@ class PairSource:
         if out_shape is not None and (row0, col0, h, w) == (0, 0, self.height, self.width):
             return self._overview(out_shape)
         win = Window(col0, row0, w, h)
-        parts = []
-        valid: NDArray[np.bool_] | None = None
+        reads = []
         for vrt, idx in zip(self._vrts, self._idx, strict=True):
             shape = None if out_shape is None else (len(idx), *out_shape)
             data = vrt.read(indexes=idx, window=win, out_shape=shape)
             mshape = None if out_shape is None else out_shape
-            m = vrt.dataset_mask(window=win, out_shape=mshape) > 0
-            fin = np.all(np.isfinite(data), axis=0) if data.dtype.kind == "f" else True
-            m = m & fin
-            valid = m if valid is None else valid & m
-            parts.append(np.moveaxis(data, 0, -1))
-        assert valid is not None
-        return parts[0], parts[1], valid
+            reads.append((data, vrt.dataset_mask(window=win, out_shape=mshape) > 0))
+        return _pair_of(reads)
 
     def _overview(
         self, out_shape: tuple[int, int]
@@ -187,8 +181,7 @@ class PairSource:
         assert self._vrts is not None
         oh, ow = out_shape
         tr = self.transform * Affine.scale(self.width / ow, self.height / oh)
-        parts = []
-        valid: NDArray[np.bool_] | None = None
+        reads = []
         for vrt, idx, kw in zip(self._vrts, self._idx, self._vrt_kw, strict=True):
             with WarpedVRT(
                 vrt.src_dataset,
@@ -199,14 +192,24 @@ class PairSource:
                 resampling=Resampling.nearest,
                 **kw,
             ) as coarse:
-                data = coarse.read(indexes=idx)
-                m = coarse.dataset_mask() > 0
-            fin = np.all(np.isfinite(data), axis=0) if data.dtype.kind == "f" else True
-            m = m & fin
-            valid = m if valid is None else valid & m
-            parts.append(np.moveaxis(data, 0, -1))
-        assert valid is not None
-        return parts[0], parts[1], valid
+                reads.append((coarse.read(indexes=idx), coarse.dataset_mask() > 0))
+        return _pair_of(reads)
+
+
+def _pair_of(
+    reads: list[tuple[NDArray[Any], NDArray[np.bool_]]],
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.bool_]]:
+    """(before, after, valid) from each date's (bands, mask) read: bands last, and a
+    pixel valid only where both masks hold and every float band is finite."""
+    parts = []
+    valid: NDArray[np.bool_] | None = None
+    for data, mask in reads:
+        fin = np.all(np.isfinite(data), axis=0) if data.dtype.kind == "f" else True
+        m = mask & fin
+        valid = m if valid is None else valid & m
+        parts.append(np.moveaxis(data, 0, -1))
+    assert valid is not None
+    return parts[0], parts[1], valid
 
 
 def _plain_array(path: Path, fmt: str) -> tuple[NDArray[Any], NDArray[np.bool_], str]:
