@@ -11,8 +11,9 @@ usual digraphs: ``mohamed``, ``muhammad`` and ``mhmd`` all give ``mhmd``;
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Final
 
-_DIGRAPHS: tuple[tuple[str, str], ...] = (
+_DIGRAPHS: Final[tuple[tuple[str, str], ...]] = (
     ("shch", "s"),
     ("sch", "s"),
     ("tch", "c"),
@@ -35,8 +36,8 @@ _DIGRAPHS: tuple[tuple[str, str], ...] = (
     ("z", "s"),
     ("ou", "u"),
 )
-_VOWELS = frozenset("aeiouy")
-_MAP = {"c": "k"}
+_VOWELS: Final = frozenset("aeiouy")
+_MAP: Final = {"c": "k"}
 
 
 @lru_cache(maxsize=1 << 17)

@@ -25,13 +25,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 import icu
 
-_ICU = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
+_ICU: Final = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
 
-_CYRILLIC: dict[str, str] = {
+_CYRILLIC: Final[dict[str, str]] = {
     "а": "a",
     "б": "b",
     "в": "v",
@@ -84,7 +84,7 @@ _CYRILLIC: dict[str, str] = {
 }
 
 # The spelling of common Korean family names in passports and lists.
-_KOREAN_SURNAMES: dict[str, str] = {
+_KOREAN_SURNAMES: Final[dict[str, str]] = {
     "김": "kim",
     "이": "lee",
     "리": "ri",
@@ -249,7 +249,7 @@ def has_han(text: str) -> bool:
 # ordinary reading (金 is 김 as a name, 금 as "gold"), or that South Korea reads with
 # the initial-sound rule and North Korea without it (李 이 "Lee" / 리 "Ri"):
 # character -> (South Korean reading, North Korean reading).
-HANJA_SURNAMES: dict[str, tuple[str, str]] = {
+HANJA_SURNAMES: Final[dict[str, tuple[str, str]]] = {
     "金": ("김", "김"),
     "李": ("이", "리"),
     "林": ("임", "림"),
