@@ -22,6 +22,7 @@ temporary folder and renamed, so a half-written index is never opened.
 from __future__ import annotations
 
 import itertools
+import marshal
 import math
 import os
 import pickle
@@ -42,7 +43,7 @@ from counterflow.match.prepared import PartyEvidence, WeightedName, address_word
 from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
-FORMAT_VERSION: Final = 4
+FORMAT_VERSION: Final = 5
 # What ``NameIndex.load`` raises on a saved index that cannot be used as it is (a file
 # missing or damaged, another format version): rebuild it. Anything else is a bug.
 LOAD_ERRORS: tuple[type[Exception], ...] = (
@@ -258,7 +259,8 @@ class NameIndex:
                 "fingerprint": self.fingerprint,
                 "keys": self.keys,
                 "entry_names": self.entry_names,
-                "entry_tokens": self.entry_tokens,
+                # marshal reads tuples of strings ~3x faster than pickle
+                "entry_tokens": marshal.dumps(self.entry_tokens),
                 "entry_mults": self.entry_mults,
                 "entry_legal": self.entry_legal,
                 "entry_weak": self.entry_weak,
@@ -299,7 +301,7 @@ class NameIndex:
             entry_party=arrays["entry_party"],
             entry_norm=arrays["entry_norm"],
             entry_names=meta["entry_names"],
-            entry_tokens=meta["entry_tokens"],
+            entry_tokens=marshal.loads(meta["entry_tokens"]),
             entry_mults=meta["entry_mults"],
             entry_legal=meta["entry_legal"],
             entry_weak=meta["entry_weak"],

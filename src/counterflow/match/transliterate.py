@@ -177,9 +177,16 @@ def _is_cyrillic(ch: str) -> bool:
     return "\u0400" <= ch <= "\u04ff"
 
 
-@lru_cache(maxsize=1 << 17)
+_ICU_WORDS: Final[dict[str, str]] = {}
+
+
 def _icu_word(word: str) -> str:
-    return str(_ICU.transliterate(word))
+    v = _ICU_WORDS.get(word)
+    if v is None:
+        if len(_ICU_WORDS) >= 1 << 17:
+            _ICU_WORDS.clear()
+        v = _ICU_WORDS[word] = str(_ICU.transliterate(word))
+    return v
 
 
 def _cyrillic_word(word: str) -> str:
@@ -216,10 +223,23 @@ def _hangul_word(word: str, first: bool) -> str:
     return " ".join(p for p in parts if p)
 
 
-@lru_cache(maxsize=1 << 17)
+_LATIN_WORDS: Final[tuple[dict[str, str], dict[str, str]]] = ({}, {})
+
+
 def word_to_latin(word: str, first: bool = False) -> str:
     """One whitespace-free word to lower-case ASCII (may contain spaces for syllabic
-    scripts such as Hangul and Han, whose syllables become separate tokens)."""
+    scripts such as Hangul and Han, whose syllables become separate tokens);
+    remembered per ``first``."""
+    memo = _LATIN_WORDS[1 if first else 0]
+    v = memo.get(word)
+    if v is None:
+        if len(memo) >= 1 << 17:
+            memo.clear()
+        v = memo[word] = _word_to_latin(word, first)
+    return v
+
+
+def _word_to_latin(word: str, first: bool) -> str:
     if word.isascii():
         return word.lower()
     if any(_is_cyrillic(ch) for ch in word):
