@@ -303,6 +303,21 @@ def _hanja() -> Callable[[str, str], str] | None:
         return None
 
 
+_KAKASI_WORDS: Final[dict[str, list[str]]] = {}
+
+
+def _kakasi_word(kks: Any, word: str) -> list[str]:
+    """pykakasi's Hepburn readings of the items of one space-free word (items that are
+    only spaces left out), remembered."""
+    v = _KAKASI_WORDS.get(word)
+    if v is None:
+        if len(_KAKASI_WORDS) >= 1 << 16:
+            _KAKASI_WORDS.clear()
+        v = [str(x["hepburn"]) for x in kks.convert(word) if str(x["orig"]).strip()]
+        _KAKASI_WORDS[word] = v
+    return v
+
+
 @lru_cache(maxsize=65536)
 def han_readings(text: str) -> tuple[str, ...]:
     """Japanese and Korean readings of a name written in Han/kana (lower-case ASCII),
@@ -312,12 +327,12 @@ def han_readings(text: str) -> tuple[str, ...]:
     out: list[str] = []
     kks = _kakasi()
     if kks is not None:
-        items = [x for x in kks.convert(text) if str(x["orig"]).strip()]
-        jp = " ".join(str(x["hepburn"]) for x in items)
+        # pykakasi word by word (a family or given name recurs across queries, so each
+        # word is converted once); its items never span a space
+        hepburn = [h for w in text.split() for h in _kakasi_word(kks, w)]
+        jp = " ".join(hepburn)
         # a reading that leaves characters unread (Chinese-only characters) is no reading
-        complete = all(
-            str(x["hepburn"]).strip().isascii() and str(x["hepburn"]).strip() for x in items
-        )
+        complete = all(h.strip().isascii() and h.strip() for h in hepburn)
         if complete and jp.strip() and jp.isascii():
             # long vowels as passports write them: Tarou -> Taro, Yuuko -> Yuko
             out.append(jp.replace("ou", "o").replace("uu", "u"))
