@@ -10,7 +10,14 @@ import polars as pl
 from dark_reference import reference_assess
 
 from counterflow.maritime.dark import assess
-from counterflow.maritime.encounters import bin_runs, run_table
+from counterflow.maritime.encounters import (
+    _PAIR_BUCKET_BINS,
+    bin_fixes,
+    bin_runs,
+    close_pairs,
+    close_pairs_fixes,
+    run_table,
+)
 from counterflow.maritime.jumps import leg_metrics
 from counterflow.maritime.loitering import slow_mask
 from counterflow.maritime.nearby import nearest_port
@@ -127,3 +134,50 @@ def test_bins_per_fix_match_bins_by_search() -> None:
     want = _reference_bins(pos, slow, rr, ports, p)
     assert got.height > 100 and got.height < int((rr["b1"] - rr["b0"] + 1).sum())
     assert got.equals(want.cast(got.schema))  # type: ignore[arg-type]
+
+
+def _rafts(rng: np.random.Generator, groups: int = 12, per: int = 5) -> pl.DataFrame:
+    """Groups of slow vessels drifting within a few hundred metres of one another, each
+    reporting at its own rate (seconds to hours, with silences), so that fixes of one
+    vessel hold from one to many 10-minute bins and pairs come and go."""
+    rows = []
+    v = 0
+    for g in range(groups):
+        la0, lo0 = 40.0 + rng.uniform(-3, 3), 50.0 + rng.uniform(-3, 3)
+        t_start = 1_700_000_000 + int(rng.integers(0, 5 * 86400))
+        for _ in range(per):
+            n = int(rng.integers(20, 300))
+            dt = rng.choice(
+                [30, 200, 600, 1500, 5000, 15000, 30000],
+                size=n,
+                p=[0.2, 0.3, 0.2, 0.1, 0.1, 0.05, 0.05],
+            )
+            t = t_start + int(rng.integers(0, 7200)) + np.cumsum(dt)
+            la = la0 + rng.normal(0, 0.002) + np.cumsum(rng.normal(0, 0.0003, n))
+            lo = lo0 + rng.normal(0, 0.002) + np.cumsum(rng.normal(0, 0.0003, n))
+            rows.append(
+                pl.DataFrame(
+                    {"mmsi": 273_100_000 + v, "t": t, "lat": la, "lon": lo, "sog": 0.5, "cog": 0.0}
+                )
+            )
+            v += 1
+        _ = g
+    return pl.concat(rows).cast({"mmsi": pl.Int64, "t": pl.Int64}).sort("mmsi", "t")
+
+
+def test_pairs_per_fix_match_pairs_per_bin() -> None:
+    no_ports = pl.DataFrame(
+        schema={"name": pl.Utf8, "country": pl.Utf8, "lat": pl.Float64, "lon": pl.Float64}
+    )
+    for seed in range(3):
+        pos = _rafts(np.random.default_rng(seed))
+        for p in (EventParams(), EventParams(encounter_km=0.2, encounter_bin_min=5.0)):
+            legs = leg_metrics(pos)
+            slow = slow_mask(pos, legs[2], p.encounter_max_kn)
+            rr = run_table(pos, slow, p)
+            want = close_pairs(bin_runs(pos, slow, rr, no_ports, p), p)
+            got = close_pairs_fixes(bin_fixes(pos, slow, rr, no_ports, p), p)
+            # many pairs, some fixes holding more bins than a bucket of the pairing
+            assert want.height > 1000
+            assert bin_fixes(pos, slow, rr, no_ports, p)["nb"].max() > 2 * _PAIR_BUCKET_BINS  # type: ignore[operator]
+            assert got.equals(want)
