@@ -1,14 +1,17 @@
 """The fast paths give exactly what the straightforward code gives: dark-detection
 assessment against the all-pairs reference on a random fleet with gaps, shore distances
-computed together against the one-cell-at-a-time computation, and encounter time bins
-made per fix against a search per bin."""
+computed together against the one-cell-at-a-time computation, encounter time bins made
+per fix against a search per bin, encounter pairs of fixes against pairs of bins, and the
+block-wise grid and speed/course detectors against their whole-table form."""
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
 from dark_reference import reference_assess
+from spoofing_reference import reference_grid, reference_sog_cog
 
+from counterflow.maritime import spoofing
 from counterflow.maritime.dark import assess
 from counterflow.maritime.encounters import (
     _PAIR_BUCKET_BINS,
@@ -23,6 +26,7 @@ from counterflow.maritime.loitering import slow_mask
 from counterflow.maritime.nearby import nearest_port
 from counterflow.maritime.params import EventParams
 from counterflow.maritime.shore import default_shore
+from counterflow.maritime.spoofing import detect_grid, detect_sog_cog, leg_bearing
 
 
 def _fleet(rng: np.random.Generator, vessels: int = 120) -> pl.DataFrame:
@@ -181,3 +185,72 @@ def test_pairs_per_fix_match_pairs_per_bin() -> None:
             assert want.height > 1000
             assert bin_fixes(pos, slow, rr, no_ports, p)["nb"].max() > 2 * _PAIR_BUCKET_BINS  # type: ignore[operator]
             assert got.equals(want)
+
+
+def _spoofed_fleet(rng: np.random.Generator, vessels: int = 80) -> pl.DataFrame:
+    """Steaming and drifting tracks at reporting intervals from seconds to hours, some
+    snapped to a lattice, some with the reported speed zeroed or the course reversed, some
+    with SOG/COG missing, some with fixes repeated."""
+    rows = []
+    for v in range(vessels):
+        n = int(rng.integers(30, 400))
+        dt = rng.choice([10, 60, 120, 300, 900, 2400, 7200, 30000], size=n)
+        t = 1_700_000_000 + np.cumsum(dt)
+        kn = float(rng.choice([0.5, 6.0, 12.0, 20.0]))
+        hdg = np.radians(rng.uniform(0, 360) + np.cumsum(rng.normal(0, 5, n)))
+        step = kn * 1.852 * dt / 3600.0
+        la = 40.0 + rng.uniform(-5, 5) + np.cumsum(step * np.cos(hdg)) / 110.574
+        lo = 50.0 + rng.uniform(-5, 5) + np.cumsum(step * np.sin(hdg)) / 85.0
+        la = la + rng.normal(0, 0.00002, n)
+        lo = lo + rng.normal(0, 0.00002, n)
+        sog = kn + rng.normal(0, 0.3, n)
+        cog = np.degrees(hdg) % 360
+        kind = v % 6
+        i, j = sorted(rng.integers(0, n, 2))
+        if kind == 1:  # snapped to a lattice
+            g = float(rng.uniform(0.003, 0.02))
+            la[i:j] = np.round(la[i:j] / g) * g
+            lo[i:j] = np.round(lo[i:j] / g) * g
+        elif kind == 2:
+            sog[i:j] = 0.0
+        elif kind == 3:
+            cog[i:j] = (cog[i:j] + 180.0) % 360
+        elif kind == 4:
+            la[i:j], lo[i:j] = la[i], lo[i]
+        miss = rng.uniform(size=n) < 0.05
+        sog[miss] = np.nan
+        cog[rng.uniform(size=n) < 0.05] = np.nan
+        rows.append(
+            pl.DataFrame(
+                {"mmsi": 273_200_000 + v, "t": t, "lat": la, "lon": lo, "sog": sog, "cog": cog}
+            )
+        )
+    return pl.concat(rows).cast({"mmsi": pl.Int64, "t": pl.Int64}).sort("mmsi", "t")
+
+
+def test_spoofing_blocks_match_whole_table_reference() -> None:
+    found = {"grid": 0, "sog_cog": 0}
+    for seed in range(3):
+        pos = _spoofed_fleet(np.random.default_rng(seed))
+        legs = leg_metrics(pos)
+        brg = leg_bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy())
+        for p in (EventParams(), EventParams(grid_window=6, sogcog_min_legs=3)):
+            got = detect_grid(pos, p, legs[0])
+            assert got.equals(reference_grid(pos, p, legs[0]))
+            found["grid"] += got.height
+            got = detect_sog_cog(pos, p, legs, brg)
+            assert got.equals(reference_sog_cog(pos, p, legs))
+            assert got.equals(detect_sog_cog(pos, p, legs))
+            found["sog_cog"] += got.height
+    # small blocks: runs and windows cut by block boundaries
+    pos = _spoofed_fleet(np.random.default_rng(7))
+    legs = leg_metrics(pos)
+    old = spoofing.BLOCK
+    try:
+        spoofing.BLOCK = 37
+        p = EventParams()
+        assert detect_grid(pos, p, legs[0]).equals(reference_grid(pos, p, legs[0]))
+        assert detect_sog_cog(pos, p, legs).equals(reference_sog_cog(pos, p, legs))
+    finally:
+        spoofing.BLOCK = old
+    assert found["grid"] > 5 and found["sog_cog"] > 5
