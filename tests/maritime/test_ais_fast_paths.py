@@ -254,3 +254,62 @@ def test_spoofing_blocks_match_whole_table_reference() -> None:
     finally:
         spoofing.BLOCK = old
     assert found["grid"] > 5 and found["sog_cog"] > 5
+
+
+def _nearest_port_by_brute_force(
+    lat: np.ndarray, lon: np.ndarray, ports: pl.DataFrame, radius_km: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every position against every port, the distance as ``nearest_port`` defines it
+    (from the position quantised to 0.001 degree, computed by polars); of equal distances
+    the first port."""
+    q = pl.DataFrame({"row": np.arange(lat.size), "lat": lat, "lon": lon}).with_columns(
+        (
+            (pl.col("lat") * 1000).round().cast(pl.Int64) * 1_000_000
+            + (pl.col("lon") * 1000).round().cast(pl.Int64)
+        ).alias("q")
+    )
+    qla = (pl.col("q") / 1_000_000).round().cast(pl.Int64)
+    qla_d = qla.cast(pl.Float64) / 1000.0
+    dlon = ((pl.col("q") - qla * 1_000_000).cast(pl.Float64) / 1000.0 - pl.col("plon")).abs()
+    dlon = pl.min_horizontal(dlon, 360.0 - dlon)
+    dx = dlon * 111.320 * ((qla_d + pl.col("plat")) * 0.5).radians().cos()
+    dy = (qla_d - pl.col("plat")) * 110.574
+    pp = ports.select(pl.col("lat").alias("plat"), pl.col("lon").alias("plon")).with_row_index(
+        "port_idx"
+    )
+    best = (
+        q.join(pp, how="cross")
+        .with_columns((dx * dx + dy * dy).sqrt().alias("d"))
+        .filter(pl.col("d") <= radius_km)
+        .sort("row", "d", "port_idx")
+        .unique("row", keep="first")
+    )
+    idx = np.full(lat.size, -1, dtype=np.int64)
+    dist = np.full(lat.size, np.inf)
+    r = best["row"].to_numpy()
+    idx[r] = best["port_idx"].to_numpy()
+    dist[r] = best["d"].to_numpy()
+    return idx, dist
+
+
+def test_nearest_port_matches_brute_force() -> None:
+    rng = np.random.default_rng(11)
+    # ports in clusters (anchorages around a port), two at the very same place, some on
+    # both sides of the antimeridian and far north
+    centres = np.array([[40.0, 50.0], [54.0, 3.0], [-33.9, 18.4], [65.0, 179.99], [78.2, 15.6]])
+    plat = np.r_[np.repeat(centres[:, 0], 30) + rng.normal(0, 0.03, 150), 40.01, 40.01]
+    plon = np.r_[np.repeat(centres[:, 1], 30) + rng.normal(0, 0.05, 150), 50.02, 50.02]
+    plon = (plon + 180.0) % 360.0 - 180.0
+    ports = pl.DataFrame({"name": [f"P{i}" for i in range(plat.size)], "lat": plat, "lon": plon})
+    # positions around the ports (in, near and beyond every radius), repeated spots
+    k = rng.integers(0, centres.shape[0], 4000)
+    lat = centres[k, 0] + rng.normal(0, 0.08, k.size)
+    lon = centres[k, 1] + rng.normal(0, 0.12, k.size)
+    lat = np.r_[lat, lat[:500], rng.uniform(-60, 70, 200)]
+    lon = (np.r_[lon, lon[:500], rng.uniform(-180, 180, 200)] + 180.0) % 360.0 - 180.0
+    for radius in (3.0, 4.0, 10.0):
+        got = nearest_port(lat, lon, ports, radius)
+        want = _nearest_port_by_brute_force(lat, lon, ports, radius)
+        assert 500 < int((want[0] >= 0).sum()) < lat.size - 200
+        assert np.array_equal(got[0], want[0])
+        assert np.array_equal(got[1], want[1])

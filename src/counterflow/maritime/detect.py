@@ -8,8 +8,10 @@ are added by :func:`cross_vessel_events`; watched areas and vessel screening by
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
@@ -27,10 +29,20 @@ if TYPE_CHECKING:
     from counterflow.maritime.dark import Detections
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class Detection:
     events: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def _timed(tm: dict[str, float], name: str, fn: Callable[..., T], *args: Any) -> T:
+    t0 = time.perf_counter()
+    out = fn(*args)
+    tm[name] = time.perf_counter() - t0
+    return out
 
 
 def detect_all(
@@ -41,8 +53,12 @@ def detect_all(
     shore: Shore | None = None,
     use_shore: bool = True,
     static: pl.DataFrame | None = None,
+    workers: int = 2,
 ) -> Detection:
-    """Events of a cleaned, (mmsi, t)-sorted table; ``timings`` in seconds per detector."""
+    """Events of a cleaned, (mmsi, t)-sorted table; ``timings`` in seconds per detector
+    (each detector's own wall time). The detectors are independent and run on ``workers``
+    threads (numpy and polars release the GIL for their array work); the events are the
+    same, in the same order, whatever ``workers``."""
     p = params or EventParams()
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -61,38 +77,44 @@ def detect_all(
             ev = mmsi_identity_events(static, pos, p.gap_min_h * 3600.0)
             return Detection(ev.cast(INTERNAL_SCHEMA), tm)  # type: ignore[arg-type]
         return Detection(empty_events(), tm)
-    t0 = time.perf_counter()
-    gaps = detect_gaps(pos, p, shore if use_shore else None)
-    tm["gaps"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    calls, in_port = detect_port_calls(pos, ports, p)
-    tm["port_calls"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    legs = leg_metrics(pos)
-    jumps = detect_jumps(pos, p, legs)
-    tm["jumps"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    legs = _timed(tm, "legs", leg_metrics, pos)
     slow = slow_mask(pos, legs[2], p.loiter_max_kn)
-    loit = detect_loitering(pos, slow, in_port, ports, p)
-    tm["loitering"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
     slow_e = (
         slow
         if p.encounter_max_kn == p.loiter_max_kn
         else slow_mask(pos, legs[2], p.encounter_max_kn)
     )
-    enc = detect_encounters(pos, slow_e, ports, p)
-    tm["encounters"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    spoof = detect_spoofing(pos, p, legs)
-    tm["spoofing"] = time.perf_counter() - t0
-    parts = [gaps, calls, jumps, loit, enc, spoof]
-    if static is not None:
+
+    def calls_and_loitering() -> tuple[pl.DataFrame, pl.DataFrame]:
+        calls, in_port = _timed(tm, "port_calls", detect_port_calls, pos, ports, p)
+        return calls, _timed(tm, "loitering", detect_loitering, pos, slow, in_port, ports, p)
+
+    def identity() -> pl.DataFrame:
         from counterflow.maritime.identity import mmsi_identity_events
 
-        t0 = time.perf_counter()
-        parts.append(mmsi_identity_events(static, pos, p.gap_min_h * 3600.0))
-        tm["identity"] = time.perf_counter() - t0
+        if static is None:
+            return empty_events()
+        return _timed(tm, "identity", mmsi_identity_events, static, pos, p.gap_min_h * 3600.0)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
+        # the longest first, so that the two threads finish together
+        f_enc = ex.submit(_timed, tm, "encounters", detect_encounters, pos, slow_e, ports, p)
+        f_spoof = ex.submit(_timed, tm, "spoofing", detect_spoofing, pos, p, legs)
+        f_calls = ex.submit(calls_and_loitering)
+        f_gaps = ex.submit(_timed, tm, "gaps", detect_gaps, pos, p, shore if use_shore else None)
+        f_ident = ex.submit(identity)
+        f_jumps = ex.submit(_timed, tm, "jumps", detect_jumps, pos, p, legs)
+        calls, loit = f_calls.result()
+        parts = [
+            f_gaps.result(),
+            calls,
+            f_jumps.result(),
+            loit,
+            f_enc.result(),
+            f_spoof.result(),
+        ]
+        if static is not None:
+            parts.append(f_ident.result())
     events = pl.concat(parts).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]
     return Detection(events, tm)
 
@@ -103,21 +125,22 @@ def cross_vessel_events(
     params: EventParams | None = None,
     detections: Detections | None = None,
     timings: dict[str, float] | None = None,
+    workers: int = 2,
 ) -> pl.DataFrame:
     """Events that need every vessel at once: one IMO under several MMSIs, and (given
-    ``detections``) dark detections. Drop counts of the detections go to their ``drops``."""
+    ``detections``) dark detections (the two on ``workers`` threads). Drop counts of the
+    detections go to their ``drops``."""
     from counterflow.maritime.identity import imo_sharing_events
 
     p = params or EventParams()
     tm = timings if timings is not None else {}
-    t0 = time.perf_counter()
     pos = pos.rechunk()
-    parts = [imo_sharing_events(static, pos)]
-    tm["identity_imo"] = time.perf_counter() - t0
-    if detections is not None:
-        from counterflow.maritime.dark import dark_events
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
+        futures = []
+        if detections is not None:
+            from counterflow.maritime.dark import dark_events
 
-        t0 = time.perf_counter()
-        parts.append(dark_events(pos, detections, p))
-        tm["dark"] = time.perf_counter() - t0
+            futures.append(ex.submit(_timed, tm, "dark", dark_events, pos, detections, p))
+        futures.insert(0, ex.submit(_timed, tm, "identity_imo", imo_sharing_events, static, pos))
+        parts = [f.result() for f in futures]
     return pl.concat(parts).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]
