@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -36,6 +36,26 @@ T = TypeVar("T")
 class Detection:
     events: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Inline:
+    """The part of an executor ``detect_all`` uses, running each call at once (one
+    worker: no thread at all)."""
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        f: Future[T] = Future()
+        f.set_result(fn(*args))
+        return f
+
+
+def _pool(workers: int) -> ThreadPoolExecutor | _Inline:
+    return ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
 
 
 def _timed(tm: dict[str, float], name: str, fn: Callable[..., T], *args: Any) -> T:
@@ -96,7 +116,7 @@ def detect_all(
             return empty_events()
         return _timed(tm, "identity", mmsi_identity_events, static, pos, p.gap_min_h * 3600.0)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
+    with _pool(workers) as ex:
         # the longest first, so that the two threads finish together
         f_enc = ex.submit(_timed, tm, "encounters", detect_encounters, pos, slow_e, ports, p)
         f_spoof = ex.submit(_timed, tm, "spoofing", detect_spoofing, pos, p, legs)
@@ -135,7 +155,7 @@ def cross_vessel_events(
     p = params or EventParams()
     tm = timings if timings is not None else {}
     pos = pos.rechunk()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
+    with _pool(workers) as ex:
         futures = []
         if detections is not None:
             from counterflow.maritime.dark import dark_events
