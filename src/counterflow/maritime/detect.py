@@ -74,11 +74,14 @@ def detect_all(
     use_shore: bool = True,
     static: pl.DataFrame | None = None,
     workers: int = 2,
+    cross_vessel: bool = False,
+    detections: Detections | None = None,
 ) -> Detection:
     """Events of a cleaned, (mmsi, t)-sorted table; ``timings`` in seconds per detector
     (each detector's own wall time). The detectors are independent and run on ``workers``
     threads (numpy and polars release the GIL for their array work); the events are the
-    same, in the same order, whatever ``workers``."""
+    same, in the same order, whatever ``workers``. ``cross_vessel`` (the table holds every
+    vessel): :func:`cross_vessel_events` too, on the same threads, its rows last."""
     p = params or EventParams()
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -94,8 +97,10 @@ def detect_all(
         if static is not None and static.height:
             from counterflow.maritime.identity import mmsi_identity_events
 
-            ev = mmsi_identity_events(static, pos, p.gap_min_h * 3600.0)
-            return Detection(ev.cast(INTERNAL_SCHEMA), tm)  # type: ignore[arg-type]
+            ev = mmsi_identity_events(static, pos, p.gap_min_h * 3600.0).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]
+            if cross_vessel:
+                ev = pl.concat([ev, cross_vessel_events(pos, static, p, detections, tm, 1)])
+            return Detection(ev, tm)
         return Detection(empty_events(), tm)
     legs = _timed(tm, "legs", leg_metrics, pos)
     slow = slow_mask(pos, legs[2], p.loiter_max_kn)
@@ -121,6 +126,11 @@ def detect_all(
         f_enc = ex.submit(_timed, tm, "encounters", detect_encounters, pos, slow_e, ports, p)
         f_spoof = ex.submit(_timed, tm, "spoofing", detect_spoofing, pos, p, legs)
         f_calls = ex.submit(calls_and_loitering)
+        f_cross = (
+            _cross_futures(ex, pos, static, p, detections, tm)
+            if cross_vessel and static is not None
+            else []
+        )
         f_gaps = ex.submit(_timed, tm, "gaps", detect_gaps, pos, p, shore if use_shore else None)
         f_ident = ex.submit(identity)
         f_jumps = ex.submit(_timed, tm, "jumps", detect_jumps, pos, p, legs)
@@ -135,8 +145,28 @@ def detect_all(
         ]
         if static is not None:
             parts.append(f_ident.result())
+        parts += [f.result() for f in f_cross]
     events = pl.concat(parts).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]
     return Detection(events, tm)
+
+
+def _cross_futures(
+    ex: ThreadPoolExecutor | _Inline,
+    pos: pl.DataFrame,
+    static: pl.DataFrame,
+    p: EventParams,
+    detections: Detections | None,
+    tm: dict[str, float],
+) -> list[Future[pl.DataFrame]]:
+    """Shared IMO numbers, then (given ``detections``) dark detections, submitted to ``ex``."""
+    from counterflow.maritime.identity import imo_sharing_events
+
+    out = [ex.submit(_timed, tm, "identity_imo", imo_sharing_events, static, pos)]
+    if detections is not None:
+        from counterflow.maritime.dark import dark_events
+
+        out.append(ex.submit(_timed, tm, "dark", dark_events, pos, detections, p))
+    return out
 
 
 def cross_vessel_events(
@@ -150,17 +180,9 @@ def cross_vessel_events(
     """Events that need every vessel at once: one IMO under several MMSIs, and (given
     ``detections``) dark detections (the two on ``workers`` threads). Drop counts of the
     detections go to their ``drops``."""
-    from counterflow.maritime.identity import imo_sharing_events
-
     p = params or EventParams()
     tm = timings if timings is not None else {}
     pos = pos.rechunk()
     with _pool(workers) as ex:
-        futures = []
-        if detections is not None:
-            from counterflow.maritime.dark import dark_events
-
-            futures.append(ex.submit(_timed, tm, "dark", dark_events, pos, detections, p))
-        futures.insert(0, ex.submit(_timed, tm, "identity_imo", imo_sharing_events, static, pos))
-        parts = [f.result() for f in futures]
+        parts = [f.result() for f in _cross_futures(ex, pos, static, p, detections, tm)]
     return pl.concat(parts).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]

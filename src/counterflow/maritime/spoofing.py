@@ -145,18 +145,30 @@ def _on_one_circle(
     return a + i, a + j, r_mean, spread, la0 + cy / 110.574, lo0 + cx / kx
 
 
+def _moving(t: np.ndarray, legs: Legs, a: int, b: int, p: EventParams) -> np.ndarray:
+    """Offsets from ``a`` of the legs into rows a..b-1 (a >= 1) fast and long enough, and
+    short enough in time, to count for circling."""
+    same, d, v = legs
+    dt = t[a:b] - t[a - 1 : b - 1]
+    ok = same[a:b] & (v[a:b] >= p.circle_min_kn) & (d[a:b] >= 0.02) & (dt <= 1800)
+    out: np.ndarray = np.nonzero(ok)[0]
+    return out
+
+
 def detect_circles(
     pos: pl.DataFrame, p: EventParams, legs: Legs, brg: np.ndarray | None = None
 ) -> pl.DataFrame:
     """``circle`` events; ``brg``: :func:`leg_bearing` of ``pos`` when already computed."""
-    same, d, v = legs
+    _same, _d, v = legs
     t = pos["t"].to_numpy()
     n = t.size
     if n < 4:
         return empty_events()
-    dt = np.r_[0, np.diff(t)]
-    moving = same & (v >= p.circle_min_kn) & (d >= 0.02) & (dt <= 1800)
-    rows = np.nonzero(moving)[0]
+    # the moving legs, found block by block (no whole-table temporaries)
+    rows = np.concatenate(
+        [np.zeros(0, dtype=np.int64)]
+        + [_moving(t, legs, a, min(a + BLOCK, n), p) + a for a in range(1, n, BLOCK)]
+    )
     if rows.size < 4:
         return empty_events()
     # work on the moving legs only; turn k is at row rows[k], between leg rows[k] and the
