@@ -23,13 +23,16 @@ from counterflow.maritime.loitering import detect_loitering, slow_mask
 from counterflow.maritime.params import EventParams
 from counterflow.maritime.port_calls import detect_port_calls
 from counterflow.maritime.shore import Shore, default_shore
-from counterflow.maritime.spoofing import detect_spoofing
+from counterflow.maritime.spoofing import join_spoofing, spoofing_tasks
 
 if TYPE_CHECKING:
     from counterflow.maritime.dark import Detections
 
 
 T = TypeVar("T")
+# spoofing_tasks' detectors, the slowest first: speed/course, circles, grid, two
+# transmitters, frozen fixes
+SPOOF_ORDER = (3, 0, 1, 4, 2)
 
 
 @dataclass
@@ -123,16 +126,20 @@ def detect_all(
 
     with _pool(workers) as ex:
         # the longest first, so that the two threads finish together
-        f_enc = ex.submit(_timed, tm, "encounters", detect_encounters, pos, slow_e, ports, p)
-        f_spoof = ex.submit(_timed, tm, "spoofing", detect_spoofing, pos, p, legs)
         f_calls = ex.submit(calls_and_loitering)
+        f_enc = ex.submit(_timed, tm, "encounters", detect_encounters, pos, slow_e, ports, p)
         f_cross = (
             _cross_futures(ex, pos, static, p, detections, tm)
             if cross_vessel and static is not None
             else []
         )
-        f_gaps = ex.submit(_timed, tm, "gaps", detect_gaps, pos, p, shore if use_shore else None)
+        spoof_tm: dict[str, float] = {}
+        tasks = spoofing_tasks(pos, p, legs)
+        f_spoof: dict[int, Future[pl.DataFrame]] = {}
+        for k in sorted(range(len(tasks)), key=lambda k: SPOOF_ORDER.index(k)):
+            f_spoof[k] = ex.submit(_timed, spoof_tm, str(k), tasks[k])
         f_ident = ex.submit(identity)
+        f_gaps = ex.submit(_timed, tm, "gaps", detect_gaps, pos, p, shore if use_shore else None)
         f_jumps = ex.submit(_timed, tm, "jumps", detect_jumps, pos, p, legs)
         calls, loit = f_calls.result()
         parts = [
@@ -141,8 +148,9 @@ def detect_all(
             f_jumps.result(),
             loit,
             f_enc.result(),
-            f_spoof.result(),
+            join_spoofing([f_spoof[k].result() for k in range(len(tasks))]),
         ]
+        tm["spoofing"] = sum(spoof_tm.values())
         if static is not None:
             parts.append(f_ident.result())
         parts += [f.result() for f in f_cross]

@@ -22,6 +22,9 @@ Every threshold is in ``EventParams``; the explanation carries the measured evid
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 import polars as pl
 
@@ -173,9 +176,8 @@ def detect_circles(
         return empty_events()
     # work on the moving legs only; turn k is at row rows[k], between leg rows[k] and the
     # next leg, which must be the very next row
-    if brg is None:
-        brg = leg_bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy())
-    hdg = brg[rows]
+    la, lo = pos["lat"].to_numpy(), pos["lon"].to_numpy()
+    hdg = _bearing(la, lo, rows) if brg is None else brg[rows]
     turn_k = (hdg[1:] - hdg[:-1] + 180.0) % 360.0 - 180.0
     ok_k = (rows[1:] == rows[:-1] + 1) & (np.abs(turn_k) <= 120.0) & (turn_k != 0)
     sgn = np.sign(turn_k)
@@ -368,12 +370,17 @@ def detect_frozen(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame
 
 
 def _sogcog_legs(
-    cols: tuple[np.ndarray, ...], legs: Legs, brg: np.ndarray, a: int, b: int, p: EventParams
+    cols: tuple[np.ndarray, ...],
+    legs: Legs,
+    brg: np.ndarray | None,
+    a: int,
+    b: int,
+    p: EventParams,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The legs into rows a..b-1 (a >= 1): (reported speed, the mean of both ends' SOG where
     the leg can be judged, else NaN; reported speed too fast; too slow; course
     contradicting; how far the course is off where checked, else 0; unjudged)."""
-    t, sog, cog = cols
+    t, sog, cog, la, lo = cols
     same, d, v = legs
     dt = t[a:b] - t[a - 1 : b - 1]
     sm, dd, vv = same[a:b], d[a:b], v[a:b]
@@ -396,11 +403,15 @@ def _sogcog_legs(
         )
         # the course check only where both ends report a course at speed
         ok = base & (vv >= 5.0) & (rep >= 5.0) & ~np.isnan(c1) & ~np.isnan(c0)
-        hdg = brg[a:b]
-        dcv = np.abs((c1 - hdg + 180.0) % 360.0 - 180.0)
-        dcp = np.abs((c0 - hdg + 180.0) % 360.0 - 180.0)
-        course = ok & (dcv >= 90.0) & (dcp >= 90.0)
-    return rep, fast_rep, fast_pos, course, np.where(ok, dcv, 0.0), unjudged
+        # the track's course only where it is compared (NaN makes % slow)
+        k = np.nonzero(ok)[0]
+        hdg = _bearing(la, lo, k + a) if brg is None else brg[a:b][k]
+        dc = np.zeros(b - a)
+        dc[k] = np.abs((c1[k] - hdg + 180.0) % 360.0 - 180.0)
+        dcp = np.abs((c0[k] - hdg + 180.0) % 360.0 - 180.0)
+        course = np.zeros(b - a, dtype=bool)
+        course[k] = (dc[k] >= 90.0) & (dcp >= 90.0)
+    return rep, fast_rep, fast_pos, course, dc, unjudged
 
 
 def detect_sog_cog(
@@ -414,9 +425,7 @@ def detect_sog_cog(
         return empty_events()
     la = pos["lat"].to_numpy()
     lo = pos["lon"].to_numpy()
-    if brg is None:
-        brg = leg_bearing(la, lo)
-    cols = (t, pos["sog"].to_numpy(), pos["cog"].to_numpy())
+    cols = (t, pos["sog"].to_numpy(), pos["cog"].to_numpy(), la, lo)
     # per leg, in cache-sized blocks: contradicting (bad) or too long to judge
     bad = np.zeros(n, dtype=bool)
     unjudged = np.zeros(n, dtype=bool)
@@ -504,21 +513,31 @@ def detect_two_transmitters(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl
     return _frame("two_transmitters", m, t, la, lo, ia, ib, conf, texts)
 
 
+def spoofing_tasks(
+    pos: pl.DataFrame, p: EventParams, legs: Legs
+) -> list[Callable[[], pl.DataFrame]]:
+    """The five detectors as separate calls (to run on separate threads); their results,
+    in this order, joined by :func:`join_spoofing`, are :func:`detect_spoofing`'s."""
+    if pos.height < 3:
+        return []
+    return [
+        partial(detect_circles, pos, p, legs),
+        partial(detect_grid, pos, p, legs[0]),
+        partial(detect_frozen, pos, p, legs),
+        partial(detect_sog_cog, pos, p, legs),
+        partial(detect_two_transmitters, pos, p, legs),
+    ]
+
+
+def join_spoofing(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    parts = [x for x in parts if x.height]
+    return pl.concat(parts) if parts else empty_events()
+
+
 def detect_spoofing(pos: pl.DataFrame, p: EventParams, legs: Legs | None = None) -> pl.DataFrame:
     """All spoofing events of a cleaned, (mmsi, t)-sorted position table."""
-    if pos.height < 3:
-        return empty_events()
     if legs is None:
         from counterflow.maritime.jumps import leg_metrics
 
         legs = leg_metrics(pos)
-    brg = leg_bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy())
-    parts = [
-        detect_circles(pos, p, legs, brg),
-        detect_grid(pos, p, legs[0]),
-        detect_frozen(pos, p, legs),
-        detect_sog_cog(pos, p, legs, brg),
-        detect_two_transmitters(pos, p, legs),
-    ]
-    parts = [x for x in parts if x.height]
-    return pl.concat(parts) if parts else empty_events()
+    return join_spoofing([f() for f in spoofing_tasks(pos, p, legs)])
