@@ -78,7 +78,12 @@ def _frame(
 
 
 def _bearing(la: np.ndarray, lo: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Bearing in degrees of the legs ending at ``rows`` (row-1 -> row), computed only there."""
+    """Bearing in degrees of the legs ending at ``rows`` (row-1 -> row), computed only there
+    (many rows: in cache-sized blocks, the same numbers)."""
+    if rows.size > BLOCK:
+        return np.concatenate(
+            [_bearing(la, lo, rows[i : i + BLOCK]) for i in range(0, rows.size, BLOCK)]
+        )
     dlon = lo[rows] - lo[rows - 1]
     dlon = (dlon + 180.0) % 360.0 - 180.0
     dx = dlon * np.cos(np.radians(la[rows]))
