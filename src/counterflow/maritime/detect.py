@@ -117,28 +117,40 @@ def detect_all(
         calls, in_port = _timed(tm, "port_calls", detect_port_calls, pos, ports, p)
         return calls, _timed(tm, "loitering", detect_loitering, pos, slow, in_port, ports, p)
 
-    def identity() -> pl.DataFrame:
-        from counterflow.maritime.identity import mmsi_identity_events
+    def identity() -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Per-MMSI identity events, and (cross_vessel) shared IMO numbers: one task, so
+        that the identity periods are worked out once."""
+        from counterflow.maritime.identity import (
+            identity_periods,
+            imo_sharing_events,
+            mmsi_identity_events,
+        )
 
         if static is None:
-            return empty_events()
-        return _timed(tm, "identity", mmsi_identity_events, static, pos, p.gap_min_h * 3600.0)
+            return empty_events(), empty_events()
+        t0 = time.perf_counter()
+        periods = identity_periods(static)
+        ev = mmsi_identity_events(static, pos, p.gap_min_h * 3600.0, periods)
+        tm["identity"] = time.perf_counter() - t0
+        if not cross_vessel:
+            return ev, empty_events()
+        return ev, _timed(tm, "identity_imo", imo_sharing_events, static, pos, periods)
 
     with _pool(workers) as ex:
         # the longest first, so that the two threads finish together
         f_calls = ex.submit(calls_and_loitering)
         f_enc = ex.submit(_timed, tm, "encounters", detect_encounters, pos, slow_e, ports, p)
-        f_cross = (
-            _cross_futures(ex, pos, static, p, detections, tm)
-            if cross_vessel and static is not None
-            else []
+        f_dark = (
+            ex.submit(_timed, tm, "dark", _dark, pos, detections, p)
+            if cross_vessel and detections is not None
+            else None
         )
+        f_ident = ex.submit(identity)
         spoof_tm: dict[str, float] = {}
         tasks = spoofing_tasks(pos, p, legs)
         f_spoof: dict[int, Future[pl.DataFrame]] = {}
         for k in sorted(range(len(tasks)), key=lambda k: SPOOF_ORDER.index(k)):
             f_spoof[k] = ex.submit(_timed, spoof_tm, str(k), tasks[k])
-        f_ident = ex.submit(identity)
         f_gaps = ex.submit(_timed, tm, "gaps", detect_gaps, pos, p, shore if use_shore else None)
         f_jumps = ex.submit(_timed, tm, "jumps", detect_jumps, pos, p, legs)
         calls, loit = f_calls.result()
@@ -151,11 +163,21 @@ def detect_all(
             join_spoofing([f_spoof[k].result() for k in range(len(tasks))]),
         ]
         tm["spoofing"] = sum(spoof_tm.values())
+        ident, imo = f_ident.result()
         if static is not None:
-            parts.append(f_ident.result())
-        parts += [f.result() for f in f_cross]
+            parts.append(ident)
+            if cross_vessel:
+                parts.append(imo)
+        if f_dark is not None:
+            parts.append(f_dark.result())
     events = pl.concat(parts).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]
     return Detection(events, tm)
+
+
+def _dark(pos: pl.DataFrame, detections: Detections, p: EventParams) -> pl.DataFrame:
+    from counterflow.maritime.dark import dark_events
+
+    return dark_events(pos, detections, p)
 
 
 def _cross_futures(

@@ -145,11 +145,15 @@ def _locate(ev: pl.DataFrame, pos: pl.DataFrame) -> pl.DataFrame:
 
 
 def mmsi_identity_events(
-    static: pl.DataFrame, pos: pl.DataFrame, gap_s: float = 6 * 3600.0
+    static: pl.DataFrame,
+    pos: pl.DataFrame,
+    gap_s: float = 6 * 3600.0,
+    periods: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Per-MMSI identity events of one partition (static data and positions of the same
     MMSIs). ``gap_s``: the silence that counts as an AIS gap."""
-    periods = identity_periods(static)
+    if periods is None:
+        periods = identity_periods(static)
     if periods.height == 0:
         return empty_events()
     rows: list[dict[str, object]] = []
@@ -298,10 +302,15 @@ def _change_rows(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def imo_sharing_events(static: pl.DataFrame, pos: pl.DataFrame | None = None) -> pl.DataFrame:
+def imo_sharing_events(
+    static: pl.DataFrame, pos: pl.DataFrame | None = None, periods: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One IMO under several MMSIs (needs every MMSI's static data). ``pos`` (optional)
-    only places the events on the map."""
-    periods = identity_periods(static).filter(pl.col("field") == "imo")
+    only places the events on the map. ``periods``: :func:`identity_periods` of
+    ``static`` when already computed."""
+    if periods is None:
+        periods = identity_periods(static)
+    periods = periods.filter(pl.col("field") == "imo")
     per_imo = (
         periods.group_by("mmsi", "norm")
         .agg(pl.col("value").first(), pl.col("t0").min(), pl.col("t1").max(), pl.col("n").sum())
