@@ -12,7 +12,8 @@ from dark_reference import reference_assess
 from spoofing_reference import reference_grid, reference_sog_cog
 
 from counterflow.maritime import spoofing
-from counterflow.maritime.dark import assess
+from counterflow.maritime.dark import Detections, assess
+from counterflow.maritime.detect import cross_vessel_events, detect_all
 from counterflow.maritime.encounters import (
     _PAIR_BUCKET_BINS,
     bin_fixes,
@@ -27,6 +28,7 @@ from counterflow.maritime.nearby import nearest_port
 from counterflow.maritime.params import EventParams
 from counterflow.maritime.shore import default_shore
 from counterflow.maritime.spoofing import detect_grid, detect_sog_cog, leg_bearing
+from counterflow.maritime.table import STATIC_SCHEMA, Drops
 
 
 def _fleet(rng: np.random.Generator, vessels: int = 120) -> pl.DataFrame:
@@ -313,3 +315,37 @@ def test_nearest_port_matches_brute_force() -> None:
         assert 500 < int((want[0] >= 0).sum()) < lat.size - 200
         assert np.array_equal(got[0], want[0])
         assert np.array_equal(got[1], want[1])
+
+
+def test_threads_and_one_pass_give_the_same_events() -> None:
+    """detect_all on two threads with the cross-vessel detectors in the same pass gives the
+    rows of the sequential per-vessel pass followed by cross_vessel_events, in order."""
+    rng = np.random.default_rng(4)
+    pos = pl.concat([_fleet(rng), _spoofed_fleet(rng, 30)], how="diagonal").sort("mmsi", "t")
+    vessels = pos.group_by("mmsi").agg(pl.col("t").min().alias("a"), pl.col("t").max().alias("b"))
+    rows = []
+    for i, (m, a, b) in enumerate(vessels.sort("mmsi").iter_rows()):
+        imo = ["9074729", "9074729", "1234567", None][i % 4]  # shared, shared, bad, none
+        name = f"SHIP {i % 7}"
+        rows += [
+            (m, a, name, imo, f"C{i}", "70", None),
+            (m, b, name + "X", imo, f"C{i}", "70", None),
+        ]
+    static = pl.DataFrame(rows, schema=STATIC_SCHEMA, orient="row")
+    det = Detections(
+        _detections(rng, pos).with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("length_m"), pl.lit("SAR").alias("source")
+        ),
+        Drops(),
+    )
+    ports = pl.DataFrame(
+        {"name": ["P"], "country": ["IR"], "lat": [40.0], "lon": [50.0], "kind": ["port"]}
+    )
+    p = EventParams()
+    one = detect_all(pos, ports, p, use_shore=False, static=static, workers=1).events
+    cross = cross_vessel_events(pos, static, p, det, workers=1)
+    both = detect_all(
+        pos, ports, p, use_shore=False, static=static, workers=2, cross_vessel=True, detections=det
+    ).events
+    assert one.height > 100 and cross.height > 10
+    assert both.equals(pl.concat([one, cross]))

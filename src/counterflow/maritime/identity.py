@@ -92,7 +92,7 @@ def identity_periods(static: pl.DataFrame) -> pl.DataFrame:
             pl.col("t").max().alias("t1"),
             pl.len().alias("n"),
         )
-        .sort("mmsi", "field", "t0")
+        .sort("mmsi", "field", "t0", "t1", "norm")  # ties in a set order
     )
 
 
