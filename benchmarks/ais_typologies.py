@@ -59,7 +59,7 @@ import numpy as np
 import polars as pl
 
 from counterflow.maritime.dark import Detections
-from counterflow.maritime.detect import cross_vessel_events, detect_all
+from counterflow.maritime.detect import detect_all
 from counterflow.maritime.imo import imo_check_digit
 from counterflow.maritime.ingest import load
 from counterflow.maritime.params import EventParams
@@ -477,14 +477,21 @@ def run_all(
     tm: dict[str, float] = {}
     c0 = time.process_time()
     t0 = time.perf_counter()
-    a = detect_all(pos, ports, EventParams(), shore=shore, static=static)
-    b = cross_vessel_events(
-        pos, static, EventParams(), Detections(det, Drops()) if det is not None else None, tm
+    # every detector, per vessel and across vessels, as `ais events` runs them (on two
+    # threads)
+    a = detect_all(
+        pos,
+        ports,
+        EventParams(),
+        shore=shore,
+        static=static,
+        cross_vessel=True,
+        detections=Detections(det, Drops()) if det is not None else None,
     )
     tm.update(a.timings)
     tm["total"] = time.perf_counter() - t0
     tm["cpu_total"] = time.process_time() - c0
-    return pl.concat([a.events, b]), tm
+    return a.events, tm
 
 
 def score(

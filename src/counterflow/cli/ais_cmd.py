@@ -147,9 +147,8 @@ def _all_events(
     quiet: bool,
 ) -> pl.DataFrame:
     """Per-vessel events (with identity) plus the cross-vessel ones, drops reported."""
-    import polars as pl
 
-    from counterflow.maritime.detect import cross_vessel_events, detect_all
+    from counterflow.maritime.detect import detect_all
     from counterflow.maritime.identity import static_without_positions
 
     det = None
@@ -157,8 +156,10 @@ def _all_events(
         from counterflow.maritime.dark import read_detections
 
         det = read_detections(detections)
-    ev = detect_all(data.positions, ports, params, static=data.static).events
-    cross = cross_vessel_events(data.positions, data.static, params, det)
+    # per-vessel and cross-vessel detectors together, on two threads
+    ev = detect_all(
+        data.positions, ports, params, static=data.static, cross_vessel=True, detections=det
+    ).events
     if not quiet:
         n_static = static_without_positions(data.static, data.positions)
         if n_static:
@@ -173,7 +174,7 @@ def _all_events(
                 highlight=False,
                 markup=False,
             )
-    return pl.concat([ev, cross]) if cross.height else ev
+    return ev
 
 
 def _check_event_options(record: bool, cards: Path | None, engine: str) -> None:

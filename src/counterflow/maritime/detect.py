@@ -8,8 +8,10 @@ are added by :func:`cross_vessel_events`; watched areas and vessel screening by
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
@@ -21,16 +23,49 @@ from counterflow.maritime.loitering import detect_loitering, slow_mask
 from counterflow.maritime.params import EventParams
 from counterflow.maritime.port_calls import detect_port_calls
 from counterflow.maritime.shore import Shore, default_shore
-from counterflow.maritime.spoofing import detect_spoofing
+from counterflow.maritime.spoofing import join_spoofing, spoofing_tasks
 
 if TYPE_CHECKING:
     from counterflow.maritime.dark import Detections
+
+
+T = TypeVar("T")
+# spoofing_tasks' detectors, the slowest first: speed/course, circles, grid, two
+# transmitters, frozen fixes
+SPOOF_ORDER = (3, 0, 1, 4, 2)
 
 
 @dataclass
 class Detection:
     events: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Inline:
+    """The part of an executor ``detect_all`` uses, running each call at once (one
+    worker: no thread at all)."""
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        f: Future[T] = Future()
+        f.set_result(fn(*args))
+        return f
+
+
+def _pool(workers: int) -> ThreadPoolExecutor | _Inline:
+    return ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
+
+
+def _timed(tm: dict[str, float], name: str, fn: Callable[..., T], *args: Any) -> T:
+    t0 = time.perf_counter()
+    out = fn(*args)
+    tm[name] = time.perf_counter() - t0
+    return out
 
 
 def detect_all(
@@ -41,8 +76,15 @@ def detect_all(
     shore: Shore | None = None,
     use_shore: bool = True,
     static: pl.DataFrame | None = None,
+    workers: int = 2,
+    cross_vessel: bool = False,
+    detections: Detections | None = None,
 ) -> Detection:
-    """Events of a cleaned, (mmsi, t)-sorted table; ``timings`` in seconds per detector."""
+    """Events of a cleaned, (mmsi, t)-sorted table; ``timings`` in seconds per detector
+    (each detector's own wall time). The detectors are independent and run on ``workers``
+    threads (numpy and polars release the GIL for their array work); the events are the
+    same, in the same order, whatever ``workers``. ``cross_vessel`` (the table holds every
+    vessel): :func:`cross_vessel_events` too, on the same threads, its rows last."""
     p = params or EventParams()
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -58,43 +100,103 @@ def detect_all(
         if static is not None and static.height:
             from counterflow.maritime.identity import mmsi_identity_events
 
-            ev = mmsi_identity_events(static, pos, p.gap_min_h * 3600.0)
-            return Detection(ev.cast(INTERNAL_SCHEMA), tm)  # type: ignore[arg-type]
+            ev = mmsi_identity_events(static, pos, p.gap_min_h * 3600.0).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]
+            if cross_vessel:
+                ev = pl.concat([ev, cross_vessel_events(pos, static, p, detections, tm, 1)])
+            return Detection(ev, tm)
         return Detection(empty_events(), tm)
-    t0 = time.perf_counter()
-    gaps = detect_gaps(pos, p, shore if use_shore else None)
-    tm["gaps"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    calls, in_port = detect_port_calls(pos, ports, p)
-    tm["port_calls"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    legs = leg_metrics(pos)
-    jumps = detect_jumps(pos, p, legs)
-    tm["jumps"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    legs = _timed(tm, "legs", leg_metrics, pos)
     slow = slow_mask(pos, legs[2], p.loiter_max_kn)
-    loit = detect_loitering(pos, slow, in_port, ports, p)
-    tm["loitering"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
     slow_e = (
         slow
         if p.encounter_max_kn == p.loiter_max_kn
         else slow_mask(pos, legs[2], p.encounter_max_kn)
     )
-    enc = detect_encounters(pos, slow_e, ports, p)
-    tm["encounters"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    spoof = detect_spoofing(pos, p, legs)
-    tm["spoofing"] = time.perf_counter() - t0
-    parts = [gaps, calls, jumps, loit, enc, spoof]
-    if static is not None:
-        from counterflow.maritime.identity import mmsi_identity_events
 
+    def calls_and_loitering() -> tuple[pl.DataFrame, pl.DataFrame]:
+        calls, in_port = _timed(tm, "port_calls", detect_port_calls, pos, ports, p)
+        return calls, _timed(tm, "loitering", detect_loitering, pos, slow, in_port, ports, p)
+
+    def identity() -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Per-MMSI identity events, and (cross_vessel) shared IMO numbers: one task, so
+        that the identity periods are worked out once."""
+        from counterflow.maritime.identity import (
+            identity_periods,
+            imo_sharing_events,
+            mmsi_identity_events,
+        )
+
+        if static is None:
+            return empty_events(), empty_events()
         t0 = time.perf_counter()
-        parts.append(mmsi_identity_events(static, pos, p.gap_min_h * 3600.0))
+        periods = identity_periods(static)
+        ev = mmsi_identity_events(static, pos, p.gap_min_h * 3600.0, periods)
         tm["identity"] = time.perf_counter() - t0
+        if not cross_vessel:
+            return ev, empty_events()
+        return ev, _timed(tm, "identity_imo", imo_sharing_events, static, pos, periods)
+
+    with _pool(workers) as ex:
+        # the longest first, so that the two threads finish together
+        f_calls = ex.submit(calls_and_loitering)
+        f_enc = ex.submit(_timed, tm, "encounters", detect_encounters, pos, slow_e, ports, p)
+        f_dark = (
+            ex.submit(_timed, tm, "dark", _dark, pos, detections, p)
+            if cross_vessel and detections is not None
+            else None
+        )
+        f_ident = ex.submit(identity)
+        spoof_tm: dict[str, float] = {}
+        tasks = spoofing_tasks(pos, p, legs)
+        f_spoof: dict[int, Future[pl.DataFrame]] = {}
+        for k in sorted(range(len(tasks)), key=lambda k: SPOOF_ORDER.index(k)):
+            f_spoof[k] = ex.submit(_timed, spoof_tm, str(k), tasks[k])
+        f_gaps = ex.submit(_timed, tm, "gaps", detect_gaps, pos, p, shore if use_shore else None)
+        f_jumps = ex.submit(_timed, tm, "jumps", detect_jumps, pos, p, legs)
+        calls, loit = f_calls.result()
+        parts = [
+            f_gaps.result(),
+            calls,
+            f_jumps.result(),
+            loit,
+            f_enc.result(),
+            join_spoofing([f_spoof[k].result() for k in range(len(tasks))]),
+        ]
+        tm["spoofing"] = sum(spoof_tm.values())
+        ident, imo = f_ident.result()
+        if static is not None:
+            parts.append(ident)
+            if cross_vessel:
+                parts.append(imo)
+        if f_dark is not None:
+            parts.append(f_dark.result())
     events = pl.concat(parts).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]
     return Detection(events, tm)
+
+
+def _dark(pos: pl.DataFrame, detections: Detections, p: EventParams) -> pl.DataFrame:
+    from counterflow.maritime.dark import dark_events
+
+    return dark_events(pos, detections, p)
+
+
+def _cross_futures(
+    ex: ThreadPoolExecutor | _Inline,
+    pos: pl.DataFrame,
+    static: pl.DataFrame,
+    p: EventParams,
+    detections: Detections | None,
+    tm: dict[str, float],
+) -> list[Future[pl.DataFrame]]:
+    """Shared IMO numbers, then (given ``detections``) dark detections, submitted to ``ex``."""
+    from counterflow.maritime.identity import imo_sharing_events
+
+    out = [ex.submit(_timed, tm, "identity_imo", imo_sharing_events, static, pos)]
+    if detections is not None:
+        from counterflow.maritime.dark import dark_events
+
+        out.append(ex.submit(_timed, tm, "dark", dark_events, pos, detections, p))
+    return out
 
 
 def cross_vessel_events(
@@ -103,21 +205,14 @@ def cross_vessel_events(
     params: EventParams | None = None,
     detections: Detections | None = None,
     timings: dict[str, float] | None = None,
+    workers: int = 2,
 ) -> pl.DataFrame:
     """Events that need every vessel at once: one IMO under several MMSIs, and (given
-    ``detections``) dark detections. Drop counts of the detections go to their ``drops``."""
-    from counterflow.maritime.identity import imo_sharing_events
-
+    ``detections``) dark detections (the two on ``workers`` threads). Drop counts of the
+    detections go to their ``drops``."""
     p = params or EventParams()
     tm = timings if timings is not None else {}
-    t0 = time.perf_counter()
     pos = pos.rechunk()
-    parts = [imo_sharing_events(static, pos)]
-    tm["identity_imo"] = time.perf_counter() - t0
-    if detections is not None:
-        from counterflow.maritime.dark import dark_events
-
-        t0 = time.perf_counter()
-        parts.append(dark_events(pos, detections, p))
-        tm["dark"] = time.perf_counter() - t0
+    with _pool(workers) as ex:
+        parts = [f.result() for f in _cross_futures(ex, pos, static, p, detections, tm)]
     return pl.concat(parts).cast(INTERNAL_SCHEMA)  # type: ignore[arg-type]

@@ -6,8 +6,10 @@ Not O(n^2): only slow runs long enough to matter are considered; each is resampl
 ``encounter_bin_min``-minute time bins (last known position), bins are bucketed by time and
 a 3-D grid cell on the sphere (cell = twice the distance threshold, so a partner lies in
 the point's cell or the neighbour on its nearer side: each point probes 8 cells), and
-candidate pairs are hash-joined on (bin, cell). Both vessels of a pair get a row
-(other_mmsi = the partner).
+candidate pairs are hash-joined on (bin, cell). In memory the pairing works on the fixes
+(each holds a stretch of bins) over two-hour buckets and spells out only the close pairs'
+bins (:func:`close_pairs_fixes`, the same rows as :func:`close_pairs`). Both vessels of a
+pair get a row (other_mmsi = the partner).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _KEY = 4_000_000_000  # > any epoch second
 
 _BUCKET_DEG = 0.5
 _BINS_PER_BUCKET = 144
+_PAIR_BUCKET_BINS = 12  # bins per time bucket when fixes are paired (two hours)
 RUN_SCHEMA: dict[str, pl.DataType] = {
     "mmsi": pl.Int64(),
     "b0": pl.Int64(),
@@ -169,13 +172,23 @@ def partnered(rr: pl.DataFrame, p: EventParams) -> np.ndarray:
     return keep
 
 
-def bin_runs(
+FIX_SCHEMA: dict[str, pl.DataType] = {
+    "mmsi": pl.Int64(),
+    "tb": pl.Int64(),
+    "nb": pl.Int64(),
+    "lat": pl.Float64(),
+    "lon": pl.Float64(),
+}
+
+
+def bin_fixes(
     pos: pl.DataFrame, slow: np.ndarray, rr: pl.DataFrame, ports: pl.DataFrame, p: EventParams
 ) -> pl.DataFrame:
-    """Each run of ``rr`` (rows of :func:`run_table` over ``pos``) as one position per
-    ``encounter_bin_min`` time bin (the last known), bins near a port left out."""
+    """:func:`bin_runs` before the bins are spelled out: one row per fix that holds bins,
+    its first bin ``tb`` and how many consecutive bins ``nb`` it holds (each the fix's
+    position)."""
     if rr.height == 0:
-        return pl.DataFrame(schema=BINNED_SCHEMA)
+        return pl.DataFrame(schema=FIX_SCHEMA)
     bin_s = bin_seconds(p)
     t = pos["t"].to_numpy()
     m = pos["mmsi"].to_numpy()
@@ -201,18 +214,73 @@ def bin_runs(
     lo = pos["lon"].to_numpy()[row]
     pidx, _ = nearest_port(la, lo, ports, p.encounter_min_port_km)
     away = pidx < 0
-    row, lo_b, nb, la, lo = row[away], lo_b[away], nb[away], la[away], lo[away]
+    return pl.DataFrame(
+        {"mmsi": m[row[away]], "tb": lo_b[away], "nb": nb[away], "lat": la[away], "lon": lo[away]},
+        schema=FIX_SCHEMA,
+    )
+
+
+def bin_runs(
+    pos: pl.DataFrame, slow: np.ndarray, rr: pl.DataFrame, ports: pl.DataFrame, p: EventParams
+) -> pl.DataFrame:
+    """Each run of ``rr`` (rows of :func:`run_table` over ``pos``) as one position per
+    ``encounter_bin_min`` time bin (the last known), bins near a port left out."""
+    f = bin_fixes(pos, slow, rr, ports, p)
+    if f.height == 0:
+        return pl.DataFrame(schema=BINNED_SCHEMA)
+    nb = f["nb"].to_numpy()
     n = int(nb.sum())
-    tb = np.repeat(lo_b, nb) + (np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(nb) - nb, nb))
+    tb = np.repeat(f["tb"].to_numpy(), nb) + (
+        np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(nb) - nb, nb)
+    )
     return pl.DataFrame(
         {
-            "mmsi": np.repeat(m[row], nb),
+            "mmsi": np.repeat(f["mmsi"].to_numpy(), nb),
             "tb": tb,
-            "lat": np.repeat(la, nb),
-            "lon": np.repeat(lo, nb),
+            "lat": np.repeat(f["lat"].to_numpy(), nb),
+            "lon": np.repeat(f["lon"].to_numpy(), nb),
         },
         schema=BINNED_SCHEMA,
     )
+
+
+def _cells(lat: np.ndarray, lon: np.ndarray, p: EventParams) -> tuple[np.ndarray, np.ndarray]:
+    """(home cell key, per-axis step to the neighbour cell on the nearer side) of each point:
+    cells of twice the distance threshold on the sphere's 3-D coordinates, so a partner lies
+    in one of the 8 cells home + {0, step} per axis."""
+    cell = 2.0 * p.encounter_km  # partner within half a cell: one neighbour per axis
+    phi = np.radians(lat)
+    lam = np.radians(lon)
+    xyz = np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi))) * (
+        EARTH_RADIUS_KM / cell
+    )
+    ci = np.floor(xyz).astype(np.int64)
+    side = np.where(xyz - ci < 0.5, -1, 1)
+    # 21 bits per axis in one int64
+    home_cell = ((ci[:, 0] + _OFF) << 42) | ((ci[:, 1] + _OFF) << 21) | (ci[:, 2] + _OFF)
+    step = side * np.array([1 << 42, 1 << 21, 1], dtype=np.int64)
+    return home_cell, step
+
+
+def _probe_join(
+    home_cell: np.ndarray, step: np.ndarray, tb: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(probing row, found row) of every row whose (cell, ``tb``) is one of the 8 cells
+    around a row's position at the same ``tb``, as one int64 hash key (collisions only add
+    candidates: callers check the time and the distance of every pair)."""
+    mix = np.int64(0x9E3779B1)
+    with np.errstate(over="ignore"):
+        home = pl.DataFrame({"key": home_cell * mix + tb, "row": np.arange(tb.size)})
+        probes = []
+        for dx in (0, 1):
+            for dy in (0, 1):
+                for dz in (0, 1):
+                    off = home_cell + step[:, 0] * dx + step[:, 1] * dy + step[:, 2] * dz
+                    probes.append(
+                        pl.DataFrame({"key": off * mix + tb, "row_a": np.arange(tb.size)})
+                    )
+    cand = pl.concat(probes).join(home, on="key", how="inner")
+    return cand["row_a"].to_numpy(), cand["row"].to_numpy()
 
 
 def close_pairs(b: pl.DataFrame, p: EventParams) -> pl.DataFrame:
@@ -221,38 +289,10 @@ def close_pairs(b: pl.DataFrame, p: EventParams) -> pl.DataFrame:
     independent: any set of whole bins can be paired on its own."""
     if b.height < 2:
         return pl.DataFrame(schema=PAIR_SCHEMA)
-    cell = 2.0 * p.encounter_km  # partner within half a cell: one neighbour per axis
-    phi = np.radians(b["lat"].to_numpy())
-    lam = np.radians(b["lon"].to_numpy())
-    xyz = np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi))) * (
-        EARTH_RADIUS_KM / cell
-    )
-    ci = np.floor(xyz).astype(np.int64)
-    side = np.where(xyz - ci < 0.5, -1, 1)
+    home_cell, step = _cells(b["lat"].to_numpy(), b["lon"].to_numpy(), p)
     tb = b["tb"].to_numpy()
-
-    # (cell, time bin) as one int64 hash key; a cell neighbour is the home key plus a fixed
-    # offset per axis (21 bits per axis). Hash collisions only add candidates: the time bin
-    # and the distance are checked on every pair below
-    home_cell = ((ci[:, 0] + _OFF) << 42) | ((ci[:, 1] + _OFF) << 21) | (ci[:, 2] + _OFF)
-    step = side * np.array([1 << 42, 1 << 21, 1], dtype=np.int64)
-    mix = np.int64(0x9E3779B1)
-    with np.errstate(over="ignore"):
-        home = pl.DataFrame({"key": home_cell * mix + tb, "row": np.arange(b.height)})
-        probes = []
-        for dx in (0, 1):
-            for dy in (0, 1):
-                for dz in (0, 1):
-                    off = home_cell + step[:, 0] * dx + step[:, 1] * dy + step[:, 2] * dz
-                    probes.append(
-                        pl.DataFrame({"key": off * mix + tb, "row_a": np.arange(b.height)})
-                    )
-    probe = pl.concat(probes)
-    cand = probe.join(home, on="key", how="inner")
-    del probe, home
+    ra, rb = _probe_join(home_cell, step, tb)
     mm = b["mmsi"].to_numpy()
-    ra = cand["row_a"].to_numpy()
-    rb = cand["row"].to_numpy()
     ok = (mm[ra] < mm[rb]) & (tb[ra] == tb[rb])
     ra, rb = ra[ok], rb[ok]
     la = b["lat"].to_numpy()
@@ -276,6 +316,57 @@ def close_pairs(b: pl.DataFrame, p: EventParams) -> pl.DataFrame:
         )
         .unique(subset=["a", "b", "tb"], keep="first")
         .sort("a", "b", "tb")
+    )
+
+
+def close_pairs_fixes(f: pl.DataFrame, p: EventParams) -> pl.DataFrame:
+    """:func:`close_pairs` of the bins of ``f`` (:func:`bin_fixes`) without spelling the
+    bins out: fixes are paired by cell over two-hour buckets of bins, a pair holds the
+    bins both fixes hold, and only the close pairs are spelled out (the same rows, the same
+    order). A vessel's fixes hold disjoint bins, so no (a, b, tb) comes twice."""
+    if f.height < 2:
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    la = f["lat"].to_numpy()
+    lo = f["lon"].to_numpy()
+    b0 = f["tb"].to_numpy()
+    b1 = b0 + f["nb"].to_numpy() - 1
+    mm = f["mmsi"].to_numpy()
+    home_cell, step = _cells(la, lo, p)
+    # each fix in every bucket of _PAIR_BUCKET_BINS bins it touches (most: one)
+    k0 = b0 // _PAIR_BUCKET_BINS
+    nk = b1 // _PAIR_BUCKET_BINS - k0 + 1
+    src = np.repeat(np.arange(f.height, dtype=np.int64), nk)
+    bucket = np.repeat(k0, nk) + (
+        np.arange(src.size, dtype=np.int64) - np.repeat(np.cumsum(nk) - nk, nk)
+    )
+    ra, rb = _probe_join(home_cell[src], step[src], bucket)
+    kb = bucket[ra]
+    ra, rb = src[ra], src[rb]
+    lo_b = np.maximum(b0[ra], b0[rb])
+    hi_b = np.minimum(b1[ra], b1[rb])
+    # overlapping bins, counted in the bucket where the overlap starts (once)
+    ok = (mm[ra] < mm[rb]) & (lo_b <= hi_b) & (lo_b // _PAIR_BUCKET_BINS == kb)
+    ra, rb, lo_b, hi_b = ra[ok], rb[ok], lo_b[ok], hi_b[ok]
+    d = haversine_km(la[ra], lo[ra], la[rb], lo[rb])
+    close = d <= p.encounter_km
+    ra, rb, lo_b, d = ra[close], rb[close], lo_b[close], d[close]
+    nb = hi_b[close] - lo_b + 1
+    order = np.lexsort((lo_b, mm[rb], mm[ra]))
+    ra, rb, lo_b, d, nb = ra[order], rb[order], lo_b[order], d[order], nb[order]
+    n = int(nb.sum())
+    tb = np.repeat(lo_b, nb) + (np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(nb) - nb, nb))
+    return pl.DataFrame(
+        {
+            "a": np.repeat(mm[ra], nb),
+            "b": np.repeat(mm[rb], nb),
+            "tb": tb,
+            "la_a": np.repeat(la[ra], nb),
+            "lo_a": np.repeat(lo[ra], nb),
+            "la_b": np.repeat(la[rb], nb),
+            "lo_b": np.repeat(lo[rb], nb),
+            "d": np.repeat(d, nb),
+        },
+        schema=PAIR_SCHEMA,
     )
 
 
@@ -367,5 +458,5 @@ def detect_encounters(
     if rr.height == 0:
         return empty_events()
     rr = rr.filter(pl.Series(partnered(rr, p)))
-    b = bin_runs(pos, slow, rr, ports, p)
-    return encounter_rows(pair_runs(close_pairs(b, p)), p)
+    f = bin_fixes(pos, slow, rr, ports, p)
+    return encounter_rows(pair_runs(close_pairs_fixes(f, p)), p)

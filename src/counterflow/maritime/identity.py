@@ -92,7 +92,7 @@ def identity_periods(static: pl.DataFrame) -> pl.DataFrame:
             pl.col("t").max().alias("t1"),
             pl.len().alias("n"),
         )
-        .sort("mmsi", "field", "t0")
+        .sort("mmsi", "field", "t0", "t1", "norm")  # ties in a set order
     )
 
 
@@ -145,16 +145,30 @@ def _locate(ev: pl.DataFrame, pos: pl.DataFrame) -> pl.DataFrame:
 
 
 def mmsi_identity_events(
-    static: pl.DataFrame, pos: pl.DataFrame, gap_s: float = 6 * 3600.0
+    static: pl.DataFrame,
+    pos: pl.DataFrame,
+    gap_s: float = 6 * 3600.0,
+    periods: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Per-MMSI identity events of one partition (static data and positions of the same
     MMSIs). ``gap_s``: the silence that counts as an AIS gap."""
-    periods = identity_periods(static)
+    if periods is None:
+        periods = identity_periods(static)
     if periods.height == 0:
         return empty_events()
     rows: list[dict[str, object]] = []
-    # invalid IMO numbers
-    for r in periods.filter(pl.col("field") == "imo").iter_rows(named=True):
+    # invalid IMO numbers (the check digit tested column-wise for plain ASCII digits, the
+    # rest one by one)
+    imos = periods.filter(pl.col("field") == "imo")
+    ascii7 = pl.col("value").str.contains(r"^[0-9]{7}$")
+    check = (
+        pl.sum_horizontal(
+            pl.col("value").str.slice(i, 1).cast(pl.Int64, strict=False) * (7 - i) for i in range(6)
+        )
+        % 10
+    ) == pl.col("value").str.slice(6, 1).cast(pl.Int64, strict=False)
+    imos = imos.filter(~(ascii7 & check).fill_null(False))
+    for r in imos.iter_rows(named=True):
         v = str(r["value"])
         if imo_valid(v):
             continue
@@ -176,6 +190,7 @@ def mmsi_identity_events(
                 ),
             }
         )
+    parts = [pl.DataFrame(rows, infer_schema_length=None)] if rows else []
     # changes and simultaneous identities: consecutive periods of one field
     # periods are sorted by (mmsi, field, t0): the previous row, when of the same group
     same = (pl.col("mmsi") == pl.col("mmsi").shift(1)) & (
@@ -199,58 +214,103 @@ def mmsi_identity_events(
             .group_by("_k")
             .agg(((pl.col("g1") - pl.col("g0")).max() / 3600.0).alias("gap_h"))
         )
-        pairs = pairs.join(across, on="_k", how="left").with_columns(
-            _ts_cols("p_t0", "p_t1", "t0", "t1")
+        pairs = (
+            pairs.join(across, on="_k", how="left")
+            .sort("_k")
+            .with_columns(_ts_cols("p_t0", "p_t1", "t0", "t1"))
         )
-        for r in pairs.iter_rows(named=True):
-            f = str(r["field"])
-            word = FIELD_WORD[f]
-            old, new = r["p_value"], r["value"]
-            if r["overlap"]:
-                rows.append(
-                    {
-                        "mmsi": r["mmsi"],
-                        "start_t": r["t0"],
-                        "end_t": min(int(r["t1"]), int(r["p_t1"])),
-                        "confidence": min(1.0, BASE_CONFIDENCE[f] + 0.2),
-                        "label": "two_identities",
-                        "explanation": (
-                            f"two identities at once on one MMSI: {word} '{old}' ("
-                            f"{r['_s_p_t0']} to {r['_s_p_t1']}) and '{new}' ("
-                            f"{r['_s_t0']} to {r['_s_t1']}) broadcast in overlapping periods"
-                        ),
-                    }
-                )
-                continue
-            gap_h = r["gap_h"]
-            conf = BASE_CONFIDENCE[f] + (ACROSS_GAP_BONUS if gap_h is not None else 0.0)
-            where = f" across a {gap_h:.1f} h AIS gap" if gap_h is not None else " with no AIS gap"
-            rows.append(
-                {
-                    "mmsi": r["mmsi"],
-                    "start_t": r["p_t1"],
-                    "end_t": r["t0"],
-                    "confidence": min(1.0, conf),
-                    "label": f"{f}_change" + ("_across_gap" if gap_h is not None else ""),
-                    "explanation": (
-                        f"{word} changed '{old}' -> '{new}'{where} (last '{old}' "
-                        f"{r['_s_p_t1']}, first '{new}' {r['_s_t0']})"
-                    ),
-                }
-            )
-    if not rows:
+        parts.append(_change_rows(pairs))
+    if not parts:
         return empty_events()
-    ev = pl.DataFrame(rows, infer_schema_length=None).with_columns(
+    ev = pl.concat(parts, how="vertical_relaxed").with_columns(
         pl.lit("identity_change").alias("event_type"),
         ((pl.col("end_t") - pl.col("start_t")) / 3600.0).alias("duration_h"),
     )
     return conform(_locate(conform(ev), pos))
 
 
-def imo_sharing_events(static: pl.DataFrame, pos: pl.DataFrame | None = None) -> pl.DataFrame:
+def _change_rows(pairs: pl.DataFrame) -> pl.DataFrame:
+    """One row per pair of consecutive periods of a field (:func:`mmsi_identity_events`):
+    two identities at once when they overlap, else a change (across the longest AIS gap
+    between them, if any); built column-wise."""
+    word = pl.col("field").replace_strict(FIELD_WORD, return_dtype=pl.Utf8)
+    base = pl.col("field").replace_strict(BASE_CONFIDENCE, return_dtype=pl.Float64)
+    gap = pl.col("gap_h").is_not_null()
+    # the gap's hours as Python formats them (a few thousand values)
+    gap_txt = [None if g is None else f"{g:.1f}" for g in pairs["gap_h"].to_list()]
+    pairs = pairs.with_columns(pl.Series("_g", gap_txt, dtype=pl.Utf8))
+    two = pl.concat_str(
+        pl.lit("two identities at once on one MMSI: "),
+        word,
+        pl.lit(" '"),
+        pl.col("p_value"),
+        pl.lit("' ("),
+        pl.col("_s_p_t0"),
+        pl.lit(" to "),
+        pl.col("_s_p_t1"),
+        pl.lit(") and '"),
+        pl.col("value"),
+        pl.lit("' ("),
+        pl.col("_s_t0"),
+        pl.lit(" to "),
+        pl.col("_s_t1"),
+        pl.lit(") broadcast in overlapping periods"),
+    )
+    where = (
+        pl.when(gap)
+        .then(pl.concat_str(pl.lit(" across a "), pl.col("_g"), pl.lit(" h AIS gap")))
+        .otherwise(pl.lit(" with no AIS gap"))
+    )
+    change = pl.concat_str(
+        word,
+        pl.lit(" changed '"),
+        pl.col("p_value"),
+        pl.lit("' -> '"),
+        pl.col("value"),
+        pl.lit("'"),
+        where,
+        pl.lit(" (last '"),
+        pl.col("p_value"),
+        pl.lit("' "),
+        pl.col("_s_p_t1"),
+        pl.lit(", first '"),
+        pl.col("value"),
+        pl.lit("' "),
+        pl.col("_s_t0"),
+        pl.lit(")"),
+    )
+    ov = pl.col("overlap")
+    bonus = pl.when(gap).then(pl.lit(ACROSS_GAP_BONUS)).otherwise(pl.lit(0.0))
+    return pairs.select(
+        "mmsi",
+        pl.when(ov).then(pl.col("t0")).otherwise(pl.col("p_t1")).alias("start_t"),
+        pl.when(ov).then(pl.min_horizontal("t1", "p_t1")).otherwise(pl.col("t0")).alias("end_t"),
+        pl.min_horizontal(pl.lit(1.0), pl.when(ov).then(base + 0.2).otherwise(base + bonus)).alias(
+            "confidence"
+        ),
+        pl.when(ov)
+        .then(pl.lit("two_identities"))
+        .otherwise(
+            pl.concat_str(
+                pl.col("field"),
+                pl.lit("_change"),
+                pl.when(gap).then(pl.lit("_across_gap")).otherwise(pl.lit("")),
+            )
+        )
+        .alias("label"),
+        pl.when(ov).then(two).otherwise(change).alias("explanation"),
+    )
+
+
+def imo_sharing_events(
+    static: pl.DataFrame, pos: pl.DataFrame | None = None, periods: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One IMO under several MMSIs (needs every MMSI's static data). ``pos`` (optional)
-    only places the events on the map."""
-    periods = identity_periods(static).filter(pl.col("field") == "imo")
+    only places the events on the map. ``periods``: :func:`identity_periods` of
+    ``static`` when already computed."""
+    if periods is None:
+        periods = identity_periods(static)
+    periods = periods.filter(pl.col("field") == "imo")
     per_imo = (
         periods.group_by("mmsi", "norm")
         .agg(pl.col("value").first(), pl.col("t0").min(), pl.col("t1").max(), pl.col("n").sum())

@@ -234,7 +234,7 @@ def process_group(
     extra: dict[str, Any] = {}
     if static is not None and "static" in inspect.signature(detect_all).parameters:
         extra["static"] = static.filter(pl.col("mmsi").is_in(pos["mmsi"].unique().implode()))
-    det = detect_all(pos, ports, params, shore=shore, **extra)
+    det = detect_all(pos, ports, params, shore=shore, workers=1, **extra)
     events = det.events.filter(~pl.col("event_type").is_in(CROSS_VESSEL))
     spans = pos.group_by("mmsi").agg(pl.col("t").min().alias("t0"), pl.col("t").max().alias("t1"))
     return GroupResult(

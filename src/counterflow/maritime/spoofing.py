@@ -22,6 +22,9 @@ Every threshold is in ``EventParams``; the explanation carries the measured evid
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 import polars as pl
 
@@ -30,6 +33,7 @@ from counterflow.maritime.params import EventParams
 from counterflow.maritime.table import KM_PER_NM, haversine_km
 
 Legs = tuple[np.ndarray, np.ndarray, np.ndarray]
+BLOCK = 1 << 15  # rows per block of the per-leg passes (stays in cache)
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,12 +78,32 @@ def _frame(
 
 
 def _bearing(la: np.ndarray, lo: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Bearing in degrees of the legs ending at ``rows`` (row-1 -> row), computed only there."""
+    """Bearing in degrees of the legs ending at ``rows`` (row-1 -> row), computed only there
+    (many rows: in cache-sized blocks, the same numbers)."""
+    if rows.size > BLOCK:
+        return np.concatenate(
+            [_bearing(la, lo, rows[i : i + BLOCK]) for i in range(0, rows.size, BLOCK)]
+        )
     dlon = lo[rows] - lo[rows - 1]
     dlon = (dlon + 180.0) % 360.0 - 180.0
     dx = dlon * np.cos(np.radians(la[rows]))
     dy = (la[rows] - la[rows - 1]) * (110.574 / 111.320)
     out: np.ndarray = np.degrees(np.arctan2(dx, dy))
+    return out
+
+
+def leg_bearing(la: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """:func:`_bearing` of every leg (row-1 -> row; 0 at row 0), computed once in
+    cache-sized blocks (the same numbers) and shared by the detectors."""
+    n = la.size
+    out = np.zeros(n)
+    for a in range(1, n, BLOCK):
+        b = min(a + BLOCK, n)
+        dlon = lo[a:b] - lo[a - 1 : b - 1]
+        dlon = (dlon + 180.0) % 360.0 - 180.0
+        dx = dlon * np.cos(np.radians(la[a:b]))
+        dy = (la[a:b] - la[a - 1 : b - 1]) * (110.574 / 111.320)
+        out[a:b] = np.degrees(np.arctan2(dx, dy))
     return out
 
 
@@ -129,20 +153,36 @@ def _on_one_circle(
     return a + i, a + j, r_mean, spread, la0 + cy / 110.574, lo0 + cx / kx
 
 
-def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame:
+def _moving(t: np.ndarray, legs: Legs, a: int, b: int, p: EventParams) -> np.ndarray:
+    """Offsets from ``a`` of the legs into rows a..b-1 (a >= 1) fast and long enough, and
+    short enough in time, to count for circling."""
     same, d, v = legs
+    dt = t[a:b] - t[a - 1 : b - 1]
+    ok = same[a:b] & (v[a:b] >= p.circle_min_kn) & (d[a:b] >= 0.02) & (dt <= 1800)
+    out: np.ndarray = np.nonzero(ok)[0]
+    return out
+
+
+def detect_circles(
+    pos: pl.DataFrame, p: EventParams, legs: Legs, brg: np.ndarray | None = None
+) -> pl.DataFrame:
+    """``circle`` events; ``brg``: :func:`leg_bearing` of ``pos`` when already computed."""
+    _same, _d, v = legs
     t = pos["t"].to_numpy()
     n = t.size
     if n < 4:
         return empty_events()
-    dt = np.r_[0, np.diff(t)]
-    moving = same & (v >= p.circle_min_kn) & (d >= 0.02) & (dt <= 1800)
-    rows = np.nonzero(moving)[0]
+    # the moving legs, found block by block (no whole-table temporaries)
+    rows = np.concatenate(
+        [np.zeros(0, dtype=np.int64)]
+        + [_moving(t, legs, a, min(a + BLOCK, n), p) + a for a in range(1, n, BLOCK)]
+    )
     if rows.size < 4:
         return empty_events()
     # work on the moving legs only; turn k is at row rows[k], between leg rows[k] and the
     # next leg, which must be the very next row
-    hdg = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), rows)
+    la, lo = pos["lat"].to_numpy(), pos["lon"].to_numpy()
+    hdg = _bearing(la, lo, rows) if brg is None else brg[rows]
     turn_k = (hdg[1:] - hdg[:-1] + 180.0) % 360.0 - 180.0
     ok_k = (rows[1:] == rows[:-1] + 1) & (np.abs(turn_k) <= 120.0) & (turn_k != 0)
     sgn = np.sign(turn_k)
@@ -188,6 +228,27 @@ def detect_circles(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
     return _frame("circle", m, t, la, lo, ia, ib, np.array(confs), texts)
 
 
+def _grid_pre(la: np.ndarray, lo: np.ndarray, a: int, b: int, big: float, tol: float) -> np.ndarray:
+    """Rows a..b-1 (a >= 2) that pass the grid pre-filter: the move into the row and the
+    one before it are whole multiples of one another (of at least ``big``), or one
+    coordinate is held exactly while the other moves at least ``big``."""
+    # moves[j]: the leg into row a - 1 + j
+    moves = [np.abs(la[a - 1 : b] - la[a - 2 : b - 1]), np.abs(lo[a - 1 : b] - lo[a - 2 : b - 1])]
+    eq = np.zeros(b - a, dtype=bool)
+    for mv in moves:
+        hi = np.maximum(mv[1:], mv[:-1])
+        lo_ = np.minimum(mv[1:], mv[:-1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mult = np.abs(hi - np.round(hi / lo_) * lo_) < tol
+        # two moves in a row of whole multiples of one another (1x, 2x ...) of a step
+        eq |= (lo_ >= big) & mult
+    # or one coordinate held exactly while the other moves at least a step (a GPS fix of a
+    # moving ship does not repeat a coordinate to the last digit)
+    dla_, dlo_ = moves[0][1:], moves[1][1:]
+    eq |= ((dla_ == 0) & (dlo_ >= big)) | ((dlo_ == 0) & (dla_ >= big))
+    return np.nonzero(eq)[0] + a
+
+
 def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataFrame:
     w = p.grid_window
     la = pos["lat"].to_numpy()
@@ -198,26 +259,26 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
     tol = 2e-6
     # cheap pre-filter: snapped tracks repeat exactly the same move size (of at least one
     # lattice step); GPS fixes at the AIS resolution (1/600000 deg) almost never do
-    eq = np.zeros(n, dtype=bool)
     big = p.grid_min_step_deg * (1 - 1e-6)
-    moves = [np.abs(np.diff(la)), np.abs(np.diff(lo))]  # leg k+1 (row k -> k+1) at k
-    for a in moves:
-        hi = np.maximum(a[1:], a[:-1])
-        lo_ = np.minimum(a[1:], a[:-1])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mult = np.abs(hi - np.round(hi / lo_) * lo_) < tol
-        # two moves in a row of whole multiples of one another (1x, 2x ...) of a step
-        eq[2:] |= (lo_ >= big) & mult
-    # or one coordinate held exactly while the other moves at least a step (a GPS fix of a
-    # moving ship does not repeat a coordinate to the last digit)
-    dla_, dlo_ = moves
-    eq[1:] |= ((dla_ == 0) & (dlo_ >= big)) | ((dlo_ == 0) & (dla_ >= big))
-    cs = np.cumsum(eq, dtype=np.int64)
-    n_eq = np.zeros(n, dtype=np.int64)
-    n_eq[w:] = cs[w:] - cs[:-w]
+    dla1, dlo1 = abs(la[1] - la[0]), abs(lo[1] - lo[0])  # row 1: no move before it
+    row1 = ((dla1 == 0) & (dlo1 >= big)) | ((dlo1 == 0) & (dla1 >= big))
+    ei = np.concatenate(
+        [np.array([1] if row1 else [], dtype=np.int64)]
+        + [_grid_pre(la, lo, a, min(a + BLOCK, n), big, tol) for a in range(2, n, BLOCK)]
+    )
+    # windows of w legs (ending at row i: rows i-w+1 .. i) holding >= 3 such rows: the
+    # rows from the third of three within w rows up to w-1 after the first (few rows hold
+    # one, so this works on their indices, not on the whole table)
+    k = np.nonzero(ei[2:] - ei[:-2] <= w - 1)[0]
+    lens = ei[k] + w - ei[k + 2]
+    tot = int(lens.sum())
+    ends = np.unique(
+        np.repeat(ei[k + 2], lens)
+        + (np.arange(tot, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens))
+    )
     m_all = pos["mmsi"].to_numpy()
-    ends = np.nonzero(n_eq >= 3)[0]
-    ends = ends[(ends >= w) & (m_all[ends - w] == m_all[ends])]  # window inside one vessel
+    ends = ends[(ends >= w) & (ends < n)]
+    ends = ends[m_all[ends - w] == m_all[ends]]  # window inside one vessel
     if ends.size == 0:
         return empty_events()
     # the window's legs, per candidate: legs ending at rows ends - 0 .. w-1 (never row 0)
@@ -226,8 +287,8 @@ def detect_grid(pos: pl.DataFrame, p: EventParams, same: np.ndarray) -> pl.DataF
     varied = np.zeros(ends.size, dtype=bool)
     moving = np.zeros((ends.size, w), dtype=bool)
     steps = []
-    for a in moves:
-        aw = a[idx]
+    for c in (la, lo):
+        aw = np.abs(c[idx + 1] - c[idx])  # the move of leg idx + 1 (row idx -> idx + 1)
         nz = aw > tol
         moving |= nz
         g_min = np.where(nz, aw, np.inf).min(axis=1)
@@ -313,45 +374,71 @@ def detect_frozen(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame
     return _frame("frozen", m, t, la, lo, a, b, 0.8, texts)
 
 
-def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFrame:
+def _sogcog_legs(
+    cols: tuple[np.ndarray, ...],
+    legs: Legs,
+    brg: np.ndarray | None,
+    a: int,
+    b: int,
+    p: EventParams,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The legs into rows a..b-1 (a >= 1): (reported speed, the mean of both ends' SOG where
+    the leg can be judged, else NaN; reported speed too fast; too slow; course
+    contradicting; how far the course is off where checked, else 0; unjudged)."""
+    t, sog, cog, la, lo = cols
     same, d, v = legs
+    dt = t[a:b] - t[a - 1 : b - 1]
+    sm, dd, vv = same[a:b], d[a:b], v[a:b]
+    # legs that can be judged; impossible jumps are left to the jump/two-transmitter detectors
+    base = sm & (dt >= 60) & (dt <= p.sogcog_max_leg_min * 60) & (dd > 0) & (vv <= p.jump_max_kn)
+    # legs too long to judge (a ship can stop and start again within them) neither support
+    # nor end a run of contradicting legs; a silence of an AIS gap does
+    unjudged = sm & (dt > p.sogcog_max_leg_min * 60) & (dt < p.gap_min_h * 3600)
+    c1, c0 = cog[a:b], cog[a - 1 : b - 1]
+    with np.errstate(invalid="ignore"):
+        rep = np.where(base, (sog[a:b] + sog[a - 1 : b - 1]) * 0.5, np.nan)
+        fast_rep = base & (rep >= 5.0) & (vv < 0.25 * rep)
+        # moving (well beyond position noise: >= sogcog_min_moved_km) while reporting a
+        # quarter of that speed or less
+        fast_pos = (
+            base
+            & (vv >= p.sogcog_min_moving_kn)
+            & (dd >= p.sogcog_min_moved_km)
+            & (rep < 0.25 * vv)
+        )
+        # the course check only where both ends report a course at speed
+        ok = base & (vv >= 5.0) & (rep >= 5.0) & ~np.isnan(c1) & ~np.isnan(c0)
+        # the track's course only where it is compared (NaN makes % slow)
+        k = np.nonzero(ok)[0]
+        hdg = _bearing(la, lo, k + a) if brg is None else brg[a:b][k]
+        dc = np.zeros(b - a)
+        dc[k] = np.abs((c1[k] - hdg + 180.0) % 360.0 - 180.0)
+        dcp = np.abs((c0[k] - hdg + 180.0) % 360.0 - 180.0)
+        course = np.zeros(b - a, dtype=bool)
+        course[k] = (dc[k] >= 90.0) & (dcp >= 90.0)
+    return rep, fast_rep, fast_pos, course, dc, unjudged
+
+
+def detect_sog_cog(
+    pos: pl.DataFrame, p: EventParams, legs: Legs, brg: np.ndarray | None = None
+) -> pl.DataFrame:
+    """``sog_cog`` events; ``brg``: :func:`leg_bearing` of ``pos`` when already computed."""
+    same, _d, v = legs
     t = pos["t"].to_numpy()
     n = t.size
     if n < 2:
         return empty_events()
-    sog = pos["sog"].to_numpy()
-    cog = pos["cog"].to_numpy()
-    dt = np.r_[0, np.diff(t)]
-    # legs that can be judged; impossible jumps are left to the jump/two-transmitter detectors
-    base = same & (dt >= 60) & (dt <= p.sogcog_max_leg_min * 60) & (d > 0) & (v <= p.jump_max_kn)
-    # legs too long to judge (a ship can stop and start again within them) neither support
-    # nor end a run of contradicting legs; a silence of an AIS gap does
-    unjudged = same & (dt > p.sogcog_max_leg_min * 60) & (dt < p.gap_min_h * 3600)
-    rows = np.nonzero(base)[0]
-    rep = np.full(n, np.nan)
-    rep[rows] = (sog[rows] + sog[rows - 1]) * 0.5
-    vr, rr = v[rows], rep[rows]
-    fast_rep = np.zeros(n, dtype=bool)
-    fast_pos = np.zeros(n, dtype=bool)
-    course = np.zeros(n, dtype=bool)
-    dc = np.zeros(n)
-    with np.errstate(invalid="ignore"):
-        fast_rep[rows] = (rr >= 5.0) & (vr < 0.25 * rr)
-        # moving (well beyond position noise: >= sogcog_min_moved_km) while reporting a
-        # quarter of that speed or less
-        fast_pos[rows] = (
-            (vr >= p.sogcog_min_moving_kn) & (d[rows] >= p.sogcog_min_moved_km) & (rr < 0.25 * vr)
-        )
-        # the course check only where both ends report a course at speed
-        c1, c0 = cog[rows], cog[rows - 1]
-        ok = (vr >= 5.0) & (rr >= 5.0) & ~np.isnan(c1) & ~np.isnan(c0)
-        cr = rows[ok]
-        if cr.size:
-            hdg = _bearing(pos["lat"].to_numpy(), pos["lon"].to_numpy(), cr)
-            dc[cr] = np.abs((cog[cr] - hdg + 180.0) % 360.0 - 180.0)
-            dcp = np.abs((cog[cr - 1] - hdg + 180.0) % 360.0 - 180.0)
-            course[cr] = (dc[cr] >= 90.0) & (dcp >= 90.0)
-    bad = fast_rep | fast_pos | course
+    la = pos["lat"].to_numpy()
+    lo = pos["lon"].to_numpy()
+    cols = (t, pos["sog"].to_numpy(), pos["cog"].to_numpy(), la, lo)
+    # per leg, in cache-sized blocks: contradicting (bad) or too long to judge
+    bad = np.zeros(n, dtype=bool)
+    unjudged = np.zeros(n, dtype=bool)
+    for r0 in range(1, n, BLOCK):
+        r1 = min(r0 + BLOCK, n)
+        _rep, fast_rep, fast_pos, course, _dc, unj = _sogcog_legs(cols, legs, brg, r0, r1, p)
+        bad[r0:r1] = fast_rep | fast_pos | course
+        unjudged[r0:r1] = unj
     # one ordinary leg inside a contradicting run (a slow turn, a late fix) does not end it
     hole = np.zeros(n, dtype=bool)
     hole[1:-1] = ~bad[1:-1] & bad[:-2] & bad[2:] & same[1:-1]
@@ -360,13 +447,12 @@ def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
     if s.size == 0:
         return empty_events()
     # a run starts and ends on a contradicting leg
-    cb = np.r_[0, np.cumsum(bad)]
-    nbad = cb[e] - cb[s]
+    bi = np.nonzero(bad)[0]
+    i0, i1 = np.searchsorted(bi, s), np.searchsorted(bi, e)
+    nbad = i1 - i0
     ok = nbad > 0
-    s, e, nbad = s[ok], e[ok], nbad[ok]
-    first_bad = np.searchsorted(cb, cb[s] + 1) - 1
-    last_bad = np.searchsorted(cb, cb[e]) - 1
-    s, e = first_bad, last_bad + 1
+    nbad, i0, i1 = nbad[ok], i0[ok], i1[ok]
+    s, e = bi[i0], bi[i1 - 1] + 1
     a, b = s - 1, e - 1  # legs s..e-1 span rows s-1 .. e-1
     keep = (nbad >= p.sogcog_min_legs) & ((t[b] - t[a]) >= p.sogcog_min_h * 3600)
     nbad = nbad[keep]
@@ -374,21 +460,21 @@ def detect_sog_cog(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl.DataFram
     if a.size == 0:
         return empty_events()
     m = pos["mmsi"].to_numpy()
-    la = pos["lat"].to_numpy()
-    lo = pos["lon"].to_numpy()
     texts = []
     for x, y, s_, e_, nb_ in zip(a, b, s, e, nbad, strict=True):
-        sl = slice(s_, e_)
+        rep, fast_rep, fast_pos, course, dc, _unj = _sogcog_legs(
+            cols, legs, brg, int(s_), int(e_), p
+        )
         parts = []
-        if fast_rep[sl].sum() or fast_pos[sl].sum():
+        if fast_rep.sum() or fast_pos.sum():
             parts.append(
-                f"reported speed median {np.nanmedian(rep[sl]):.1f} kn vs "
-                f"{np.median(v[sl]):.1f} kn from the positions"
+                f"reported speed median {np.nanmedian(rep):.1f} kn vs "
+                f"{np.median(v[s_:e_]):.1f} kn from the positions"
             )
-        if course[sl].sum():
+        if course.sum():
             parts.append(
-                f"reported course {np.median(dc[sl]):.0f} deg off the track's course "
-                f"on {int(course[sl].sum())} legs"
+                f"reported course {np.median(dc):.0f} deg off the track's course "
+                f"on {int(course.sum())} legs"
             )
         texts.append(
             f"{nb_} legs in a row over {(t[y] - t[x]) / 3600:.1f} h where "
@@ -432,20 +518,31 @@ def detect_two_transmitters(pos: pl.DataFrame, p: EventParams, legs: Legs) -> pl
     return _frame("two_transmitters", m, t, la, lo, ia, ib, conf, texts)
 
 
+def spoofing_tasks(
+    pos: pl.DataFrame, p: EventParams, legs: Legs
+) -> list[Callable[[], pl.DataFrame]]:
+    """The five detectors as separate calls (to run on separate threads); their results,
+    in this order, joined by :func:`join_spoofing`, are :func:`detect_spoofing`'s."""
+    if pos.height < 3:
+        return []
+    return [
+        partial(detect_circles, pos, p, legs),
+        partial(detect_grid, pos, p, legs[0]),
+        partial(detect_frozen, pos, p, legs),
+        partial(detect_sog_cog, pos, p, legs),
+        partial(detect_two_transmitters, pos, p, legs),
+    ]
+
+
+def join_spoofing(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    parts = [x for x in parts if x.height]
+    return pl.concat(parts) if parts else empty_events()
+
+
 def detect_spoofing(pos: pl.DataFrame, p: EventParams, legs: Legs | None = None) -> pl.DataFrame:
     """All spoofing events of a cleaned, (mmsi, t)-sorted position table."""
-    if pos.height < 3:
-        return empty_events()
     if legs is None:
         from counterflow.maritime.jumps import leg_metrics
 
         legs = leg_metrics(pos)
-    parts = [
-        detect_circles(pos, p, legs),
-        detect_grid(pos, p, legs[0]),
-        detect_frozen(pos, p, legs),
-        detect_sog_cog(pos, p, legs),
-        detect_two_transmitters(pos, p, legs),
-    ]
-    parts = [x for x in parts if x.height]
-    return pl.concat(parts) if parts else empty_events()
+    return join_spoofing([f() for f in spoofing_tasks(pos, p, legs)])
