@@ -9,7 +9,7 @@ pairs``) a small built-in set of very common name and business words stands in.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 MIN_WEIGHT: Final = 0.25
@@ -76,8 +76,13 @@ class TokenWeights:
     """IDF weight of a token in [MIN_WEIGHT, 1]: 1 for tokens seen in at most a few
     names (or never), falling with log frequency for common ones."""
 
-    def __init__(self, df: Mapping[str, int], n_names: int) -> None:
+    def __init__(
+        self, df: Mapping[str, int], n_names: int, count: Callable[[str], int] | None = None
+    ) -> None:
+        """``df``: token -> number of names holding it; or ``count`` gives that number
+        for one token on demand (the index reads it off its postings)."""
         self.df = df
+        self.count = count
         self.n = max(n_names, 1)
         # a token in <= ~5 names weighs fully; one in every name weighs MIN_WEIGHT
         self._top = math.log(1 + self.n / 5)
@@ -87,7 +92,7 @@ class TokenWeights:
         w = self._cache.get(token)
         if w is not None:
             return w
-        d = self.df.get(token, 0)
+        d = self.count(token) if self.count is not None else self.df.get(token, 0)
         if d <= 5:
             w = 1.0
         else:

@@ -139,22 +139,14 @@ class NameIndex:
                 if first_entry[p] < 0:
                     first_entry[p] = eid
         self.first_entry = first_entry
-        self.by_identifier: dict[str, list[int]] = {}
-        for pidx, ev in enumerate(evidence):
-            for _scheme, values in ev[3]:
-                for v in values:
-                    if len(v) >= 5:
-                        self.by_identifier.setdefault(v, []).append(pidx)
-                    # a company number written with a prefix (RU1646047020) is also
-                    # found by its digits; the scorer decides whether the schemes agree
-                    digits = loose_digits(v)
-                    if digits and digits != v:
-                        self.by_identifier.setdefault(digits, []).append(pidx)
+        # identifier value -> parties: made on the first query with an identifier (most
+        # batches have none, and forked workers would each pay for it at start)
+        self._by_identifier: dict[str, list[int]] | None = None
         self._evidence: dict[int, PartyEvidence] = {}
         self.fingerprint = fingerprint
-        counts: list[int] = np.diff(offsets).tolist()
-        df: dict[str, int] = {k[2:]: counts[kid] for k, kid in keys.items() if k.startswith("t:")}
-        self.weights = TokenWeights(df, len(entry_names))
+        # a token's frequency is its "t:" key's posting count, read when first weighed
+        # (a separate object, so the index is in no reference cycle)
+        self.weights = TokenWeights({}, len(entry_names), count=_PostingCounts(keys, offsets).of)
         self._acc = np.zeros(len(entry_names), dtype=np.float32)
         self._weighted: dict[int, WeightedName] = {}
 
@@ -318,13 +310,30 @@ class NameIndex:
         return sum(f.stat().st_size for f in folder.iterdir())
 
     # ------------------------------------------------------------ query
+    def _identifier_table(self) -> dict[str, list[int]]:
+        table: dict[str, list[int]] = {}
+        for pidx, ev in enumerate(self.evidence_raw):
+            for _scheme, values in ev[3]:
+                for v in values:
+                    if len(v) >= 5:
+                        table.setdefault(v, []).append(pidx)
+                    # a company number written with a prefix (RU1646047020) is also
+                    # found by its digits; the scorer decides whether the schemes agree
+                    digits = loose_digits(v)
+                    if digits and digits != v:
+                        table.setdefault(digits, []).append(pidx)
+        return table
+
     def parties_with_identifier(self, value: str) -> set[int]:
         """Parties holding this identifier value under any scheme (or its digits, for a
         company number written with a prefix)."""
-        found = set(self.by_identifier.get(value, ()))
+        table = self._by_identifier
+        if table is None:
+            table = self._by_identifier = self._identifier_table()
+        found = set(table.get(value, ()))
         digits = loose_digits(value)
         if digits and digits != value:
-            found.update(self.by_identifier.get(digits, ()))
+            found.update(table.get(digits, ()))
         return found
 
     def evidence(self, pidx: int) -> PartyEvidence:
@@ -432,6 +441,20 @@ class NameIndex:
             if len(out) >= k:
                 break
         return out
+
+
+class _PostingCounts:
+    """How many names hold a token: the posting count of its ``t:`` key."""
+
+    def __init__(self, keys: dict[str, int], offsets: npt.NDArray[np.int64]) -> None:
+        self.keys = keys
+        self.offsets = offsets
+
+    def of(self, token: str) -> int:
+        kid = self.keys.get("t:" + token)
+        if kid is None:
+            return 0
+        return int(self.offsets[kid + 1] - self.offsets[kid])
 
 
 # (kind, countries, dates, ((scheme, values), ...), address words): plain tuples pickle
