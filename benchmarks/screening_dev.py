@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import devset
 from fit_scorer import ece
-from screening import load_store, read_names, read_pairs
+from screening import SHARED, load_store, read_names, read_pairs
 
 K = 10
 
@@ -115,11 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         devset.Case(Query(id=f"c{i}", name=r["full_name"], kind="person"), "congress", "public")
         for i, r in enumerate(read_names("yente_cgb_positives_us_congress_untreated.csv"))
     ]
+    makers = maker_cases()
     listed = [c for c in cases if c.group == "listed"]
     print(
         f"[{args.split}: {len(listed)} listed queries, "
         f"{sum(c.group == 'company' for c in cases)} companies, "
-        f"{sum(c.group == 'person' for c in cases)} persons; {len(congress)} Congress]",
+        f"{sum(c.group == 'person' for c in cases)} persons; {len(congress)} Congress, "
+        f"{len(makers)} makers]",
         file=sys.stderr,
     )
 
@@ -192,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("real companies alerted", [c for c in cases if c.group == "company"]),
             ("real persons alerted", [c for c in cases if c.group == "person"]),
             ("US Congress alerted (public)", congress),
+            ("electronics makers alerted (public, GUR)", makers),
         ]:
             n = sum(bool(r := m.ranked(c)) and r[0][0] >= m.alert_at for c in sel)
             col[label] = f"{100 * n / len(sel):.2f} % ({n}/{len(sel)})" if sel else "-"
@@ -238,6 +241,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     if misses:
         print(f"cross-script pairs under their own minimum: {misses}")
     return 0
+
+
+# makers from countries that do not supply the programme on purpose; Chinese, Russian,
+# Belarusian and Iranian makers are left out (some are listed)
+MAKER_COUNTRIES = frozenset(
+    [
+        "US",
+        "JP",
+        "DE",
+        "KR",
+        "TW",
+        "CH",
+        "FR",
+        "NL",
+        "IT",
+        "IL",
+        "SE",
+        "IE",
+        "SG",
+        "CA",
+        "AT",
+        "DK",
+        "CZ",
+        "ES",
+        "PL",
+        "GB",
+        "FI",
+        "NO",
+        "BE",
+        "AU",
+    ]
+)
+
+
+def maker_cases() -> list[devset.Case]:
+    """Real electronics makers whose parts were found in Russian and Iranian drones
+    (Ukraine's GUR components portal, ../shared/data/drones): the companies an export
+    officer screens every day, never used for fitting or tuning, so all are reported."""
+    import csv
+
+    from counterflow.match import Query
+
+    with open(SHARED / "drones" / "gur_manufacturers.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out: list[devset.Case] = []
+    seen: set[str] = set()
+    for r in rows:
+        name, cc = r["name"].strip(), r["country"].strip().upper()
+        if cc not in MAKER_COUNTRIES or not name or name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        q = Query(id=f"mk:{name}", name=name, kind="organization", countries=[cc.lower()])
+        out.append(devset.Case(q, "maker", "public"))
+    return out
 
 
 def cli_speed(home: Path, n: int = 20_000, runs: int = 1) -> str:

@@ -111,3 +111,17 @@ def test_duplicate_profile_kept_once(tmp_path: Path) -> None:
     r = ofac_advanced.parse([p])
     assert [x.kind for x in r.records if x.source_id == "9999"] == ["vessel"]
     assert r.skipped == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-9", "shift_jis", "rot13"])
+def test_an_unusable_declared_encoding_is_a_clear_error(tmp_path: Path, encoding: str) -> None:
+    """An XML declaration naming an unknown, multi-byte or non-text encoding (found by the
+    fuzz test: it raised a bare LookupError) is bad input naming the file."""
+    for src, module in ((ADV, ofac_advanced), (FIX / "ofac_xml" / "sdn.xml", ofac_xml)):
+        text = src.read_text(encoding="utf-8").split("?>", 1)[1]
+        bad = tmp_path / src.name
+        bad.write_text(f'<?xml version="1.0" encoding="{encoding}"?>{text}', encoding="utf-8")
+        with pytest.raises(BadInputError) as exc:
+            module.parse([bad])
+        assert exc.value.file == str(bad)
+        assert "unreadable XML" in exc.value.reason

@@ -321,6 +321,8 @@ def _stream(data: bytes, file: str) -> _State:
     except ET.ParseError as exc:
         line, col = exc.position
         raise BadInputError(f"broken XML: {exc.msg} (column {col})", file=file, line=line) from exc
+    except (LookupError, ValueError) as exc:  # an unknown or unsupported declared encoding
+        raise BadInputError(f"unreadable XML: {exc}", file=file, line=1) from exc
     return st
 
 

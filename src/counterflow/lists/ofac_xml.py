@@ -304,6 +304,8 @@ def parse(paths: Sequence[Path], dataset: str | None = None) -> ParseResult:
     except ET.ParseError as exc:
         line, col = exc.position
         raise BadInputError(f"broken XML: {exc.msg} (column {col})", file=name, line=line) from exc
+    except (LookupError, ValueError) as exc:  # an unknown or unsupported declared encoding
+        raise BadInputError(f"unreadable XML: {exc}", file=name, line=1) from exc
     if _local(root.tag) != "sdnList":
         raise BadInputError(
             f"not an OFAC sdnList XML (root element {_local(root.tag)!r})", file=name, line=1

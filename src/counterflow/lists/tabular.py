@@ -39,6 +39,8 @@ def read_xml(path: Path) -> tuple[bytes, ET.Element]:
     except ET.ParseError as exc:
         err_line: int | None = exc.position[0] if exc.position else None
         raise BadInputError(f"broken XML: {exc}", file=str(path), line=err_line) from exc
+    except (LookupError, ValueError) as exc:  # an unknown or unsupported declared encoding
+        raise BadInputError(f"unreadable XML: {exc}", file=str(path), line=1) from exc
     return data, root
 
 
