@@ -145,3 +145,14 @@ def test_fit_select_min_favours_the_worse_data_set() -> None:
     assert np.mean(list(by_mean.dev_f1.values())) >= np.mean(list(by_min.dev_f1.values()))
     with pytest.raises(ValueError):
         fit(pairs, scale=2, select="median")
+
+
+def test_refit_recipe_follows_the_recorded_command() -> None:
+    from counterflow.sites.fit import grid_options
+
+    assert grid_options(hysteresis=False, fill_holes=False) == {}
+    g = grid_options(hysteresis=False, fill_holes=True)
+    assert g["fills"] == (False, True) and g["openings"] == (0, 1)
+    m = shipped_model()
+    assert ("--fill-holes" in m.meta["command"]) == ("fills" in g)
+    assert f"--scale {m.scale}" in m.meta["command"]

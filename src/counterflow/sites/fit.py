@@ -253,6 +253,32 @@ def fitted_model(
     )
 
 
+def grid_options(*, hysteresis: bool, fill_holes: bool) -> dict[str, Any]:
+    """The post-processing grid of ``--hysteresis`` / ``--fill-holes`` (``fit`` keywords)."""
+    grid: dict[str, Any] = {}
+    if hysteresis:
+        grid = {
+            "thresholds": tuple(round(t, 2) for t in np.arange(0.04, 0.93, 0.04)),
+            "hysteresis": (0.0, 0.2),
+            "openings": (0, 1),
+        }
+    if fill_holes:
+        grid["fills"] = (False, True)
+        grid.setdefault("openings", (0, 1))
+        grid.setdefault("thresholds", tuple(round(t, 2) for t in np.arange(0.02, 0.61, 0.02)))
+    return grid
+
+
+def refit_like(pairs: Sequence[LabelledPair], meta: dict[str, Any]) -> ChangeModel:
+    """Refit with the recipe recorded in a model's metadata (``command``, ``params``)."""
+    cmd = str(meta.get("command", "")).split()
+    PARAMS.update(meta.get("params", {}))
+    grid = grid_options(hysteresis="--hysteresis" in cmd, fill_holes="--fill-holes" in cmd)
+    return fitted_model(
+        pairs, scale=int(meta.get("scale", SCALE)), select=str(meta.get("select", "mean")), **grid
+    )
+
+
 def levir_group(name: str) -> str:
     """LEVIR-CD crops are named after their tile (``test_7_0256_0512`` -> ``test_7``)."""
     return "_".join(name.split("_")[:2])
@@ -282,17 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.balanced:
         PARAMS["is_unbalance"] = True
     PARAMS["n_estimators"], PARAMS["learning_rate"] = args.trees, args.learning_rate
-    grid: dict[str, Any] = {}
-    if args.hysteresis:
-        grid = {
-            "thresholds": tuple(round(t, 2) for t in np.arange(0.04, 0.93, 0.04)),
-            "hysteresis": (0.0, 0.2),
-            "openings": (0, 1),
-        }
-    if args.fill_holes:
-        grid["fills"] = (False, True)
-        grid.setdefault("openings", (0, 1))
-        grid.setdefault("thresholds", tuple(round(t, 2) for t in np.arange(0.02, 0.61, 0.02)))
+    grid = grid_options(hysteresis=args.hysteresis, fill_holes=args.fill_holes)
     f = fit(fitting, scale=args.scale, select=args.select, **grid)
     path = save_model(
         f.booster,
