@@ -68,3 +68,24 @@ def test_packed_table_unpacks_on_first_use() -> None:
     assert table.get(0x5C71) == {"山田": [("やまだ", None)]}
     assert table.get(0x5C71) is table.get(0x5C71)  # unpacked once
     assert table.get(0x6771) is None and table.get(0x6771, "x") == "x"
+
+
+def test_word_by_word_readings_equal_whole_name_readings() -> None:
+    """han_readings converts a name word by word (each word remembered); the Japanese
+    reading must equal pykakasi's conversion of the whole name, spaces and mixed
+    scripts included."""
+    import pykakasi
+
+    from counterflow.match.transliterate import han_readings
+
+    whole = pykakasi.kakasi()
+    names = [*NAMES, "Jin Tiesan (金铁三)", "山田  花子", "やまだ タロウ", "田中 ゆう子"]
+    for name in names:
+        items = [x for x in whole.convert(name) if str(x["orig"]).strip()]
+        hepburn = [str(x["hepburn"]) for x in items]
+        jp = " ".join(hepburn)
+        if all(h.strip() and h.strip().isascii() for h in hepburn) and jp.isascii():
+            expected = jp.replace("ou", "o").replace("uu", "u")
+            assert han_readings(name)[0] == expected, name
+        else:
+            assert all(r != jp for r in han_readings(name)), name

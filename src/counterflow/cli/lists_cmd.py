@@ -32,7 +32,6 @@ from counterflow.store.loader import (
     load_paths,
 )
 from counterflow.store.staleness import ListAge, list_ages, max_age_days
-from counterflow.store.update import update as run_update
 
 FIRST_ISSUES = 5  # issues listed per dataset after a load; the rest are counted
 
@@ -246,6 +245,8 @@ def update(
         raise typer.BadParameter("must be 0 or more", param_hint="--retries")
     guard = _guard(force, max_shrink)
     with ListStore.open() as store, _progress(quiet) as (stage, records):
+        from counterflow.store.update import update as run_update  # httpx: ~60 ms
+
         results = run_update(
             store,
             dataset,

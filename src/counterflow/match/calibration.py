@@ -24,10 +24,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Final
 
 # by package, not ``__file__``: the compiled module (match.native) lives elsewhere
-PARAMS_FILE = Path(str(files("counterflow.match") / "calibration_v1.json"))
-FORMAT = "counterflow-calibration/1"
+PARAMS_FILE = Path(
+    str(files("counterflow.match") / "calibration_v1.json")
+)  # not Final: tests point it elsewhere
+FORMAT: Final = "counterflow-calibration/1"
 
 # feature -> (sign constraint, phrase in explanations)
 FEATURES: dict[str, tuple[int, str]] = {
@@ -53,7 +56,7 @@ FEATURES: dict[str, tuple[int, str]] = {
     "han_reading": (-1, "Han reading"),
     "legal_conflict": (-1, "legal form differs"),
 }
-ID_FLOOR = 0.92
+ID_FLOOR: Final = 0.92
 
 
 class CalibrationError(Exception):

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from counterflow.csvin import MAX_COLUMNS, check_header
 from counterflow.csvout import safe_cell
@@ -26,7 +26,7 @@ from counterflow.records.countries import to_iso2
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 __all__ = ["MAX_COLUMNS", "check_header", "safe_cell"]  # re-exported (csvin, csvout)
-_KINDS: dict[str, QueryKind] = {
+_KINDS: Final[dict[str, QueryKind]] = {
     "": "any",
     "any": "any",
     "person": "person",
@@ -44,8 +44,8 @@ _KINDS: dict[str, QueryKind] = {
     "aircraft": "aircraft",
     "airplane": "aircraft",
 }
-_DATE = re.compile(r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$")
-MAX_FIELD = 10_000
+_DATE: Final = re.compile(r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$")
+MAX_FIELD: Final = 10_000
 
 
 @dataclass(slots=True)
@@ -99,7 +99,7 @@ def header_map(path: Path, header: list[str] | None, required: tuple[str, ...]) 
 # ``entity_group`` (added at the end) names the listed entity the record belongs to: the
 # lead record's entity id of its group of records of different lists (``store.grouping``),
 # the record's own entity id when it stands alone.
-HIT_COLUMNS: tuple[str, ...] = (
+HIT_COLUMNS: Final[tuple[str, ...]] = (
     "query_id",
     "rank",
     "score",
@@ -150,10 +150,18 @@ def hit_fields(h: Hit, rank: int) -> dict[str, Any]:
     }
 
 
-QUERY_COLUMNS = ("id", "name", "kind", "country", "birth_date", "identifiers", "address")
+QUERY_COLUMNS: Final[tuple[str, ...]] = (
+    "id",
+    "name",
+    "kind",
+    "country",
+    "birth_date",
+    "identifiers",
+    "address",
+)
 # Also read by the API (JSON objects and uploads): plural forms of two columns.
-QUERY_COLUMN_ALIASES = ("countries", "birth_dates")
-KIND_NAMES: tuple[str, ...] = ("person", "organization", "vessel", "aircraft", "any")
+QUERY_COLUMN_ALIASES: Final[tuple[str, ...]] = ("countries", "birth_dates")
+KIND_NAMES: Final[tuple[str, ...]] = ("person", "organization", "vessel", "aircraft", "any")
 
 
 @dataclass(slots=True, frozen=True)
@@ -188,7 +196,8 @@ def split_values(value: Any) -> list[str]:
 
 # A birth date before this year cannot be a living person's (organisations, founded
 # earlier, may give older incorporation dates).
-MIN_BIRTH_YEAR = 1900
+MIN_BIRTH_YEAR: Final = 1900
+_YEAR_AT_START: Final = dt.date.today().year
 
 
 def birth_date_problem(text: str, kind: str = "any") -> str | None:
@@ -208,7 +217,7 @@ def birth_date_problem(text: str, kind: str = "any") -> str | None:
         )
     except ValueError:
         return f"birth_date {text!r} is not a calendar date"
-    if day > dt.date.today():
+    if parts[0] >= _YEAR_AT_START and day > dt.date.today():  # earlier years never are
         return f"birth_date {text!r} is in the future"
     if parts[0] < MIN_BIRTH_YEAR and kind != "organization":
         return f"birth_date {text!r} is before {MIN_BIRTH_YEAR}: not a living person's"
@@ -283,45 +292,56 @@ def read_queries(path: Path, stats: ReadStats) -> tuple[list[str], Iterator[Quer
         if h.lower() not in QUERY_COLUMNS and h
     ]
 
-    def get(row: list[str], name: str) -> str:
-        i = cols.get(name)
-        if i is None or i >= len(row):
-            return ""
-        return row[i][:MAX_FIELD]
+    return [h for h, _ in extra_cols], _queries(path, fh, reader, cols, extra_cols, stats)
 
-    def gen() -> Iterator[Query]:
-        line = 1
-        try:
-            for row in reader:
-                line = reader.line_num
-                if not row or all(not c.strip() for c in row):
-                    continue
-                stats.rows += 1
-                qid = get(row, "id").strip()
-                name = get(row, "name")
-                if not name.strip():
-                    stats.warn("empty name", f"line {line}")
-                fields = parse_party_fields({c: get(row, c) for c in QUERY_COLUMNS})
-                for p in fields.problems:
-                    stats.warn(p.code, f"line {line}: {p.value[:40]!r}")
-                extra = {h: (row[i][:MAX_FIELD] if i < len(row) else "") for h, i in extra_cols}
-                yield Query(
-                    id=qid or f"line-{line}",
-                    name=name,
-                    kind=fields.kind,
-                    countries=fields.countries,
-                    birth_dates=fields.birth_dates,
-                    identifiers=fields.identifiers,
-                    address=fields.address,
-                    extra=extra,
-                )
-        except UnicodeDecodeError as exc:
-            raise BadInputError(
-                f"not UTF-8 text ({exc.reason})", file=str(path), line=line + 1
-            ) from None
-        except csv.Error as exc:
-            raise BadInputError(f"broken CSV ({exc})", file=str(path), line=line + 1) from None
-        finally:
-            fh.close()
 
-    return [h for h, _ in extra_cols], gen()
+def _cell(row: list[str], cols: Mapping[str, int], name: str) -> str:
+    i = cols.get(name)
+    if i is None or i >= len(row):
+        return ""
+    return row[i][:MAX_FIELD]
+
+
+def _queries(
+    path: Path,
+    fh: IO[str],
+    reader: Any,  # a csv.reader over fh
+    cols: Mapping[str, int],
+    extra_cols: list[tuple[str, int]],
+    stats: ReadStats,
+) -> Iterator[Query]:
+    """The queries of ``reader``'s rows (``read_queries``'s stream; closes ``fh``)."""
+    line = 1
+    try:
+        row: list[str]
+        for row in reader:
+            line = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            stats.rows += 1
+            qid = _cell(row, cols, "id").strip()
+            name = _cell(row, cols, "name")
+            if not name.strip():
+                stats.warn("empty name", f"line {line}")
+            fields = parse_party_fields({c: _cell(row, cols, c) for c in QUERY_COLUMNS})
+            for p in fields.problems:
+                stats.warn(p.code, f"line {line}: {p.value[:40]!r}")
+            extra = {h: (row[i][:MAX_FIELD] if i < len(row) else "") for h, i in extra_cols}
+            yield Query(
+                id=qid or f"line-{line}",
+                name=name,
+                kind=fields.kind,
+                countries=fields.countries,
+                birth_dates=fields.birth_dates,
+                identifiers=fields.identifiers,
+                address=fields.address,
+                extra=extra,
+            )
+    except UnicodeDecodeError as exc:
+        raise BadInputError(
+            f"not UTF-8 text ({exc.reason})", file=str(path), line=line + 1
+        ) from None
+    except csv.Error as exc:
+        raise BadInputError(f"broken CSV ({exc})", file=str(path), line=line + 1) from None
+    finally:
+        fh.close()

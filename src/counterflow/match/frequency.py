@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Final
 
-MIN_WEIGHT = 0.25
+MIN_WEIGHT: Final = 0.25
 
 # Used when no list is loaded: words that are very common in names everywhere.
-COMMON_WITHOUT_LIST = frozenset(
+COMMON_WITHOUT_LIST: Final = frozenset(
     {
         "mohammad",
         "mohammed",
@@ -113,4 +114,4 @@ def _fold(word: str) -> str:
     return fold_token(word)
 
 
-_FOLDED_COMMON = frozenset(_fold(w) for w in COMMON_WITHOUT_LIST)
+_FOLDED_COMMON: Final = frozenset(_fold(w) for w in COMMON_WITHOUT_LIST)

@@ -22,6 +22,7 @@ temporary folder and renamed, so a half-written index is never opened.
 from __future__ import annotations
 
 import itertools
+import marshal
 import math
 import os
 import pickle
@@ -30,7 +31,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +43,7 @@ from counterflow.match.prepared import PartyEvidence, WeightedName, address_word
 from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
-FORMAT_VERSION = 4
+FORMAT_VERSION: Final = 5
 # What ``NameIndex.load`` raises on a saved index that cannot be used as it is (a file
 # missing or damaged, another format version): rebuild it. Anything else is a bug.
 LOAD_ERRORS: tuple[type[Exception], ...] = (
@@ -52,7 +53,7 @@ LOAD_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
     KeyError,
 )
-DF_CAP = 40_000  # keys in more entries than this only count when little else matched
+DF_CAP: Final = 40_000  # keys in more entries than this only count when little else matched
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]
@@ -258,7 +259,8 @@ class NameIndex:
                 "fingerprint": self.fingerprint,
                 "keys": self.keys,
                 "entry_names": self.entry_names,
-                "entry_tokens": self.entry_tokens,
+                # marshal reads tuples of strings ~3x faster than pickle
+                "entry_tokens": marshal.dumps(self.entry_tokens),
                 "entry_mults": self.entry_mults,
                 "entry_legal": self.entry_legal,
                 "entry_weak": self.entry_weak,
@@ -299,7 +301,7 @@ class NameIndex:
             entry_party=arrays["entry_party"],
             entry_norm=arrays["entry_norm"],
             entry_names=meta["entry_names"],
-            entry_tokens=meta["entry_tokens"],
+            entry_tokens=marshal.loads(meta["entry_tokens"]),
             entry_mults=meta["entry_mults"],
             entry_legal=meta["entry_legal"],
             entry_weak=meta["entry_weak"],
@@ -386,10 +388,16 @@ class NameIndex:
         if not qkeys:
             return []
         offsets, postings, acc = self.offsets, self.postings, self._acc
-        qkeys.sort(key=lambda kw: int(offsets[kw[0] + 1] - offsets[kw[0]]))
+        # rarest keys first (a stable order, as ``list.sort`` would give)
+        kids = np.array([kid for kid, _ in qkeys], dtype=np.int64)
+        starts_a, ends_a = offsets[kids], offsets[kids + 1]
+        order: list[int] = np.argsort(ends_a - starts_a, kind="stable").tolist()
+        starts: list[int] = starts_a.tolist()
+        ends: list[int] = ends_a.tolist()
         touched: list[IntArray] = []
-        for kid, w in qkeys:
-            s, e = int(offsets[kid]), int(offsets[kid + 1])
+        for o in order:
+            w = qkeys[o][1]
+            s, e = starts[o], ends[o]
             if e - s > DF_CAP and len(touched) >= 2:
                 continue
             post = postings[s:e]
@@ -407,11 +415,14 @@ class NameIndex:
             ordered = np.argsort(-sc, kind="stable")
         out: list[int] = []
         seen: set[int] = set()
-        floor = float(sc[ordered[0]]) * cut if cut > 0 and len(ordered) else -1.0
-        for i in ordered.tolist():
-            if sc[i] < floor:
+        scores: list[float] = sc[ordered].tolist()
+        eids: list[int] = allp[ordered].tolist()
+        # compared in float32 as the scores are (numpy rounds a Python float operand to
+        # the array's type)
+        floor = float(np.float32(scores[0] * cut)) if cut > 0 and scores else -1.0
+        for s_i, eid in zip(scores, eids, strict=True):
+            if s_i < floor:
                 break
-            eid = int(allp[i])
             if eid in seen:
                 continue
             seen.add(eid)

@@ -33,6 +33,7 @@ NATIVE_MODULES = (
     "counterflow.match.transliterate",
     "counterflow.match.index",
     "counterflow.match.screener",
+    "counterflow.match.csvio",
 )
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/counterflow
 BUILD_DIR = Path(__file__).resolve().parent / "_native"

@@ -13,21 +13,22 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Final
 
 from counterflow.match.legal_forms import AMBIGUOUS, PHRASES, split_legal_forms
 from counterflow.match.phonetic import skeleton
 from counterflow.match.transliterate import han_readings, to_latin
 
-MAX_NAME_CHARS = 300  # longer inputs are cut: no real name is longer
-MAX_TOKENS = 12
+MAX_NAME_CHARS: Final = 300  # longer inputs are cut: no real name is longer
+MAX_TOKENS: Final = 12
 
-_TAGS = re.compile(r"<[^<>]{0,300}>")
-_APOSTROPHES = re.compile(r"['`´‘’ʼʻʹʾʿ]")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_ENDINGS = re.compile(r"(iy|ij|ii|yi|yy)$")
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_TAGS: Final = re.compile(r"<[^<>]{0,300}>")
+_APOSTROPHES: Final = re.compile(r"['`´‘’ʼʻʹʾʿ]")
+_NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
+_ENDINGS: Final = re.compile(r"(iy|ij|ii|yi|yy)$")
+_LATIN_LETTER: Final = re.compile(r"[A-Za-z]")
 
-PARTICLES = frozenset(
+PARTICLES: Final = frozenset(
     {
         "al",
         "el",
@@ -67,7 +68,7 @@ PARTICLES = frozenset(
         "et",
     }
 )
-TITLES = frozenset(
+TITLES: Final = frozenset(
     {
         "mr",
         "mrs",
@@ -98,16 +99,38 @@ TITLES = frozenset(
         "capt",
     }
 )
-_PATRONYMIC_SUFFIXES = ("ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "kyzy", "uly")
+_PATRONYMIC_SUFFIXES: Final = (
+    "ovich",
+    "evich",
+    "ovna",
+    "evna",
+    "ichna",
+    "ogly",
+    "oglu",
+    "kyzy",
+    "uly",
+)
 
 # Legal-form codes of three letters or more that are split off a merged token
 # ("JSCARGUMENT" -> "jsc argument").
-_MERGED_FORMS = ("ojsc", "cjsc", "pjsc", "jsc", "ooo", "llc", "oao", "pao", "zao", "gmbh", "ltd")
+_MERGED_FORMS: Final = (
+    "ojsc",
+    "cjsc",
+    "pjsc",
+    "jsc",
+    "ooo",
+    "llc",
+    "oao",
+    "pao",
+    "zao",
+    "gmbh",
+    "ltd",
+)
 
-WEIGHT_PARTICLE = 0.15
-WEIGHT_TITLE = 0.15
-WEIGHT_INITIAL = 0.3
-WEIGHT_PATRONYMIC = 0.5
+WEIGHT_PARTICLE: Final = 0.15
+WEIGHT_TITLE: Final = 0.15
+WEIGHT_INITIAL: Final = 0.3
+WEIGHT_PATRONYMIC: Final = 0.5
 
 
 @dataclass(slots=True)
@@ -159,9 +182,9 @@ def fold_token(tok: str) -> str:
 
 
 # legal-form phrases spelled as folded tokens ("company" -> "compani")
-_FOLDED_PHRASES = {tuple(fold_token(w) for w in k): v for k, v in PHRASES.items()}
-_FOLDED_PARTICLES = frozenset(fold_token(w) for w in PARTICLES)
-_FOLDED_TITLES = frozenset(fold_token(w) for w in TITLES)
+_FOLDED_PHRASES: Final = {tuple(fold_token(w) for w in k): v for k, v in PHRASES.items()}
+_FOLDED_PARTICLES: Final = frozenset(fold_token(w) for w in PARTICLES)
+_FOLDED_TITLES: Final = frozenset(fold_token(w) for w in TITLES)
 
 
 def _split_merged(tok: str) -> list[str]:

@@ -10,9 +10,9 @@ usual digraphs: ``mohamed``, ``muhammad`` and ``mhmd`` all give ``mhmd``;
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Final
 
-_DIGRAPHS: tuple[tuple[str, str], ...] = (
+_DIGRAPHS: Final[tuple[tuple[str, str], ...]] = (
     ("shch", "s"),
     ("sch", "s"),
     ("tch", "c"),
@@ -35,13 +35,27 @@ _DIGRAPHS: tuple[tuple[str, str], ...] = (
     ("z", "s"),
     ("ou", "u"),
 )
-_VOWELS = frozenset("aeiouy")
-_MAP = {"c": "k"}
+_VOWELS: Final = frozenset("aeiouy")
+_MAP: Final = {"c": "k"}
 
 
-@lru_cache(maxsize=1 << 17)
+_SKELETONS: Final[dict[str, str]] = {}
+_SKELETONS_MAX: Final = 1 << 17
+
+
 def skeleton(token: str) -> str:
-    """The consonant key of one lower-case ASCII token ("" when it has no consonant)."""
+    """The consonant key of one lower-case ASCII token ("" when it has no consonant),
+    remembered in a plain dict (a native call from the compiled scorer, unlike
+    ``lru_cache``'s wrapper)."""
+    v = _SKELETONS.get(token)
+    if v is None:
+        if len(_SKELETONS) >= _SKELETONS_MAX:
+            _SKELETONS.clear()
+        v = _SKELETONS[token] = _skeleton(token)
+    return v
+
+
+def _skeleton(token: str) -> str:
     t = token
     for a, b in _DIGRAPHS:
         if a in t:

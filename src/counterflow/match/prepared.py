@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from counterflow.match.frequency import TokenWeights
 from counterflow.match.normalize import NameForm
@@ -38,7 +39,7 @@ class PartyEvidence:
     address: frozenset[str]
 
 
-_DATE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?")
+_DATE: Final = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?")
 
 
 def parse_date(text: str) -> tuple[int, int, int] | None:
@@ -56,8 +57,8 @@ def parse_date(text: str) -> tuple[int, int, int] | None:
     return (y, mo, d)
 
 
-_ADDR_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
-_ADDR_STOP = frozenset(
+_ADDR_WORD: Final = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+_ADDR_STOP: Final = frozenset(
     {"street", "road", "avenue", "building", "office", "floor", "district", "city"}
 )
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from typing import Final
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
@@ -50,25 +50,28 @@ from counterflow.records.identifiers import identifier_agrees, parse_query_token
 from counterflow.records.kinds import kinds_conflict
 from counterflow.records.model import Identifier
 
-MIN_PAIR_SIM = 0.5
-UNMATCHED_FLOOR = 0.7  # least weight of a token that found no partner
-UNMATCHED_LIST_FACTOR = 0.85  # extra tokens of the listed name cost less than missing ones
+_indel: Final = Indel.normalized_similarity
+_partial_ratio: Final = fuzz.partial_ratio
 
-UNIQUE_SCHEMES = frozenset(
+MIN_PAIR_SIM: Final = 0.5
+UNMATCHED_FLOOR: Final = 0.7  # least weight of a token that found no partner
+UNMATCHED_LIST_FACTOR: Final = 0.85  # extra tokens of the listed name cost less than missing ones
+
+UNIQUE_SCHEMES: Final = frozenset(
     {"imo", "mmsi", "inn", "ogrn", "lei", "swift", "uscc", "duns", "kpp", "okpo", "registration"}
 )
-PERSONAL_SCHEMES = frozenset({"passport", "national_id", "tax_id", "ssn", "cedula"})
+PERSONAL_SCHEMES: Final = frozenset({"passport", "national_id", "tax_id", "ssn", "cedula"})
 
 
-_DOUBLE = re.compile(r"(.)\1+")
-_VOWELS = frozenset("aeiouy")
+_DOUBLE: Final = re.compile(r"(.)\1+")
+_VOWELS: Final = frozenset("aeiouy")
 
 
 def _squeeze(tok: str) -> str:
     return _DOUBLE.sub(r"\1", tok) if len(tok) > 2 else tok
 
 
-_VOWEL_START = frozenset("aeiouyj")
+_VOWEL_START: Final = frozenset("aeiouyj")
 
 
 def _same_onset(a: str, b: str) -> bool:
@@ -77,8 +80,35 @@ def _same_onset(a: str, b: str) -> bool:
     return a[0] == b[0] or (a[0] in _VOWEL_START and b[0] in _VOWEL_START)
 
 
-@lru_cache(maxsize=1 << 17)
+# token_similarity's memory: first token -> second token -> similarity, one table for
+# each ``strict``; both emptied when they hold _TS_MAX pairs
+_TS_LOOSE: Final[dict[str, dict[str, float]]] = {}
+_TS_STRICT: Final[dict[str, dict[str, float]]] = {}
+_TS_SIZE: Final[list[int]] = [0]
+_TS_MAX: Final = 1 << 18
+
+
 def token_similarity(a: str, b: str, strict: bool = False) -> float:
+    """``_token_similarity`` remembered (plain dicts: cheaper per call than
+    ``lru_cache``, and the hot path calls it ~50 times per query)."""
+    table = _TS_STRICT if strict else _TS_LOOSE
+    row = table.get(a)
+    if row is None:
+        row = table[a] = {}
+    v = row.get(b)
+    if v is None:
+        v = _token_similarity(a, b, strict)
+        if _TS_SIZE[0] >= _TS_MAX:
+            _TS_LOOSE.clear()
+            _TS_STRICT.clear()
+            _TS_SIZE[0] = 0
+            row = table[a] = {}
+        row[b] = v
+        _TS_SIZE[0] += 1
+    return v
+
+
+def _token_similarity(a: str, b: str, strict: bool) -> float:
     """Similarity of two folded tokens in [0, 1]: 1 when equal, edit similarity
     sharpened so that one wrong letter in a short token counts for much, a fixed value
     for an equal phonetic key (transliteration variants), 0.9 for an initial.
@@ -95,7 +125,7 @@ def token_similarity(a: str, b: str, strict: bool = False) -> float:
         return 0.9 if a[0] == b[0] else 0.0
     if la != lb and a[0] == b[0] and set(a) == set(b) and _squeeze(a) == _squeeze(b):
         return 0.93  # doubled letters only (essa ~ esa, mohammad ~ mohamad)
-    r = raw = Indel.normalized_similarity(a, b)
+    r = raw = _indel(a, b)
     short = min(la, lb)
     if short <= 3:
         r -= 0.15
@@ -140,7 +170,7 @@ class NameMatch:
 
 # Russian company acronyms spell compound words by their parts and "plant" as "zavod":
 # IEMZ = Izhevskiy ElektroMekhanicheskiy Zavod = Izhevsk Electromechanical Plant.
-_COMPOUND_PREFIXES = (
+_COMPOUND_PREFIXES: Final = (
     "electro",
     "elektro",
     "radio",
@@ -157,7 +187,7 @@ _COMPOUND_PREFIXES = (
     "auto",
     "avto",
 )
-_RUSSIAN_INITIAL = {"plant": "z", "factory": "z", "works": "z", "zavod": "z"}
+_RUSSIAN_INITIAL: Final = {"plant": "z", "factory": "z", "works": "z", "zavod": "z"}
 
 
 def _letters(tokens: list[str], russian: bool) -> list[tuple[str, int]]:
@@ -230,7 +260,6 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     if qt == ct:
         return NameMatch(1.0, [(i, i, 1.0) for i in range(len(qt))], legal=_legal(q, c))
     cand: list[tuple[float, int, int]] = []
-    ts = token_similarity
     # two company names in Latin script: no abjad spellings, vowel-less tokens are acronyms
     strict = (
         q.form.kind != "person"
@@ -240,7 +269,7 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     )
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
-            s = 1.0 if a == b else ts(a, b, strict)
+            s = 1.0 if a == b else token_similarity(a, b, strict)
             if s >= MIN_PAIR_SIM:
                 cand.append((s, i, j))
     if not cand and len(qt) == len(ct):
@@ -289,8 +318,8 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     how = "tokens"
     if len(qt) != len(ct) and score < 0.9 and _joined_parts_agree(q.form, c.form):
         comp = max(
-            Indel.normalized_similarity(q.form.compact, c.form.compact),
-            Indel.normalized_similarity(q.form.compact_sorted, c.form.compact_sorted),
+            _indel(q.form.compact, c.form.compact),
+            _indel(q.form.compact_sorted, c.form.compact_sorted),
         )
         # joined forms only count when nearly equal (merged/split tokens)
         comp = comp * 0.95 if comp >= 0.85 else 0.0
@@ -318,7 +347,7 @@ def _joined_parts_agree(a: NameForm, b: NameForm) -> bool:
         if len(t) <= 4:
             if t not in text:
                 return False
-        elif fuzz.partial_ratio(t, text) < 85:
+        elif _partial_ratio(t, text) < 85:
             return False
     return True
 

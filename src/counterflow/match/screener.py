@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from multiprocessing.pool import AsyncResult
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from rapidfuzz import fuzz
 
@@ -37,10 +37,12 @@ from counterflow.records.model import Party
 
 _log = logging.getLogger(__name__)
 
-MIN_CANDIDATES = 16
-RETRIEVAL_CUT = 0.4  # candidates under 40 % of the best retrieval score are not scored
-VARIANT_PENALTY = 0.05
-MIN_NAME_SCORE = 0.3  # below this a candidate is not reported even at threshold 0
+_ratio: Final = fuzz.ratio
+
+MIN_CANDIDATES: Final = 16
+RETRIEVAL_CUT: Final = 0.4  # candidates under 40 % of the best retrieval score are not scored
+VARIANT_PENALTY: Final = 0.05
+MIN_NAME_SCORE: Final = 0.3  # below this a candidate is not reported even at threshold 0
 
 
 class _StoreLike(Protocol):
@@ -272,15 +274,19 @@ class _Surface:
     for the candidates that need it (a tie), each once."""
 
     def __init__(self, name: str, index: NameIndex) -> None:
-        self.query = surface(name) if name else ""
+        self.name = name
+        self.query: str | None = None  # the query's surface, made on first need
         self.index = index
         self.memo: dict[int, float] = {}
 
     def of(self, eid: int) -> float:
         v = self.memo.get(eid)
         if v is None:
+            query = self.query
+            if query is None:
+                query = self.query = surface(self.name) if self.name else ""
             names = (self.index.entry_names[eid], *self.index.entry_spellings.get(eid, ()))
-            v = max(fuzz.ratio(self.query, surface(n)) for n in names) / 100.0
+            v = max(_ratio(query, surface(n)) for n in names) / 100.0
             self.memo[eid] = v
         return v
 

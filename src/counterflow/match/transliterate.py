@@ -25,13 +25,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 import icu
 
-_ICU = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
+_ICU: Final = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
 
-_CYRILLIC: dict[str, str] = {
+_CYRILLIC: Final[dict[str, str]] = {
     "а": "a",
     "б": "b",
     "в": "v",
@@ -84,7 +84,7 @@ _CYRILLIC: dict[str, str] = {
 }
 
 # The spelling of common Korean family names in passports and lists.
-_KOREAN_SURNAMES: dict[str, str] = {
+_KOREAN_SURNAMES: Final[dict[str, str]] = {
     "김": "kim",
     "이": "lee",
     "리": "ri",
@@ -177,9 +177,16 @@ def _is_cyrillic(ch: str) -> bool:
     return "\u0400" <= ch <= "\u04ff"
 
 
-@lru_cache(maxsize=1 << 17)
+_ICU_WORDS: Final[dict[str, str]] = {}
+
+
 def _icu_word(word: str) -> str:
-    return str(_ICU.transliterate(word))
+    v = _ICU_WORDS.get(word)
+    if v is None:
+        if len(_ICU_WORDS) >= 1 << 17:
+            _ICU_WORDS.clear()
+        v = _ICU_WORDS[word] = str(_ICU.transliterate(word))
+    return v
 
 
 def _cyrillic_word(word: str) -> str:
@@ -216,10 +223,23 @@ def _hangul_word(word: str, first: bool) -> str:
     return " ".join(p for p in parts if p)
 
 
-@lru_cache(maxsize=1 << 17)
+_LATIN_WORDS: Final[tuple[dict[str, str], dict[str, str]]] = ({}, {})
+
+
 def word_to_latin(word: str, first: bool = False) -> str:
     """One whitespace-free word to lower-case ASCII (may contain spaces for syllabic
-    scripts such as Hangul and Han, whose syllables become separate tokens)."""
+    scripts such as Hangul and Han, whose syllables become separate tokens);
+    remembered per ``first``."""
+    memo = _LATIN_WORDS[1 if first else 0]
+    v = memo.get(word)
+    if v is None:
+        if len(memo) >= 1 << 17:
+            memo.clear()
+        v = memo[word] = _word_to_latin(word, first)
+    return v
+
+
+def _word_to_latin(word: str, first: bool) -> str:
     if word.isascii():
         return word.lower()
     if any(_is_cyrillic(ch) for ch in word):
@@ -249,7 +269,7 @@ def has_han(text: str) -> bool:
 # ordinary reading (金 is 김 as a name, 금 as "gold"), or that South Korea reads with
 # the initial-sound rule and North Korea without it (李 이 "Lee" / 리 "Ri"):
 # character -> (South Korean reading, North Korean reading).
-HANJA_SURNAMES: dict[str, tuple[str, str]] = {
+HANJA_SURNAMES: Final[dict[str, tuple[str, str]]] = {
     "金": ("김", "김"),
     "李": ("이", "리"),
     "林": ("임", "림"),
@@ -283,6 +303,21 @@ def _hanja() -> Callable[[str, str], str] | None:
         return None
 
 
+_KAKASI_WORDS: Final[dict[str, list[str]]] = {}
+
+
+def _kakasi_word(kks: Any, word: str) -> list[str]:
+    """pykakasi's Hepburn readings of the items of one space-free word (items that are
+    only spaces left out), remembered."""
+    v = _KAKASI_WORDS.get(word)
+    if v is None:
+        if len(_KAKASI_WORDS) >= 1 << 16:
+            _KAKASI_WORDS.clear()
+        v = [str(x["hepburn"]) for x in kks.convert(word) if str(x["orig"]).strip()]
+        _KAKASI_WORDS[word] = v
+    return v
+
+
 @lru_cache(maxsize=65536)
 def han_readings(text: str) -> tuple[str, ...]:
     """Japanese and Korean readings of a name written in Han/kana (lower-case ASCII),
@@ -292,12 +327,12 @@ def han_readings(text: str) -> tuple[str, ...]:
     out: list[str] = []
     kks = _kakasi()
     if kks is not None:
-        items = [x for x in kks.convert(text) if str(x["orig"]).strip()]
-        jp = " ".join(str(x["hepburn"]) for x in items)
+        # pykakasi word by word (a family or given name recurs across queries, so each
+        # word is converted once); its items never span a space
+        hepburn = [h for w in text.split() for h in _kakasi_word(kks, w)]
+        jp = " ".join(hepburn)
         # a reading that leaves characters unread (Chinese-only characters) is no reading
-        complete = all(
-            str(x["hepburn"]).strip().isascii() and str(x["hepburn"]).strip() for x in items
-        )
+        complete = all(h.strip().isascii() and h.strip() for h in hepburn)
         if complete and jp.strip() and jp.isascii():
             # long vowels as passports write them: Tarou -> Taro, Yuuko -> Yuko
             out.append(jp.replace("ou", "o").replace("uu", "u"))
