@@ -7,7 +7,12 @@ texture (gradient magnitude, local standard deviation, their change; local inter
 correlation; the cosine between the two dates' gradient directions, which drops where a
 structure appears or goes), and morphological building cues (white and black top-hats of
 each date's grey level at 7, 15 and 31 px, which respond to compact bright roofs and dark
-shadows, and their change). Every feature is given twice: as is, and standardised within
+shadows, and their change). Version 3 adds building-shape cues: the structure tensor's
+coherence (high along roads and field edges, low on compact roofs) and its smaller
+eigenvalue (corners) at two scales per date, small white top-hats of each date's
+brightness (max of the bands) and their change, a shadow map (dark, unsaturated pixels)
+smoothed at two scales per date and its change, and the change magnitude outside
+vegetation. Every feature is given twice: as is, and standardised within
 the image (minus its median, over its inter-quartile range), so a scene's own lighting,
 season and sensor matter less than how a pixel stands out *in that scene*.
 
@@ -24,7 +29,7 @@ from scipy import ndimage as ndi
 
 FloatImage = NDArray[np.float32]
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 _CVA_SCALES = (1.0, 2.0, 4.0, 8.0, 16.0)
 _ENERGY_SCALES = (2.0, 6.0, 12.0)
 _LNORM_SCALES = (4.0, 12.0)
@@ -32,6 +37,9 @@ _GRAD_SCALES = (1.0, 2.0, 4.0)
 _STD_SCALES = (3.0, 8.0)
 _COS_SCALES = (2.0, 6.0)
 _TOPHAT_SIZES = (7, 15, 31)
+_ST_SCALES = (2.0, 4.0)
+_BRIGHT_TOPHAT_SIZES = (3, 5, 9)
+_SHADOW_SCALES = (1.5, 4.0)
 
 
 def _base_names() -> list[str]:
@@ -54,6 +62,14 @@ def _base_names() -> list[str]:
     for k in ("wth", "bth"):
         for z in _TOPHAT_SIZES:
             n += [f"{k}d{z}", f"{k}dabs{z}"]
+    for s in _ST_SCALES:
+        n += [f"a_coh{s:g}", f"b_coh{s:g}", f"cohd{s:g}"]
+        n += [f"a_corner{s:g}", f"b_corner{s:g}", f"cornerd{s:g}"]
+    for z in _BRIGHT_TOPHAT_SIZES:
+        n += [f"a_bwth{z}", f"b_bwth{z}", f"bwthd{z}"]
+    for s in _SHADOW_SCALES:
+        n += [f"a_shadow{s:g}", f"b_shadow{s:g}", f"shadowd{s:g}"]
+    n += ["cva_noveg"]
     return n
 
 
@@ -81,6 +97,48 @@ def _local_std(x: FloatImage, s: float) -> FloatImage:
     m = _g(x, s)
     out: FloatImage = np.sqrt(np.maximum(_g(x * x, s) - m * m, 0.0))
     return out
+
+
+def _structure(gray: FloatImage, s: float) -> tuple[FloatImage, FloatImage]:
+    """Coherence (0 isotropic .. 1 one direction) and the square root of the smaller
+    eigenvalue of the structure tensor smoothed at ``s``."""
+    gx, gy = ndi.sobel(gray, 1), ndi.sobel(gray, 0)
+    jxx, jyy, jxy = _g(gx * gx, s), _g(gy * gy, s), _g(gx * gy, s)
+    tr = jxx + jyy
+    disc = np.sqrt((jxx - jyy) ** 2 + 4.0 * jxy * jxy)
+    coh: FloatImage = disc / (tr + 1e-4)
+    corner: FloatImage = np.sqrt(np.maximum((tr - disc) * 0.5, 0.0))
+    return coh, corner
+
+
+def _shadow(x: FloatImage) -> FloatImage:
+    """Dark (lowest 15 % of the scene's brightness) and unsaturated pixels."""
+    v = x.max(axis=-1)
+    dark = v < float(np.percentile(v[::2, ::2], 15))
+    out: FloatImage = dark.astype(np.float32) * (1.0 - (v - x.min(axis=-1)))
+    return out
+
+
+def _shape_features(
+    a: FloatImage, b: FloatImage, ga: FloatImage, gb: FloatImage
+) -> list[FloatImage]:
+    f: list[FloatImage] = []
+    for s in _ST_SCALES:
+        ca, ka = _structure(ga, s)
+        cb, kb = _structure(gb, s)
+        f += [ca, cb, cb - ca, ka, kb, kb - ka]
+    va, vb = a.max(axis=-1), b.max(axis=-1)
+    for z in _BRIGHT_TOPHAT_SIZES:
+        wa = va - ndi.grey_opening(va, size=(z, z))
+        wb = vb - ndi.grey_opening(vb, size=(z, z))
+        f += [wa, wb, _g(wb - wa, 1.5)]
+    sa, sb = _shadow(a), _shadow(b)
+    for s in _SHADOW_SCALES:
+        f += [_g(sa, s), _g(sb, s), _g(sb - sa, s)]
+    exg_b = 2 * b[..., 1] - b[..., 0] - b[..., 2]
+    d = np.sqrt(np.sum((b - a) ** 2, axis=-1))
+    f.append(_g(d * (exg_b < 0.05), 2.0))
+    return f
 
 
 def _base_features(a: FloatImage, b: FloatImage) -> list[FloatImage]:
@@ -135,7 +193,7 @@ def _base_features(a: FloatImage, b: FloatImage) -> list[FloatImage]:
         for z in _TOPHAT_SIZES:
             dd = tops[("b", k, z)] - tops[("a", k, z)]
             f += [dd, _g(np.abs(dd), 3.0)]
-    return f
+    return f + _shape_features(a, b, ga, gb)
 
 
 def pixel_features(before: FloatImage, after: FloatImage) -> FloatImage:

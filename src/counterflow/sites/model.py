@@ -39,6 +39,7 @@ class ChangeModel:
     opening: int = 0  # binary opening iterations after thresholding
     min_area: int = 0  # connected regions (8-connected, full-resolution px) below are dropped
     hysteresis: float = 0.0  # > 0: a region over ``threshold`` must reach threshold + this
+    fill_holes: bool = False  # fill enclosed holes of each region (roof interiors)
 
     def probability(self, before: FloatImage, after: FloatImage) -> FloatImage:
         """P(change) per pixel of the full-resolution grid (H x W)."""
@@ -52,14 +53,15 @@ class ChangeModel:
 
     def predict(self, before: FloatImage, after: FloatImage) -> NDArray[np.bool_]:
         """The change mask: probability over the threshold (hysteresis: each region must
-        also reach the high threshold somewhere), opened, small blobs dropped (the four
-        settings were chosen together on held-out fitting images)."""
+        also reach the high threshold somewhere), holes filled, opened, small blobs
+        dropped (the settings were chosen together on held-out fitting images)."""
         return segment(
             self.probability(before, after),
             self.threshold,
             self.hysteresis,
             self.opening,
             self.min_area,
+            self.fill_holes,
         )
 
 
@@ -77,14 +79,26 @@ def threshold_mask(prob: FloatImage, threshold: float, hysteresis: float) -> NDA
 
 
 def segment(
-    prob: FloatImage, threshold: float, hysteresis: float, opening: int, min_area: int
+    prob: FloatImage,
+    threshold: float,
+    hysteresis: float,
+    opening: int,
+    min_area: int,
+    fill_holes: bool = False,
 ) -> NDArray[np.bool_]:
-    return clean_mask(threshold_mask(prob, threshold, hysteresis), opening, min_area)
+    mask = threshold_mask(prob, threshold, hysteresis)
+    return clean_mask(mask, opening, min_area, fill_holes)
 
 
-def clean_mask(mask: NDArray[np.bool_], opening: int, min_area: int) -> NDArray[np.bool_]:
-    """Morphological opening (``opening`` iterations, 3x3 cross) and object-level
-    filtering: 8-connected regions smaller than ``min_area`` pixels are dropped."""
+def clean_mask(
+    mask: NDArray[np.bool_], opening: int, min_area: int, fill_holes: bool = False
+) -> NDArray[np.bool_]:
+    """Object-level clean-up: holes enclosed by a region filled (``fill_holes``: a roof
+    whose flat interior scored low is marked whole), morphological opening (``opening``
+    iterations, 3x3 cross), and 8-connected regions smaller than ``min_area`` pixels
+    dropped."""
+    if fill_holes:
+        mask = ndi.binary_fill_holes(mask)
     if opening:
         mask = ndi.binary_opening(mask, iterations=opening)
     if min_area > 1 and mask.any():
@@ -129,6 +143,7 @@ def save_model(booster: Any, threshold: float, scale: int, folder: Path, **meta:
         "opening": int(meta.pop("opening", 0)),
         "min_area": int(meta.pop("min_area", 0)),
         "hysteresis": round(float(meta.pop("hysteresis", 0.0)), 4),
+        "fill_holes": bool(meta.pop("fill_holes", False)),
         **meta,
     }
     (folder / META_FILE).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
@@ -159,6 +174,7 @@ def load_model_from(folder: Path) -> ChangeModel:
         opening=int(meta.get("opening", 0)),
         min_area=int(meta.get("min_area", 0)),
         hysteresis=float(meta.get("hysteresis", 0.0)),
+        fill_holes=bool(meta.get("fill_holes", False)),
     )
 
 
