@@ -159,3 +159,29 @@ def test_stale_or_missing_index_names_the_versions(home: Path, spark: Any) -> No
     shared = IndexRef(ref.folder_name, ref.fingerprint, ref.versions, str(home / "nowhere"))
     with pytest.raises(IndexUnavailableError, match="no name index at"):
         executor_screener(shared)
+
+
+def test_same_lists_from_a_second_home_ship_again(
+    home: Path,
+    spark: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Spark keys shipped files by base name and refuses a different copy under the same
+    name; a second home with the same lists (same fingerprint, a separately built index)
+    must still ship and screen (CI failed on this when two tests shared a worker)."""
+    from counterflow.spark import screen_parties, ship_index
+    from counterflow.store import ListStore
+
+    first = ship_index(spark)
+    other = tmp_path_factory.mktemp("other") / "home"
+    monkeypatch.setenv("COUNTERFLOW_HOME", str(other))
+    with ListStore.open() as store:
+        store.load(ParseResult("us_ofac_sdn", "2024-05-03", PARTIES[:2], [], format="test"))
+        store.load(ParseResult("ua_war_sanctions", "2026-03-13", PARTIES[2:], [], format="test"))
+    second = ship_index(spark)  # builds its own index under the second home
+    assert second.folder_name == first.folder_name
+    assert (other / "index" / second.folder_name / "meta.pkl").is_file()
+    df = spark.createDataFrame([("1", "Drake LLC")], "id string, name string")
+    top = [r for r in screen_parties(df, second).hits.collect() if r["rank"] == 1]
+    assert [r["entity_id"] for r in top] == ["us_ofac_sdn:47293"]

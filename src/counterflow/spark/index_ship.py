@@ -69,7 +69,10 @@ def ship_index(spark: SparkSession, store: Any = None, *, location: str | None =
     if screener.index.fingerprint != fp or not folder.is_dir():
         raise IndexUnavailableError(f"the name index under {folder} was not written")
     if location is None:
-        key = (id(spark.sparkContext), str(folder))
+        # Spark keys shipped files by their base name and refuses a second, different
+        # copy under the same name; the name holds the lists fingerprint, so a folder of
+        # that name already shipped (e.g. from another home) is an index of the same lists.
+        key = (id(spark.sparkContext), folder.name)
         if key not in _SHIPPED:
             spark.sparkContext.addFile(str(folder), recursive=True)
             _SHIPPED.add(key)
