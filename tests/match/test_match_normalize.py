@@ -64,3 +64,47 @@ def test_bad_text_is_cleaned_not_fatal() -> None:
     mixed = tokenize("Иван Smith محمد")
     assert mixed[:2] == ["ivan", "smith"] and len(mixed) == 3
     assert tokenize("=cmd|' /C calc'!A0") == ["cmd", "c", "calc", "a0"]
+
+
+def test_russian_company_words_meet_their_english_translation() -> None:
+    """A plant's transliterated and translated names share their tokens; names of
+    persons and vessels, and surnames built on such a stem, are left as written."""
+    ru = prepare(
+        "AKTSIONERNOE OBSHCHESTVO BOLKHOVSKII ZAVOD POLUPROVODNIKOVYKH PRIBOROV", "organization"
+    )
+    en = prepare("JOINT-STOCK COMPANY BOLKHOVSKY SEMICONDUCTOR DEVICES PLANT", "organization")
+    assert (
+        sorted(ru.tokens) == sorted(en.tokens) == ["bolkhovski", "device", "plant", "semiconductor"]
+    )
+    assert ru.legal == en.legal == ["jsc"]
+    assert ru.display == ["bolkhovskii", "zavod", "poluprovodnikovykh", "priborov"]
+    # Cyrillic goes through transliteration first; a phrase may become a legal form
+    cy = prepare(
+        "ФГУП «Всероссийский научно-исследовательский институт авиационных материалов»",
+        "organization",
+    )
+    assert cy.tokens == [
+        "all",
+        "russian",
+        "scientific",
+        "research",
+        "institute",
+        "aviation",
+        "material",
+    ]
+    full = prepare("Федеральное государственное унитарное предприятие Завод Купол", "organization")
+    assert full.legal == ["sue"] and full.tokens == ["plant", "kupol"]
+    # a name of unknown kind is translated too, so it meets the listed company
+    assert (
+        prepare("Zavod Kupol", "any").tokens == prepare("Kupol Plant", "organization").tokens[::-1]
+    )
+    assert prepare("Kazanskii vertoletnyi zavod", "any").tokens == [
+        "kazanski",
+        "helicopter",
+        "plant",
+    ]
+    # never persons or vessels; no case ending turns a surname into a word
+    assert prepare("Zavod Ivanovich", "person").tokens == ["zavod", "ivanovich"]
+    assert prepare("ZAVOD", "vessel").tokens == ["zavod"]
+    assert prepare("Ivan Zavodov", "any").tokens == ["ivan", "zavodov"]
+    assert prepare("Institutov", "organization").tokens == ["institutov"]

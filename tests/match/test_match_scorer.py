@@ -85,3 +85,13 @@ def test_acronyms_of_companies_not_people() -> None:
     npk = score_pair("NPK Aerokon", "Nauchno Proizvodstvennaya Kompaniya Aerokon", "organization")
     assert npk[0] >= MATCH, npk
     assert score_pair("Ali Hassan", "Abdul Latif Ibrahim Hassan", "person")[0] < REVIEW
+
+
+def test_a_translated_word_is_named_in_the_explanation() -> None:
+    score, expl = score_pair(
+        "AO Kazanskii vertoletnyi zavod", "JSC Kazanskii Helicopter Plant", "organization"
+    )
+    assert score >= MATCH, expl
+    assert "zavod = PLANT (translated)" in expl
+    assert "vertoletnyi = HELICOPTER (translated)" in expl
+    assert "kazanskii = KAZANSKII," in expl  # a place name is not translated

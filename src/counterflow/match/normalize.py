@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from counterflow.match.legal_forms import AMBIGUOUS, PHRASES, split_legal_forms
+from counterflow.match.org_words import word_table
 from counterflow.match.phonetic import skeleton
 from counterflow.match.transliterate import han_readings, to_latin
 
@@ -187,6 +188,19 @@ _FOLDED_PARTICLES: Final = frozenset(fold_token(w) for w in PARTICLES)
 _FOLDED_TITLES: Final = frozenset(fold_token(w) for w in TITLES)
 
 
+def _folded_org_words() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for word, english in word_table().items():
+        out.setdefault(fold_token(word), tuple(fold_token(w) for w in english))
+    return out
+
+
+# Russian/Ukrainian organisation words (any case ending) -> English, for company names
+_ORG_WORDS: Final = _folded_org_words()
+TRANSLATED_WORDS: Final = frozenset(w for ws in _ORG_WORDS.values() for w in ws)
+_TRANSLATED_KINDS: Final = frozenset({"organization", "any"})
+
+
 def _split_merged(tok: str) -> list[str]:
     if len(tok) >= 7:
         for form in _MERGED_FORMS:
@@ -226,6 +240,20 @@ def tokenize_with_display(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def translate_org_words(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Company-name words of Russian/Ukrainian in Latin letters -> English words
+    (``zavod`` -> ``plant``, ``poluprovodnikovykh`` -> ``semiconductor``); each English
+    word keeps the word as written for display."""
+    out: list[tuple[str, str]] = []
+    for tok, written in pairs:
+        english = _ORG_WORDS.get(tok)
+        if english is None:
+            out.append((tok, written))
+        else:
+            out.extend((w, written) for w in english)
+    return out
+
+
 def _mult(tok: str) -> float:
     if len(tok) == 1:
         return WEIGHT_INITIAL
@@ -245,6 +273,8 @@ def prepare(text: str, kind: str = "any") -> NameForm:
     if kind == "unknown":
         kind = "any"
     pairs = tokenize_with_display(text)
+    if kind in _TRANSLATED_KINDS:
+        pairs = translate_org_words(pairs)
     tokens = [t for t, _ in pairs]
     legal: list[str] = []
     if tokens and kind != "person":

@@ -41,7 +41,14 @@ from rapidfuzz.distance import Indel
 
 from counterflow.match.frequency import TokenWeights
 from counterflow.match.legal_forms import forms_agree
-from counterflow.match.normalize import NameForm, prepare, prepare_variants
+from counterflow.match.normalize import (
+    TRANSLATED_WORDS,
+    NameForm,
+    fold_token,
+    prepare,
+    prepare_variants,
+)
+from counterflow.match.org_words import STEMS
 from counterflow.match.phonetic import skeleton
 from counterflow.match.prepared import PartyEvidence, address_words
 from counterflow.match.prepared import WeightedName as WeightedName
@@ -187,13 +194,30 @@ _COMPOUND_PREFIXES: Final = (
     "auto",
     "avto",
 )
-_RUSSIAN_INITIAL: Final = {"plant": "z", "factory": "z", "works": "z", "zavod": "z"}
+
+
+def _russian_initials() -> dict[str, str]:
+    """English company words -> the initial of the Russian word they translate (company
+    names are compared with Russian words translated: ``org_words``)."""
+    out = {"zavod": "z", "works": "z"}
+    for stem, english in STEMS.items():
+        out.setdefault(fold_token(english[0]), stem[0])
+    return out
+
+
+_RUSSIAN_INITIAL: Final = _russian_initials()
+# the second English word of a one-word Russian term spells no letter of its own
+_SECOND_WORDS: Final = frozenset(
+    (fold_token(e[0]), fold_token(e[1])) for e in STEMS.values() if len(e) == 2
+)
 
 
 def _letters(tokens: list[str], russian: bool) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for k, t in enumerate(tokens):
         if russian:
+            if k and (tokens[k - 1], t) in _SECOND_WORDS:
+                continue
             if t in _RUSSIAN_INITIAL:
                 out.append((_RUSSIAN_INITIAL[t], k))
                 continue
@@ -555,9 +579,15 @@ def explain_name(
         body = f"{q.form.compact} ~ {c.form.compact.upper()} (joined)"
     else:
         parts = []
+        qtok, ctok = q.form.tokens, c.form.tokens
         for i, j, s in sorted(nm.pairs):
             op = "=" if s >= 0.999 or qt[i] == ct[j] else "~"
-            parts.append(f"{qt[i]} {op} {ct[j].upper()}")
+            note = (
+                " (translated)"
+                if _translated(qt[i], qtok[i]) or _translated(ct[j], ctok[j])
+                else ""
+            )
+            parts.append(f"{qt[i]} {op} {ct[j].upper()}{note}")
         body = ", ".join(parts) if parts else "no token agrees"
         matched_q = {i for i, _, _ in nm.pairs}
         matched_c = {j for _, j, _ in nm.pairs}
@@ -572,6 +602,11 @@ def explain_name(
     elif nm.legal is False:
         body += "; legal form differs"
     return f"name {nm.score:.2f}: {body}"
+
+
+def _translated(written: str, token: str) -> bool:
+    """The token is the English word for a Russian/Ukrainian word written otherwise."""
+    return token in TRANSLATED_WORDS and fold_token(written.lower()) != token
 
 
 def pair_score(name1: str, name2: str, kind: str, weights: TokenWeights) -> tuple[float, str]:
