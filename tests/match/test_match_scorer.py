@@ -95,3 +95,6 @@ def test_a_translated_word_is_named_in_the_explanation() -> None:
     assert "zavod = PLANT (translated)" in expl
     assert "vertoletnyi = HELICOPTER (translated)" in expl
     assert "kazanskii = KAZANSKII," in expl  # a place name is not translated
+    # the same Russian word on both sides is no translation
+    _, same = score_pair("Kazanskii zavod", "KAZANSKII ZAVOD", "organization")
+    assert "zavod = ZAVOD" in same and "translated" not in same

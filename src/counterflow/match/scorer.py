@@ -582,11 +582,9 @@ def explain_name(
         qtok, ctok = q.form.tokens, c.form.tokens
         for i, j, s in sorted(nm.pairs):
             op = "=" if s >= 0.999 or qt[i] == ct[j] else "~"
-            note = (
-                " (translated)"
-                if _translated(qt[i], qtok[i]) or _translated(ct[j], ctok[j])
-                else ""
-            )
+            translated = _translated(qt[i], qtok[i]) or _translated(ct[j], ctok[j])
+            same = fold_token(qt[i].lower()) == fold_token(ct[j].lower())
+            note = " (translated)" if translated and not same else ""
             parts.append(f"{qt[i]} {op} {ct[j].upper()}{note}")
         body = ", ".join(parts) if parts else "no token agrees"
         matched_q = {i for i, _, _ in nm.pairs}
