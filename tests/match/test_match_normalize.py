@@ -22,6 +22,16 @@ def test_other_scripts_become_ascii() -> None:
     assert tokenize("김정은") == ["kim", "jong", "un"]
 
 
+def test_the_arabic_article_is_a_word_of_its_own() -> None:
+    """الأسد is written as one word and spelled "al-Assad" in Latin: the article becomes
+    the light particle "al"; الله (Allah) stays one word."""
+    form = prepare("بشار الأسد", "person")
+    assert form.tokens == ["bshar", "al", "asd"]
+    assert form.mults[1] < 1.0 == form.mults[0] == form.mults[2]
+    assert tokenize("عبد الله") == ["abd", "allah"]
+    assert tokenize("ال") == ["al"]  # nothing after the article: left as it is
+
+
 def test_legal_forms_are_weak_and_canonical() -> None:
     a = prepare('ООО "Альфа Компонент"', "organization")
     b = prepare("Alfa Komponent LLC", "organization")

@@ -151,7 +151,8 @@ def _token_similarity(a: str, b: str, strict: bool) -> float:
             sa = sb = same.pop()
     if sa and sa == sb:
         n = len(sa)
-        abjad = not _VOWELS.intersection(a) or not _VOWELS.intersection(b)
+        # abjad: no vowel written, but for an opening alef or ain ("asd" ~ "assad")
+        abjad = not _VOWELS.intersection(a[1:]) or not _VOWELS.intersection(b[1:])
         # short keys collide easily ("ying"/"yong"): trusted for abjad spellings
         # (no vowels written: "msh" ~ "moshe") or when the letters mostly agree
         plausible = abjad or (raw >= 0.6 and _same_onset(a, b))

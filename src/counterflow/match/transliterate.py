@@ -251,6 +251,10 @@ def _word_to_latin(word: str, first: bool) -> str:
     if any(unicodedata.category(ch) == "Lo" and "\u4e00" <= ch <= "\u9fff" for ch in word):
         # Han: one syllable per character, kept apart.
         return " ".join(_icu_word(ch) for ch in word)
+    if word.startswith("\u0627\u0644") and len(word) > 3 and word != "\u0627\u0644\u0644\u0647":
+        # the Arabic article written onto its word (الأسد): a word of its own, as the
+        # Latin spellings write it ("al-Assad"); الله (Allah) stays one word
+        return "al " + _word_to_latin(word[2:], False)
     out = _icu_word(word)
     if out.startswith(("ʿ", "ʾ")):
         # Arabic ain/hamza opening a word: usually spelled with a vowel ("ʿly" -> "aly")
