@@ -96,7 +96,7 @@ def test_single_band_pair_falls_back_to_cva_with_a_warning(tmp_path) -> None:
     Image.fromarray((before * 255).astype(np.uint8)).save(a)
     Image.fromarray((after * 255).astype(np.uint8)).save(b)
     s = scan_pair(a, b, tmp_path / "o")
-    assert s["method"] == "cva" and s["method_requested"] == "classifier"
+    assert s["method"] == "cva" and s["method_requested"] == "cnn"
     assert any("single-band" in w for w in s["warnings"])
     assert _roof_iou(_mask(tmp_path / "o")) > 0.5
 

@@ -121,8 +121,8 @@ def register(root: typer.Typer, group: Callable[[str], typer.Typer]) -> None:
             str | None, typer.Option("--site", help="Watched site: clip, record, alert")
         ] = None,
         method: Annotated[
-            str, typer.Option(help="classifier (default), cva or pca-kmeans")
-        ] = "classifier",
+            str, typer.Option(help="cnn (default), classifier, cva or pca-kmeans")
+        ] = "cnn",
         before_date: Annotated[str | None, typer.Option(help="Date of BEFORE")] = None,
         after_date: Annotated[str | None, typer.Option(help="Date of AFTER")] = None,
         tile: Annotated[int, typer.Option(help="Processing window, pixels")] = 1024,

@@ -39,7 +39,8 @@ from counterflow.sites.imagery import PairSource, date_from_name, open_pair
 from counterflow.sites.radiometry import Matching, Scaling, fit_matching, scaling_for
 from counterflow.sites.watchlist import Site
 
-METHODS = ("classifier", "cva", "pca-kmeans")
+METHODS = ("classifier", "cnn", "cva", "pca-kmeans")
+MODELS = ("classifier", "cnn")  # fitted: need colour, take the pre-pass
 TILE = 1024
 MARGIN = 64
 OVERVIEW = 1024
@@ -164,7 +165,7 @@ def scan_pair(
     outdir: Path,
     *,
     site: Site | None = None,
-    method: str = "classifier",
+    method: str = "cnn",
     tile: int = TILE,
     before_date: str | None = None,
     after_date: str | None = None,
@@ -182,20 +183,24 @@ def scan_pair(
     with open_pair(before, after, site.geometry if site else None) as src:
         warnings = list(src.warnings)
         used = method
-        if src.bands == 1 and method == "classifier":
+        if src.bands == 1 and method in MODELS:
             used = "cva"
             warnings.append(
-                "single-band scene: the classifier needs colour; change vector analysis"
+                f"single-band scene: the {method} needs colour; change vector analysis"
                 " (Otsu threshold) was used instead"
             )
         if used == "classifier" and model is None:
             from counterflow.sites.model import shipped_model
 
             model = shipped_model()
+        elif used == "cnn" and model is None:
+            from counterflow.sites.cnn import shipped_cnn
+
+            model = shipped_cnn()
         n_tiles = -(-src.height // tile) * -(-src.width // tile)
         if prepass is None:
             prepass = n_tiles > PREPASS_MIN_TILES
-        prepass = prepass and used == "classifier"
+        prepass = prepass and used in MODELS
         prep, overview = _prepare(src, used, prepass)
         run_tiles = 0
         outdir.mkdir(parents=True, exist_ok=True)
@@ -270,7 +275,7 @@ def scan_pair(
             "polygons": len(feats),
             "method": used,
             "method_requested": method,
-            "model_version": model.version if used == "classifier" else None,
+            "model_version": model.version if used in MODELS else None,
             "changed_px": changed,
             "valid_px": valid_px,
             "unusable_px": unusable,
