@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy import ndimage as ndi
 
-from counterflow.sites.cnn import conv3x3, maxpool2, shipped_cnn, upsample2
+from counterflow.errors import CounterflowError
+from counterflow.sites.cnn import conv3x3, load_cnn_from, maxpool2, shipped_cnn, upsample2
 from counterflow.sites.fit import levir_group
 from counterflow.sites.scan import scan_pair
 
@@ -85,3 +87,26 @@ def test_slivers_left_by_the_windows_are_scanned(tmp_path: Path) -> None:
     s = scan_pair(tmp_path / "a.png", tmp_path / "b.png", tmp_path / "o", method="cnn", tile=64)
     mask = np.asarray(Image.open(tmp_path / "o" / "mask.png"))
     assert mask.shape == (129, 130) and s["valid_px"] == 129 * 130
+
+
+def test_a_missing_or_damaged_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from counterflow.sites import cnn
+
+    data = Path(cnn.__file__).parent / "data"
+    with pytest.raises(CounterflowError, match="cannot load the CNN change model"):
+        load_cnn_from(tmp_path)  # nothing there
+    shutil.copy(data / "cnn.npz", tmp_path / "cnn.npz")
+    (tmp_path / "cnn.json").write_text(json.dumps({"scale": 3}), encoding="utf-8")
+    with pytest.raises(CounterflowError, match="threshold"):
+        load_cnn_from(tmp_path)  # no threshold
+    (tmp_path / "cnn.json").write_text('{"threshold": 0.3, "scale": 3}', encoding="utf-8")
+    with np.load(data / "cnn.npz") as z:
+        np.savez(tmp_path / "cnn.npz", **{k: z[k] for k in z.files if k != "d1.1.w"})
+    with pytest.raises(CounterflowError, match=r"lacks d1\.1\.w"):
+        load_cnn_from(tmp_path)
+    (tmp_path / "cnn.npz").write_bytes(b"not a zip")
+    with pytest.raises(CounterflowError, match="cannot load"):
+        load_cnn_from(tmp_path)

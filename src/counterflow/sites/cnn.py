@@ -133,24 +133,19 @@ class CnnChangeModel:
 
 
 def load_cnn_from(folder: Path) -> CnnChangeModel:
+    """The model in ``folder``; a missing, damaged or incomplete file is a clear error
+    naming the folder."""
     try:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        threshold, scale = float(meta["threshold"]), int(meta["scale"])
         with np.load(folder / WEIGHTS_FILE, allow_pickle=False) as z:
             params = {k: np.asarray(z[k], dtype=np.float32) for k in z.files}
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CounterflowError(f"cannot load the CNN change model from {folder} ({exc})") from exc
-    missing = [
-        f"{n}.{i}.{t}" for n in BLOCKS for i in (0, 1) for t in "wb" if f"{n}.{i}.{t}" not in params
-    ]
-    if missing or "out.w" not in params:
-        raise CounterflowError(f"the CNN change model in {folder} lacks {missing or ['out.w']}")
-    return CnnChangeModel(
-        params=params,
-        threshold=float(meta["threshold"]),
-        scale=int(meta["scale"]),
-        version=str(meta.get("version", "?")),
-        meta=meta,
-    )
+    names = [f"{n}.{i}.{t}" for n in BLOCKS for i in (0, 1) for t in "wb"] + ["out.w", "out.b"]
+    if missing := [k for k in names if k not in params]:
+        raise CounterflowError(f"the CNN change model in {folder} lacks {', '.join(missing)}")
+    return CnnChangeModel(params, threshold, scale, str(meta.get("version", "?")), meta)
 
 
 @lru_cache(maxsize=1)
