@@ -26,7 +26,7 @@ Methods, in one run on the same radiometrically matched pairs:
               same fitting scenes, threshold chosen on their grouped out-of-fold
               predictions; ``sites scan --method cnn``)
 Scores: precision, recall, F1 and IoU of the change class, pixels pooled per data set.
-Target (issue 14): classifier F1 >= better baseline + 0.15 on LEVIR-CD and WHU-CD; a
+Target (issue 14): the default method's (cnn) F1 >= better baseline + 0.15 on LEVIR-CD and WHU-CD; a
 1024 x 1024 scan under 5 s on 2 cores.
 """
 

@@ -25,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from counterflow.sites.cnn import standardise  # noqa: E402  (the scan's own input step)
 from counterflow.sites.fit import (  # noqa: E402
     DEV_FOLDS,
     THRESHOLDS,
@@ -36,12 +37,6 @@ from counterflow.sites.fit import (  # noqa: E402
 from counterflow.sites.model import downscale, upscale  # noqa: E402
 
 IMAGERY = ROOT.parent / "shared" / "data" / "imagery"
-
-
-def standardise(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    m = x.reshape(-1, 3).mean(0)
-    s = x.reshape(-1, 3).std(0) + 1e-3
-    return ((x - m) / s).astype(np.float32)
 
 
 def build(width: int) -> Any:

@@ -3,10 +3,11 @@ time): a shared encoder over the before and after images at a reduced scale, the
 absolute difference and sum of their features at three scales, a small decoder, P(change)
 per pixel.
 
-Weights are a plain ``.npz`` (no pickle) written by ``benchmarks/sites_cnn_fit.py``
-(PyTorch, CPU) with batch normalisation folded into the convolutions; ``cnn.json``
-beside it records the version, scale, threshold, the scenes it was fitted on and the
-command. ``tests/sites`` checks this forward pass against PyTorch's output.
+Weights are a plain ``.npz`` (no pickle) written by ``benchmarks/sites_cnn_dev.py
+--export`` (PyTorch, CPU) with batch normalisation folded into the convolutions, after it
+checks this forward pass against PyTorch's logits; ``cnn.json`` beside it records the
+version, scale, threshold, the scenes it was fitted on and the command. ``tests/sites``
+checks the pieces (convolution, pooling, upsampling) against plain references.
 """
 
 from __future__ import annotations
