@@ -118,3 +118,35 @@ def test_russian_company_words_meet_their_english_translation() -> None:
     assert prepare("ZAVOD", "vessel").tokens == ["zavod"]
     assert prepare("Ivan Zavodov", "any").tokens == ["ivan", "zavodov"]
     assert prepare("Institutov", "organization").tokens == ["institutov"]
+
+
+def test_other_european_company_words_meet_their_english_translation() -> None:
+    """The EU's list writes a Russian plant's name in many languages: the company words
+    and legal forms of each become the English words and codes other lists use."""
+    ro = prepare("Societatea pe acțiuni «Uzina de Construcții Mașini Krasnoyarsk»", "organization")
+    en = prepare("JOINT-STOCK COMPANY KRASNOYARSK MACHINE-BUILDING PLANT", "organization")
+    assert ro.legal == en.legal == ["jsc"]
+    assert sorted(t for t in ro.tokens if t != "de") == sorted(en.tokens)
+    assert ro.display[:4] == ["uzina", "de", "constructii", "constructii"]
+    pt = prepare("Instituto de investigação de instrumentação espacial", "organization")
+    assert [t for t in pt.tokens if t != "de"] == [
+        "institute",
+        "research",
+        "instrumentation",
+        "space",
+    ]
+    hu = prepare("»Bakhirev Állami Gépészeti Kutatóintézet« Részvénytársaság", "organization")
+    assert hu.tokens == ["bakhirev", "state", "mechanical", "engineering", "research", "institute"]
+    assert hu.legal == ["jsc"]
+    fr = prepare("Banque de développement de la mer Noire", "organization")
+    assert [t for t in fr.tokens if t not in ("de", "la")] == [
+        "bank",
+        "development",
+        "black",
+        "sea",
+    ]
+    # a phrase is read only whole: "mer" alone stays
+    assert prepare("Mer Holding", "organization").tokens == ["mer", "holding"]
+    # never persons or vessels
+    assert prepare("Banco Estatal", "person").tokens == ["banco", "estatal"]
+    assert prepare("UZINA", "vessel").tokens == ["uzina"]

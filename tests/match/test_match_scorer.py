@@ -98,6 +98,16 @@ def test_a_translated_word_is_named_in_the_explanation() -> None:
     # the same Russian word on both sides is no translation
     _, same = score_pair("Kazanskii zavod", "KAZANSKII ZAVOD", "organization")
     assert "zavod = ZAVOD" in same and "translated" not in same
+    # other European languages, and a share company's forms agree across languages
+    score, expl = score_pair(
+        "Societatea pe acțiuni «Uzina de Construcții Mașini Krasnoyarsk»",
+        "JOINT-STOCK COMPANY KRASNOYARSK MACHINE-BUILDING PLANT",
+        "organization",
+    )
+    assert score >= MATCH, expl
+    assert "uzina = PLANT (translated)" in expl and "legal form agrees" in expl
+    _, sa = score_pair("sociedad anónima MZIK", "MZIK PJSC", "organization")
+    assert "legal form agrees" in sa
 
 
 def test_an_arabic_name_with_the_article_meets_its_latin_spelling() -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from counterflow.match.legal_forms import AMBIGUOUS, PHRASES, split_legal_forms
-from counterflow.match.org_words import word_table
+from counterflow.match.org_words import phrase_table, word_table
 from counterflow.match.phonetic import skeleton
 from counterflow.match.transliterate import han_readings, to_latin
 
@@ -195,9 +195,17 @@ def _folded_org_words() -> dict[str, tuple[str, ...]]:
     return out
 
 
-# Russian/Ukrainian organisation words (any case ending) -> English, for company names
+# organisation words (Russian/Ukrainian in any case ending, other European languages)
+# -> English, for company names; word sequences by their first word
 _ORG_WORDS: Final = _folded_org_words()
-TRANSLATED_WORDS: Final = frozenset(w for ws in _ORG_WORDS.values() for w in ws)
+_ORG_PHRASES: Final[dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]] = {}
+for _words, _english in sorted(phrase_table().items(), key=lambda kv: -len(kv[0])):
+    _key = tuple(fold_token(w) for w in _words)
+    _ORG_PHRASES.setdefault(_key[0], []).append((_key, tuple(fold_token(w) for w in _english)))
+TRANSLATED_WORDS: Final = frozenset(
+    [w for ws in _ORG_WORDS.values() for w in ws]
+    + [w for ps in _ORG_PHRASES.values() for _, ws in ps for w in ws]
+)
 _TRANSLATED_KINDS: Final = frozenset({"organization", "any"})
 
 
@@ -241,16 +249,28 @@ def tokenize_with_display(text: str) -> list[tuple[str, str]]:
 
 
 def translate_org_words(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Company-name words of Russian/Ukrainian in Latin letters -> English words
-    (``zavod`` -> ``plant``, ``poluprovodnikovykh`` -> ``semiconductor``); each English
-    word keeps the word as written for display."""
+    """Company-name words of Russian/Ukrainian in Latin letters and of other European
+    languages -> English words (``zavod`` -> ``plant``, ``poluprovodnikovykh`` ->
+    ``semiconductor``, ``uzina`` -> ``plant``, ``constructii de masini`` -> ``machine
+    building``); each English word keeps the (first) word as written for display."""
     out: list[tuple[str, str]] = []
-    for tok, written in pairs:
-        english = _ORG_WORDS.get(tok)
-        if english is None:
-            out.append((tok, written))
+    i = 0
+    n = len(pairs)
+    while i < n:
+        tok, written = pairs[i]
+        for words, phrase_english in _ORG_PHRASES.get(tok, ()):
+            size = len(words)
+            if tuple(t for t, _ in pairs[i : i + size]) == words:
+                out.extend((w, written) for w in phrase_english)
+                i += size
+                break
         else:
-            out.extend((w, written) for w in english)
+            english = _ORG_WORDS.get(tok)
+            if english is None:
+                out.append((tok, written))
+            else:
+                out.extend((w, written) for w in english)
+            i += 1
     return out
 
 

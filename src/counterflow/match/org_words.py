@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from counterflow.match import org_words_europe
+
 # stem -> English words; a token is translated when it is the stem plus one of ENDINGS
 STEMS: Final[dict[str, tuple[str, ...]]] = {
     # kinds of enterprise
@@ -155,7 +157,8 @@ ENGLISH: Final[dict[str, tuple[str, ...]]] = {
 
 
 def word_table() -> dict[str, tuple[str, ...]]:
-    """Every written form (stem + ending, English variants) -> English words."""
+    """Every written form (stem + ending, English variants, other European languages'
+    forms from ``org_words_europe``) -> English words; Russian forms win a clash."""
     out: dict[str, tuple[str, ...]] = {}
     for stem, words in STEMS.items():
         for ending in ENDINGS:
@@ -165,4 +168,11 @@ def word_table() -> dict[str, tuple[str, ...]]:
             out.setdefault(stem + ending, STEMS[stem])
     for word, words in ENGLISH.items():
         out.setdefault(word, words)
+    for word, words in org_words_europe.word_table().items():
+        out.setdefault(word, words)
     return out
+
+
+def phrase_table() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Word sequences (other European languages) -> English words."""
+    return dict(org_words_europe.PHRASES)
