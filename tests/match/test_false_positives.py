@@ -88,6 +88,17 @@ def test_unrelated_companies_are_not_alerted(
     assert score < REVIEW, (name, sid, score)
 
 
+def test_short_company_words_and_two_joined_letters_are_no_name_match() -> None:
+    # seen on real companies: "Ball Corporation" ~ BAL (an airline's code), "H&M" ~ HM
+    ball, expl = score_pair("Ball Corporation", "BAL", "organization")
+    assert ball < 0.5, expl
+    hm, expl = score_pair("H&M", "HM", "organization")
+    assert hm < REVIEW and "joined" not in expl, expl
+    # three joined letters still meet their split form
+    s, expl = score_pair("A B C Trading", "ABC Trading", "organization")
+    assert s >= MATCH and "joined" in expl, expl
+
+
 def test_short_name_listed_in_ru_is_no_match_for_a_german_query(screener: PartyScreener) -> None:
     sid, score, _ = top(screener, Query("q", "SAP", kind="organization", countries=["de"]))
     assert sid == "sap" and score < REVIEW
@@ -119,6 +130,9 @@ def test_transliteration_variants_keep_their_phonetic_credit() -> None:
     assert token_similarity("accenture", "kontur") < 0.5
     assert token_similarity("summit", "smt", True) < 0.5
     assert token_similarity("mhmd", "mohamed") >= 0.88  # abjad spelling, person names
+    assert token_similarity("essa", "esa") >= 0.9  # a doubled letter, person names
+    assert token_similarity("ball", "bal", True) < 0.5  # two short company words
+    assert token_similarity("hassan", "hasan", True) >= 0.9
 
 
 def test_person_variant_still_matches(screener: PartyScreener) -> None:

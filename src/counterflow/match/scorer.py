@@ -63,6 +63,7 @@ _partial_ratio: Final = fuzz.partial_ratio
 MIN_PAIR_SIM: Final = 0.5
 UNMATCHED_FLOOR: Final = 0.7  # least weight of a token that found no partner
 UNMATCHED_LIST_FACTOR: Final = 0.85  # extra tokens of the listed name cost less than missing ones
+MIN_JOINED: Final = 3  # a joined form of two letters ("H&M" ~ "HM") is no evidence
 
 UNIQUE_SCHEMES: Final = frozenset(
     {"imo", "mmsi", "inn", "ogrn", "lei", "swift", "uscc", "duns", "kpp", "okpo", "registration"}
@@ -130,8 +131,11 @@ def _token_similarity(a: str, b: str, strict: bool) -> float:
     la, lb = len(a), len(b)
     if la == 1 or lb == 1:
         return 0.9 if a[0] == b[0] else 0.0
-    if la != lb and a[0] == b[0] and set(a) == set(b) and _squeeze(a) == _squeeze(b):
-        return 0.93  # doubled letters only (essa ~ esa, mohammad ~ mohamad)
+    # doubled letters only (essa ~ esa, mohammad ~ mohamad); between two company words
+    # a short one is another word (ball ~ BAL)
+    doubled = la != lb and a[0] == b[0] and set(a) == set(b) and _squeeze(a) == _squeeze(b)
+    if doubled and (not strict or min(la, lb) >= 4):
+        return 0.93
     r = raw = _indel(a, b)
     short = min(la, lb)
     if short <= 3:
@@ -341,7 +345,12 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
     total = total_q + total_c_matched + UNMATCHED_LIST_FACTOR * total_c_unmatched
     score = matched / total if total > 0 else 0.0
     how = "tokens"
-    if len(qt) != len(ct) and score < 0.9 and _joined_parts_agree(q.form, c.form):
+    if (
+        len(qt) != len(ct)
+        and score < 0.9
+        and min(len(q.form.compact), len(c.form.compact)) >= MIN_JOINED
+        and _joined_parts_agree(q.form, c.form)
+    ):
         comp = max(
             _indel(q.form.compact, c.form.compact),
             _indel(q.form.compact_sorted, c.form.compact_sorted),
