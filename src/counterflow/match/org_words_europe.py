@@ -36,7 +36,7 @@ _MEANINGS: Final[dict[str, str]] = {
     ),
     "institute": (
         "instituto institutul institutului istituto instytut instytutu ustav ustavu "
-        "ustavem intezet intezete intezetet institutas instituto instituut instituutti "
+        "ustavem intezet intezete intezetet institutas instituut instituutti "
         "institutet instituttet"
     ),
     "research": (
@@ -92,14 +92,14 @@ _MEANINGS: Final[dict[str, str]] = {
     "mechanical": "mecanica mecanico mecanique meccanica mecanice mechanische mechaniczny",
     "design": "proiectare projektowe projektowy konstrukcni konstrukcne konstruktions",
     "bureau": "biroul",
-    "space": "espacial espaciais spatial spatiale spaziale spatiala spatiale kosmiczny",
+    "space": "espacial espaciais spatial spatiale spaziale spatiala kosmiczny",
     "instrumentation": "instrumentacion instrumentacao instrumentatie",
     "aviation": (
         "aviacion aviacao aviazione aviatie aviatiei lotnicze lotniczy letecky letecke repulogep"
     ),
     "association": (
         "asociacion associacao associazione asociatia asociatiei vereinigung "
-        "stowarzyszenie zdruzenie zdruzenie egyesules"
+        "stowarzyszenie zdruzenie egyesules"
     ),
     "corporation": (
         "corporacion corporacao corporazione corporatia corporatiei korporacja korporace korporacia"
@@ -114,14 +114,14 @@ _MEANINGS: Final[dict[str, str]] = {
         "militar militares militaire militare militaer wojskowy wojskowe vojensky vojenske katonai"
     ),
     "shipyard": "astillero estaleiro chantier cantiere santier werft stocznia lodenice",
-    "port": "puerto porto portul hafen port",
+    "port": "puerto porto portul hafen",
     "chemical": "quimica quimico chimique chimica chimice chemische chemiczny chemicky",
     "electronic": "electronica electronico electronique elettronica elektronische",
     "technology": (
         "tecnologia tecnologias technologie technologies tehnologie tehnologii "
         "technologii technologia technologij"
     ),
-    "system": "sistemas sistema systeme sisteme systeme systemy",
+    "system": "sistemas sistema systeme sisteme systemy",
 }
 
 # word sequences with their own English words (machine building, shipbuilding)
@@ -176,7 +176,7 @@ def word_table() -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for english, forms in _MEANINGS.items():
         for form in forms.split():
-            if form != english:
+            if form != english:  # "production" is French too
                 out.setdefault(form, (english,))
     for word, words in COMPOUNDS.items():
         out.setdefault(word, words)
