@@ -23,10 +23,12 @@ yente's and watchman's labelled cases are not part of it: they are for reporting
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 STRONG = frozenset(
@@ -194,6 +196,67 @@ def company_cases() -> list[Case]:
         seen.add(name.lower())
         q = Query(id=f"co:{name}", name=name, kind="organization", countries=[code.lower()])
         out.append(Case(q, "company", split_of(name.lower())))
+    return out
+
+
+# issuers registered here may be listed, or be holding shells of listed groups
+EXCHANGE_LEFT_OUT = frozenset(
+    {"ru", "cn", "hk", "mo", "ir", "by", "kp", "sy", "cu", "ve", "ky", "bm", "vg"}
+)
+
+
+# depositary receipts carry the receipt's ISIN, not the issuer's country; names that say
+# Russia, China or a Russian public-company form are left out with them
+_FOREIGN_ISSUER = re.compile(
+    r"\b(adr|adrs|gdr|drc|bdr|cedear|cedears|pjsc|pao|oao|ojsc|russia|russian|rossii|"
+    r"china|chinese|hong kong|moscow|iran|belarus)\b",
+    re.IGNORECASE,
+)
+
+
+def exchange_cases() -> list[Case]:
+    """About 30,000 more real companies: the stocks of the ``investpy`` package's
+    investing.com listing table (91 exchanges), each issuer once (by ISIN, then by
+    name), its country read off the ISIN. Issuers registered in Russia, China, Hong
+    Kong, Iran, Belarus, the DPRK, Syria, Cuba, Venezuela and three offshore registries,
+    every stock traded in Russia, China or Hong Kong, depositary receipts and names that
+    say Russia or China are left out (some may be listed). Not part of ``build`` (the
+    shipped scorer was fitted without them): the table reports them beside the
+    ``company`` group and the dev split is for development. Read from the installed
+    package's file; the package itself is not imported."""
+    import csv
+    import importlib.util
+
+    from counterflow.match import Query
+
+    spec = importlib.util.find_spec("investpy")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("the benchmark needs investpy: pip install -e '.[bench]'")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "stocks.csv"
+    seen_isin: set[str] = set()
+    seen: set[str] = {c.query.name.lower() for c in company_cases()}
+    out: list[Case] = []
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            name = (row.get("full_name") or "").strip()
+            isin = (row.get("isin") or "").strip().upper()
+            code = isin[:2].lower()
+            if (
+                not name
+                or len(isin) != 12
+                or not code.isalpha()
+                or code in EXCHANGE_LEFT_OUT
+                or code in ("xs", "eu", "xc", "qs")
+                or row.get("country") in ("russia", "china", "hong kong")
+                or _FOREIGN_ISSUER.search(name)
+                or isin in seen_isin
+                or name.lower() in seen
+            ):
+                continue
+            seen_isin.add(isin)
+            seen.add(name.lower())
+            q = Query(id=f"ex:{isin}", name=name, kind="organization", countries=[code])
+            out.append(Case(q, "exchange", split_of(name.lower())))
     return out
 
 

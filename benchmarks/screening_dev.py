@@ -126,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     index = screener.index
     pidx_of = {f"{m.dataset}:{m.source_id}": k for k, m in enumerate(index.parties)}
     cases = [c for c in devset.build(store.iter_records()) if c.split == args.split]
+    exchange = [c for c in devset.exchange_cases() if c.split == args.split]
     congress = [
         devset.Case(Query(id=f"c{i}", name=r["full_name"], kind="person"), "congress", "public")
         for i, r in enumerate(read_names("yente_cgb_positives_us_congress_untreated.csv"))
@@ -134,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     listed = [c for c in cases if c.group == "listed"]
     print(
         f"[{args.split}: {len(listed)} listed queries, "
-        f"{sum(c.group == 'company' for c in cases)} companies, "
+        f"{sum(c.group == 'company' for c in cases)} + {len(exchange)} companies, "
         f"{sum(c.group == 'person' for c in cases)} persons; {len(congress)} Congress, "
         f"{len(makers)} makers]",
         file=sys.stderr,
@@ -218,7 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{100 * credit / len(sel):.1f} % ({len(sel)})" if sel else "-"
             )
         for label, sel in [
-            ("real companies alerted", [c for c in cases if c.group == "company"]),
+            ("real companies alerted", [c for c in cases if c.group == "company"] + exchange),
+            ("  of them index constituents", [c for c in cases if c.group == "company"]),
+            ("  of them other exchange-listed", exchange),
             ("real persons alerted", [c for c in cases if c.group == "person"]),
             ("US Congress alerted (public)", congress),
             ("electronics makers alerted (public, GUR)", makers),

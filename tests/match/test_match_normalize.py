@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from counterflow.match.normalize import MAX_NAME_CHARS, prepare, tokenize
+from counterflow.match.pairs import score_pair
 from counterflow.match.phonetic import skeleton
 
 
@@ -150,3 +151,31 @@ def test_other_european_company_words_meet_their_english_translation() -> None:
     # never persons or vessels
     assert prepare("Banco Estatal", "person").tokens == ["banco", "estatal"]
     assert prepare("UZINA", "vessel").tokens == ["uzina"]
+
+
+def test_turkish_company_words_meet_their_english_translation() -> None:
+    """UK lists a Turkish re-exporter under its Turkish and its English name; a customer
+    file may carry either, abbreviated the Turkish way (San. ve Tic. Ltd. Sti.)."""
+    tr = prepare("BY INOVASYON TEKNOLOJI SANAYI VE TICARET LIMITED SIRKETI", "organization")
+    en = prepare("BY INNOVATION TECHNOLOGY INDUSTRY AND TRADE CO. LTD", "organization")
+    assert tr.tokens[2:] == en.tokens[2:] == ["technologi", "industri", "and", "trade"]
+    assert tr.legal == ["ltd"]
+    short = prepare("MACPAR MAKINA SAN. VE TIC. LTD. STI.", "organization")
+    assert short.tokens == ["macpar", "machine", "industri", "and", "trade"]
+    assert short.legal == ["ltd"]
+    dis = prepare("Multimat Ic ve Dis Ticaret Pazarlama Limited Sirketi", "organization")
+    assert dis.tokens == ["multimat", "domestic", "and", "foreign", "trade", "marketing"]
+    reit = prepare("Kiler Gayrimenkul Yatirim Ortakligi A.S.", "organization")
+    assert reit.tokens == ["kiler", "real", "estate", "investment", "partnership"]
+    assert prepare("Beks Gemi Anonim Sirketi", "organization").legal == ["as"]
+    # person names keep their words
+    # and the two spellings score as one name
+    both, why = score_pair(
+        "MCR GLOBAL ELEKTRONIK SANAYI VE TICARET LTD SIRKETI",
+        "MCR GLOBAL ELECTRONIC INDUSTRY AND TRADE LTD",
+        "organization",
+    )
+    assert both >= 0.95, why
+    assert "(translated)" in why
+    person = prepare("Sanayi Ticaret", "person").tokens
+    assert "ticaret" in person and "trade" not in person and "industri" not in person

@@ -4,7 +4,8 @@ The EU's list gives each Russian company its name in up to 24 languages, and a n
 list or a customer file may carry any of them: ``Uzina de Construcții Mașini
 Krasnoyarsk`` (Romanian), ``Instituto de investigação de instrumentação espacial``
 (Portuguese), ``Banque pour la reconstruction et le développement de la mer Noire``
-(French), ``Bakhirev Állami Gépészeti Tudományos Kutatóintézet`` (Hungarian). Company
+(French), ``Bakhirev Állami Gépészeti Tudományos Kutatóintézet`` (Hungarian), ``Makina
+Sanayi ve Ticaret`` (Turkish: machine industry and trade). Company
 names (never person or vessel names) map these words to the English words other lists
 use (``plant``, ``institute``, ``research``...), so the spellings share tokens.
 
@@ -124,6 +125,55 @@ _MEANINGS: Final[dict[str, str]] = {
     "system": "sistemas sistema systeme sisteme systemy",
 }
 
+# Turkish: Turkey is a hub of re-export to Russia, and its companies are listed under
+# both their Turkish and their English names ("Sanayi ve Ticaret" = Industry and Trade)
+_TURKISH: Final[dict[str, str]] = {
+    "industry": "sanayi sanayii sanayisi",
+    "trade": "ticaret ticareti",
+    "and": "ve",
+    "export": "ihracat",
+    "import": "ithalat",
+    "energy": "enerji",
+    "electronic": "elektronik",
+    "electric": "elektrik",
+    "technology": "teknoloji teknolojileri teknolojisi",
+    "technical": "teknik",
+    "logistics": "lojistik",
+    "machine": "makina makine makinalari makineleri",
+    "construction": "insaat",
+    "maritime": "denizcilik",
+    "marketing": "pazarlama",
+    "aviation": "havacilik",
+    "food": "gida",
+    "production": "uretim",
+    "investment": "yatirim yatirimlari",
+    "partnership": "ortakligi",
+    "transport": "tasimacilik nakliyat nakliye",
+    "cargo": "kargo",
+    "products": "urunleri",
+    "international": "uluslararasi",
+    "ship": "gemi",
+    "management": "isletmeciligi yonetimi",
+    "defence": "savunma",
+    "automotive": "otomotiv",
+    "chemical": "kimya",
+    "textile": "tekstil",
+    "mining": "madencilik",
+    "group": "grup",
+    "engineering": "muhendislik",
+    "consulting": "danismanlik",
+    "tourism": "turizm",
+    "health": "saglik",
+    "software": "yazilim",
+    "information": "bilgi",
+    "communication": "iletisim",
+    "parts": "parca parcalari",
+    "systems": "sistemleri",
+    "services": "hizmetleri",
+    "bank": "bankasi",
+    "insurance": "sigorta",
+}
+
 # word sequences with their own English words (machine building, shipbuilding)
 PHRASES: Final[dict[tuple[str, ...], tuple[str, ...]]] = {
     ("constructii", "de", "masini"): ("machine", "building"),
@@ -142,6 +192,11 @@ PHRASES: Final[dict[tuple[str, ...], tuple[str, ...]]] = {
     ("mar", "negro"): ("black", "sea"),
     ("mare", "nero"): ("black", "sea"),
     ("marea", "neagra"): ("black", "sea"),
+    ("dis", "ticaret"): ("foreign", "trade"),
+    ("ic", "ve", "dis", "ticaret"): ("domestic", "and", "foreign", "trade"),
+    ("dis", "tic"): ("foreign", "trade"),
+    ("ic", "ve", "dis", "tic"): ("domestic", "and", "foreign", "trade"),
+    ("san", "ve", "tic"): ("industry", "and", "trade"),
 }
 
 # compounds of two meanings, one written word each
@@ -168,6 +223,7 @@ COMPOUNDS: Final[dict[str, tuple[str, ...]]] = {
     "onderzoeksinstituut": ("research", "institute"),
     "imienia": ("named", "after"),
     "tutkimuslaitos": ("research", "institute"),
+    "gayrimenkul": ("real", "estate"),
 }
 
 
@@ -177,6 +233,10 @@ def word_table() -> dict[str, tuple[str, ...]]:
     for english, forms in _MEANINGS.items():
         for form in forms.split():
             if form != english:  # "production" is French too
+                out.setdefault(form, (english,))
+    for english, forms in _TURKISH.items():
+        for form in forms.split():
+            if form != english:
                 out.setdefault(form, (english,))
     for word, words in COMPOUNDS.items():
         out.setdefault(word, words)
