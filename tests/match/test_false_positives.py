@@ -200,3 +200,58 @@ def test_korean_surnames_have_both_readings() -> None:
     assert "kim jong un" in han_readings("金正恩")
     ryu = han_readings("柳京")
     assert any(r.startswith("ryu ") for r in ryu) and any(r.startswith("yoo ") for r in ryu)
+
+
+def test_a_group_name_common_on_the_lists_is_never_cleared_when_queried_whole() -> None:
+    """``Gazprom`` is the whole name of a listed company, and its word is in many listed
+    names (Gazprom Neft, Gazprombank...), so it weighs little there: the model alone
+    scores it ``clear``. With nothing against it, it is held at ``review``; a country
+    that differs, or a partial name, still counts."""
+    group = [org("gp", "PUBLIC JOINT STOCK COMPANY GAZPROM")] + [
+        org(f"gp{k}", f"GAZPROM {w} LLC")
+        for k, w in enumerate(
+            [
+                "NEFT",
+                "TRANSGAZ",
+                "DOBYCHA",
+                "EXPORT",
+                "INVEST",
+                "FLOT",
+                "ENERGO",
+                "TELECOM",
+                "MEDIA",
+                "SERVICE",
+            ]
+        )
+    ]
+    filler = [
+        org(f"f{k}", f"{w} HOLDING LLC")
+        for k, w in enumerate(
+            [
+                "ALPHA",
+                "BRAVO",
+                "CEDAR",
+                "DELTA",
+                "EMBER",
+                "FJORD",
+                "GRANITE",
+                "HARBOR",
+                "INDIGO",
+                "JUNIPER",
+            ]
+        )
+    ]
+    s = PartyScreener.from_parties(group + filler)
+    hit = s.screen(Query("q", "Gazprom", kind="organization"), threshold=0.0, limit=1)[0]
+    assert hit.entity_id == "ua_war_sanctions:gp"
+    assert hit.score == REVIEW and hit.decision == "review", hit.explanation
+    assert "held at review" in hit.explanation
+    assert cal.default().probability({"name": 1.0}) < 1.0  # the model is in play
+    # a country against it still counts: the rule is for names with nothing against
+    us = s.screen(
+        Query("q", "Gazprom", kind="organization", countries=["us"]), threshold=0.0, limit=1
+    )[0]
+    assert us.score < REVIEW and "held at review" not in us.explanation
+    # and a part of a listed name is not the whole name
+    part = s.screen(Query("q", "Gazprom Export", kind="organization"), threshold=0.0, limit=3)
+    assert part[0].entity_id == "ua_war_sanctions:gp3"

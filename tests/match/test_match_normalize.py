@@ -153,6 +153,30 @@ def test_other_european_company_words_meet_their_english_translation() -> None:
     assert prepare("UZINA", "vessel").tokens == ["uzina"]
 
 
+def test_a_numbered_plant_is_one_name_however_its_number_is_marked() -> None:
+    """Lists write the same plant as "Zavod No. 9", "PLANT N9", "Usine n° 9", "Завод № 9"."""
+    forms = ["JOINT STOCK COMPANY PLANT N9", "ZAVOD NO. 9 JSC", "Usine n° 9", "Завод № 9"]
+    assert {tuple(prepare(f, "organization").tokens) for f in forms} == {("plant", "9")}
+    # a word "No" before a word, and any person or vessel name, stay as written
+    assert prepare("No Limits Ltd", "organization").tokens == ["no", "limits"]
+    assert prepare("N9", "vessel").tokens == ["n9"]
+
+
+def test_crimean_first_insurance_company_in_four_languages() -> None:
+    """Russian (Latin letters), Bulgarian, English and Hungarian spellings of Crimean
+    listed companies share their English words."""
+    ru = prepare("OOO KRYMSKAYA PERVAYA STRAKHOVAYA KOMPANIYA", "organization")
+    bg = prepare("Първо кримско застрахователно дружество", "organization")
+    en = prepare("Crimean First Insurance Company LLC", "organization")
+    assert sorted(bg.tokens) == sorted(en.tokens) == ["crimean", "first", "insurance"]
+    # "kompaniya" stays: its K is the K of the acronym NPK
+    assert ru.tokens == ["crimean", "first", "insurance", "kompaniya"]
+    hu = prepare("Krími Tengeri Kikötők", "organization")
+    assert hu.tokens == ["crimean", "sea", "ports"]
+    # a surname spelled like a form stays a surname
+    assert prepare("Pervov Strakhov", "organization").tokens == ["pervov", "strakhov"]
+
+
 def test_turkish_company_words_meet_their_english_translation() -> None:
     """UK lists a Turkish re-exporter under its Turkish and its English name; a customer
     file may carry either, abbreviated the Turkish way (San. ve Tic. Ltd. Sti.)."""

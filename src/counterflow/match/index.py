@@ -43,7 +43,7 @@ from counterflow.match.prepared import PartyEvidence, WeightedName, address_word
 from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
-FORMAT_VERSION: Final = 9
+FORMAT_VERSION: Final = 11
 # What ``NameIndex.load`` raises on a saved index that cannot be used as it is (a file
 # missing or damaged, another format version): rebuild it. Anything else is a bug.
 LOAD_ERRORS: tuple[type[Exception], ...] = (

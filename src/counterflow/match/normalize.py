@@ -248,16 +248,31 @@ def tokenize_with_display(text: str) -> list[tuple[str, str]]:
     return out
 
 
+# "No. 9", "N9", "n° 9", "№ 9", "Nr. 9": the number alone (company names)
+_NUMBER_MARKS: Final = frozenset({"n", "no", "nr", "num"})
+_MARKED_NUMBER: Final = re.compile(r"(?:n|no|nr)([0-9]+)$")
+
+
 def translate_org_words(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Company-name words of Russian/Ukrainian in Latin letters and of other European
     languages -> English words (``zavod`` -> ``plant``, ``poluprovodnikovykh`` ->
     ``semiconductor``, ``uzina`` -> ``plant``, ``constructii de masini`` -> ``machine
-    building``); each English word keeps the (first) word as written for display."""
+    building``); each English word keeps the (first) word as written for display. A
+    number's mark goes (``Plant No. 9``, ``Zavod N9`` -> ``plant 9``)."""
     out: list[tuple[str, str]] = []
     i = 0
     n = len(pairs)
     while i < n:
         tok, written = pairs[i]
+        if tok in _NUMBER_MARKS and i + 1 < n and pairs[i + 1][0].isdigit():
+            i += 1
+            continue
+        if tok[-1:].isdigit():
+            marked = _MARKED_NUMBER.match(tok)
+            if marked:
+                out.append((marked.group(1), written))
+                i += 1
+                continue
         for words, phrase_english in _ORG_PHRASES.get(tok, ()):
             size = len(words)
             if tuple(t for t, _ in pairs[i : i + size]) == words:

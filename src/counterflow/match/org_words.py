@@ -131,6 +131,28 @@ ENDINGS: Final = (
 PLURAL_STEMS: Final = ("pribor", "material", "dvigatel")
 PLURAL_ENDINGS: Final = ("ov", "ei", "ey")
 
+# whole written forms where a stem would also spell a surname (Strakhov, Pervov)
+FORMS: Final[dict[str, tuple[str, ...]]] = {
+    **dict.fromkeys(
+        ["strakhovaya", "strakhovaia", "strakhovoy", "strakhovoi", "strakhovogo", "strakhovoe"],
+        ("insurance",),
+    ),
+    **dict.fromkeys(["pervaya", "pervaia", "pervyy", "pervyi", "pervoe", "pervogo"], ("first",)),
+    **dict.fromkeys(
+        [
+            "krymskaya",
+            "krymskaia",
+            "krymskiy",
+            "krymskii",
+            "krymskogo",
+            "krymskoe",
+            "krymskoi",
+            "krymskoy",
+        ],
+        ("crimean",),
+    ),
+}
+
 # English words with the same meaning spelled differently, folded to one word
 ENGLISH: Final[dict[str, tuple[str, ...]]] = {
     "factory": ("plant",),
@@ -166,6 +188,8 @@ def word_table() -> dict[str, tuple[str, ...]]:
     for stem in PLURAL_STEMS:
         for ending in PLURAL_ENDINGS:
             out.setdefault(stem + ending, STEMS[stem])
+    for word, words in FORMS.items():
+        out.setdefault(word, words)
     for word, words in ENGLISH.items():
         out.setdefault(word, words)
     for word, words in org_words_europe.word_table().items():

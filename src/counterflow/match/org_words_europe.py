@@ -70,6 +70,12 @@ _MEANINGS: Final[dict[str, str]] = {
         "jednotny jednotne jednotna egyseges unitarno unitarine unitarais unitaarinen"
     ),
     "federal": "federale federala federalny federalne federalni szovetsegi",
+    "sea": "tengeri",
+    "ports": "kikotok kikotoi",
+    "republic": "koztarsasag koztarsasagi koztarsasaga",
+    "crimean": "krimi krimsko krimska krimskoto",
+    "company": "druzhestvo druzhestvoto",
+    "first": "parvo prvo purvo",
     "insurance": (
         "seguros seguro assurance assurances assicurazioni assicurazione asigurari "
         "asigurare versicherung versicherungs ubezpieczen ubezpieczeniowa pojistovna "
@@ -115,7 +121,7 @@ _MEANINGS: Final[dict[str, str]] = {
         "militar militares militaire militare militaer wojskowy wojskowe vojensky vojenske katonai"
     ),
     "shipyard": "astillero estaleiro chantier cantiere santier werft stocznia lodenice",
-    "port": "puerto porto portul hafen",
+    "port": "puerto porto portul hafen kikoto kikotoje",
     "chemical": "quimica quimico chimique chimica chimice chemische chemiczny chemicky",
     "electronic": "electronica electronico electronique elettronica elektronische",
     "technology": (
@@ -168,7 +174,7 @@ _TURKISH: Final[dict[str, str]] = {
     "information": "bilgi",
     "communication": "iletisim",
     "parts": "parca parcalari",
-    "systems": "sistemleri",
+    "system": "sistemleri",
     "services": "hizmetleri",
     "bank": "bankasi",
     "insurance": "sigorta",

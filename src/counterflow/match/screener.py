@@ -25,6 +25,7 @@ from counterflow.match.bands import MATCH, REVIEW, decide
 from counterflow.match.index import NameIndex
 from counterflow.match.normalize import prepare, prepare_variants, surface
 from counterflow.match.scorer import (
+    NameMatch,
     WeightedName,
     evidence_features,
     explain_name,
@@ -159,7 +160,10 @@ class PartyScreener:
             short = "short_name" in feats or "acronym" in feats
             if short and "country_conflict" in feats:
                 feats["short_country_conflict"] = 1.0
-            exact = calibrated_score(cal, feats, floor, short, self.match_band, self.review_band)
+            whole = whole_name_equal(qname, entry, nm)
+            exact = calibrated_score(
+                cal, feats, floor, short, self.match_band, self.review_band, whole
+            )
             score = round(exact, 4)
             if score < threshold:
                 continue
@@ -172,6 +176,8 @@ class PartyScreener:
                 expl += " (Japanese/Korean reading of the Han name)"
             if notes:
                 expl += "; " + "; ".join(notes)
+            if whole and exact == self.review_band and cal.probability(feats) < exact:
+                expl += "; the whole listed name, nothing against it: held at review"
             expl += "; model: " + cal.contributions(feats)
             feats["evidence"] = round(delta, 4)
             order.append((-score, -shape.of(eid), -exact))
@@ -294,6 +300,28 @@ class _Surface:
         return eid != than and self.of(eid) > self.of(than)
 
 
+# evidence against a candidate: any of these keeps the whole-name rule off
+_AGAINST: Final = (
+    "id_conflict",
+    "doc_conflict",
+    "dob_conflict",
+    "country_conflict",
+    "kind_conflict",
+    "legal_conflict",
+    "weak_alias",
+    "han_reading",
+)
+
+
+def whole_name_equal(q: WeightedName, c: WeightedName, nm: NameMatch) -> bool:
+    """Every word of the query and every word of the listed name agree exactly, one to
+    one (legal forms aside): ``Gazprom`` ~ ``PJSC GAZPROM``."""
+    if nm.how != "tokens" or nm.score < 0.999:
+        return False
+    n = len(q.form.tokens)
+    return n == len(c.form.tokens) == len(nm.pairs) and all(s >= 0.999 for _, _, s in nm.pairs)
+
+
 def calibrated_score(
     cal: calibration.Calibration,
     feats: dict[str, float],
@@ -301,10 +329,14 @@ def calibrated_score(
     short: bool,
     match_band: float = MATCH,
     review_band: float = REVIEW,
+    whole: bool = False,
 ) -> float:
     """The model's probability, then the policy rules: an agreeing identifier is a match;
     a conflicting unique identifier (none agreeing) keeps the candidate out of the alert
-    bands; a short or acronym name reaches ``match`` only with agreeing evidence."""
+    bands; a short or acronym name reaches ``match`` only with agreeing evidence; the
+    whole listed name (``whole``), not short, with no evidence against it is never
+    cleared: at least ``review`` (a group's own word, ``Gazprom``, is common on the lists
+    and weighs little there, which must not clear the group itself)."""
     p = cal.probability(feats)
     if floor:
         p = max(p, calibration.ID_FLOOR)
@@ -314,6 +346,8 @@ def calibrated_score(
         k in feats for k in ("country_agree", "dob_agree", "address_agree", "id_agree")
     ):
         p = min(p, match_band - 0.01)
+    elif whole and not any(k in feats for k in _AGAINST):
+        p = max(p, review_band)
     return max(0.0, min(1.0, p))
 
 
