@@ -119,3 +119,14 @@ def test_an_arabic_name_with_the_article_meets_its_latin_spelling() -> None:
 
     assert token_similarity("asd", "assad", False) >= 0.78
     assert token_similarity("asid", "asad", False) < 0.5  # vowels inside: spelled out
+
+
+def test_a_bare_opening_alef_may_be_any_vowel_in_latin_letters() -> None:
+    """اياد is Iyad (or Eyad): its opening alef has no vowel mark, so it reads "ayad"."""
+    score, expl = score_pair("اياد مخلوف", "Iyad MAKHLOUF", "person")
+    assert score >= MATCH - 0.1, expl
+    assert "ayad ~ IYAD" in expl
+    # only across scripts: two Latin names that differ in their opening vowel differ
+    assert score_pair("Anna Ivanova", "Inna Ivanova", "person")[0] < REVIEW
+    # and only the opening letter: a vowel inside is spelled out
+    assert score_pair("اياد مخلوف", "Iyed MAKHLOUF", "person")[0] < score

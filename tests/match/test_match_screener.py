@@ -230,3 +230,26 @@ def test_screening_makes_no_reference_cycles(screener: PartyScreener) -> None:
         gc.enable()
     hits = list(screener.screen_stream([Query("1", "Vladimir Putin")], threshold=0.5))
     assert hits[0][1] and gc.isenabled()  # the collector is back on after a stream
+
+
+def test_an_arabic_query_finds_the_latin_record_among_many_of_its_family() -> None:
+    """اياد مخلوف reads "ayad mkhlwf": the bare alef is Iyad's I, the waw is the ou of
+    Makhlouf. Beside a family's records in Arabic letters (which share the written
+    surname exactly), the Latin record is a candidate and comes first."""
+    family = [
+        Party(
+            dataset="eu_fsf",
+            source_id=f"m{k}",
+            kind="person",
+            name=f"{given} مخلوف",
+        )
+        for k, given in enumerate(
+            ["رامي", "ايهاب", "حسين", "طلال", "محمد", "حافظ", "نزار", "فواز", "رياض", "عدنان"]
+        )
+    ]
+    iyad = Party(dataset="gb_hmt_sanctions", source_id="iyad", kind="person", name="Iyad MAKHLOUF")
+    s = PartyScreener.from_parties([*family, iyad])
+    hits = s.screen(Query("q", "اياد مخلوف", kind="person"), threshold=0.0, limit=3)
+    assert hits[0].entity_id == "gb_hmt_sanctions:iyad", hits[:2]
+    assert "ayad ~ IYAD" in hits[0].explanation
+    assert hits[0].score >= REVIEW

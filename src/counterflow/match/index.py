@@ -43,7 +43,7 @@ from counterflow.match.prepared import PartyEvidence, WeightedName, address_word
 from counterflow.records.identifiers import loose_digits
 from counterflow.records.model import Party
 
-FORMAT_VERSION: Final = 11
+FORMAT_VERSION: Final = 12
 # What ``NameIndex.load`` raises on a saved index that cannot be used as it is (a file
 # missing or damaged, another format version): rebuild it. Anything else is a bug.
 LOAD_ERRORS: tuple[type[Exception], ...] = (
@@ -70,6 +70,11 @@ def name_keys(form: NameForm) -> list[tuple[str, float]]:
         out.append(("t:" + t, mm))
         if len(sk) >= 2 and sk != t:
             out.append(("s:" + sk, 0.8 * mm))
+        if "w" in t and len(t) >= 4:
+            # abjad "w" is often a vowel: mkhlwf ~ makhlouf, mhmwd ~ mahmoud
+            sk2 = skeleton(t.replace("w", ""))
+            if len(sk2) >= 3 and sk2 != sk:
+                out.append(("s:" + sk2, 0.6 * mm))
         if len(t) >= 6:
             out.append(("p:" + t[:4], 0.5 * mm))
             out.append(("x:" + t[-4:], 0.5 * mm))
@@ -79,6 +84,10 @@ def name_keys(form: NameForm) -> list[tuple[str, float]]:
         ck = skeleton(form.compact)
         if len(ck) >= 3:
             out.append(("c:" + ck, 0.8))
+        if "w" in form.compact:
+            ck2 = skeleton(form.compact.replace("w", ""))
+            if len(ck2) >= 3 and ck2 != ck:
+                out.append(("c:" + ck2, 0.6))
     return out
 
 

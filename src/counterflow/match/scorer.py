@@ -296,9 +296,13 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         and not _abjad_script(q.form.original)
         and not _abjad_script(c.form.original)
     )
+    # an abjad's bare opening alef is any vowel: iyad, eyad ~ ayad; omar ~ umar
+    abjad = _abjad_script(q.form.original) or _abjad_script(c.form.original)
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
             s = 1.0 if a == b else token_similarity(a, b, strict)
+            if abjad and s < OPENING_VOWEL_SIM and _opening_vowel_only(a, b):
+                s = OPENING_VOWEL_SIM
             if s >= MIN_PAIR_SIM:
                 cand.append((s, i, j))
     if not cand and len(qt) == len(ct):
@@ -360,6 +364,14 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         if comp > score:
             score, how, acronym = comp, "compact", False
     return NameMatch(min(score, 1.0), pairs, how, _legal(q, c), acronym)
+
+
+OPENING_VOWEL_SIM: Final = 0.88
+
+
+def _opening_vowel_only(a: str, b: str) -> bool:
+    """Two words of four letters or more that differ only in their opening vowel."""
+    return len(a) == len(b) >= 4 and a[0] in "aeiou" and b[0] in "aeiou" and a[1:] == b[1:]
 
 
 def _abjad_script(text: str) -> bool:
