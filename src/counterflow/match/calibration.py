@@ -12,8 +12,9 @@ Each feature's contribution (weight x value, in log-odds) is named in the
 explanation. The parameters ship as ``calibration_v1.json`` next to this module; a
 missing or corrupt file is a ``CalibrationError`` naming it. Two rules stay outside the
 model because they are policy, not statistics: an agreeing strong identifier is a match
-(score raised to ``ID_FLOOR``), and a short or acronym name with no agreeing evidence
-never reaches the ``match`` band.
+(score raised to ``ID_FLOOR``), a short or acronym name with no agreeing evidence
+never reaches the ``match`` band, and a whole listed name with nothing against it is
+never cleared (``screener.calibrated_score``).
 """
 
 from __future__ import annotations
