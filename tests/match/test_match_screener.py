@@ -236,17 +236,8 @@ def test_an_arabic_query_finds_the_latin_record_among_many_of_its_family() -> No
     """اياد مخلوف reads "ayad mkhlwf": the bare alef is Iyad's I, the waw is the ou of
     Makhlouf. Beside a family's records in Arabic letters (which share the written
     surname exactly), the Latin record is a candidate and comes first."""
-    family = [
-        Party(
-            dataset="eu_fsf",
-            source_id=f"m{k}",
-            kind="person",
-            name=f"{given} مخلوف",
-        )
-        for k, given in enumerate(
-            ["رامي", "ايهاب", "حسين", "طلال", "محمد", "حافظ", "نزار", "فواز", "رياض", "عدنان"]
-        )
-    ]
+    given = ["رامي", "ايهاب", "حسين", "طلال", "محمد", "حافظ", "نزار", "فواز", "رياض", "عدنان"]
+    family = [Party("eu_fsf", f"m{k}", "person", f"{g} مخلوف") for k, g in enumerate(given)]
     iyad = Party(dataset="gb_hmt_sanctions", source_id="iyad", kind="person", name="Iyad MAKHLOUF")
     s = PartyScreener.from_parties([*family, iyad])
     hits = s.screen(Query("q", "اياد مخلوف", kind="person"), threshold=0.0, limit=3)
