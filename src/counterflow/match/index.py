@@ -70,10 +70,9 @@ def name_keys(form: NameForm) -> list[tuple[str, float]]:
         out.append(("t:" + t, mm))
         if len(sk) >= 2 and sk != t:
             out.append(("s:" + sk, 0.8 * mm))
-        if "w" in t and len(t) >= 4:
-            # abjad "w" is often a vowel: mkhlwf ~ makhlouf, mhmwd ~ mahmoud
-            sk2 = skeleton(t.replace("w", ""))
-            if len(sk2) >= 3 and sk2 != sk:
+        if len(t) >= 4:
+            sk2 = _skeleton_without_w(t, sk)
+            if sk2:
                 out.append(("s:" + sk2, 0.6 * mm))
         if len(t) >= 6:
             out.append(("p:" + t[:4], 0.5 * mm))
@@ -84,11 +83,19 @@ def name_keys(form: NameForm) -> list[tuple[str, float]]:
         ck = skeleton(form.compact)
         if len(ck) >= 3:
             out.append(("c:" + ck, 0.8))
-        if "w" in form.compact:
-            ck2 = skeleton(form.compact.replace("w", ""))
-            if len(ck2) >= 3 and ck2 != ck:
-                out.append(("c:" + ck2, 0.6))
+        ck2 = _skeleton_without_w(form.compact, ck)
+        if ck2:
+            out.append(("c:" + ck2, 0.6))
     return out
+
+
+def _skeleton_without_w(text: str, key: str) -> str:
+    """The phonetic key of ``text`` read with its ``w`` as a vowel (abjad waw:
+    ``mkhlwf`` ~ ``makhlouf``), or "" when it has no ``w``, is short or is ``key``."""
+    if "w" not in text:
+        return ""
+    k = skeleton(text.replace("w", ""))
+    return k if len(k) >= 3 and k != key else ""
 
 
 @dataclass(slots=True)

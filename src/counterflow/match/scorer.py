@@ -290,14 +290,9 @@ def name_similarity(q: WeightedName, c: WeightedName) -> NameMatch:
         return NameMatch(1.0, [(i, i, 1.0) for i in range(len(qt))], legal=_legal(q, c))
     cand: list[tuple[float, int, int]] = []
     # two company names in Latin script: no abjad spellings, vowel-less tokens are acronyms
-    strict = (
-        q.form.kind != "person"
-        and c.form.kind != "person"
-        and not _abjad_script(q.form.original)
-        and not _abjad_script(c.form.original)
-    )
     # an abjad's bare opening alef is any vowel: iyad, eyad ~ ayad; omar ~ umar
     abjad = _abjad_script(q.form.original) or _abjad_script(c.form.original)
+    strict = q.form.kind != "person" and c.form.kind != "person" and not abjad
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
             s = 1.0 if a == b else token_similarity(a, b, strict)
